@@ -1,0 +1,165 @@
+"""Engine benchmark: strides per second, compile time, gradient cost, float32, scipy ratio.
+
+Run on purpose (not a test):
+
+    python benchmarks/bench_engine.py                 # full run, both host CPU devices
+    python benchmarks/bench_engine.py --sizes 1000 10000 --devices 1
+
+Cases (issue 2): (a) the canonical SLIP (m 80 kg, L0 1 m, k 20 kN/m, α 68°, apex 1 m at 5 m/s,
+rigid, no losses, no push) and (b) the full model (sand + push 0.5 bw + leg damping ζ 0.1 +
+slope 3°). Each batched case is one stride per parameter set with the stiffness spread ±25 %
+so that every element does its own work. Results are printed and written to
+benchmarks/results_engine.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+def _parse():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--devices", type=int, default=2, help="host CPU devices to split batches over")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results_engine.json"))
+    return ap.parse_args()
+
+
+ARGS = _parse()
+os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
+                           f" --xla_force_host_platform_device_count={ARGS.devices}").strip()
+os.environ.setdefault("SIMSRC_NO_COMPILE_CACHE", "1")   # measure real compile times
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+from jax.sharding import NamedSharding, PartitionSpec  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+import simsrc  # noqa: E402
+from simsrc.params import as_arrays  # noqa: E402
+from simsrc.simulate import default_options  # noqa: E402
+from simsrc.step import run  # noqa: E402
+
+CASES = {
+    "canonical": simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
+                                    angle_of_attack_deg=68.0),
+    "full": simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
+                               angle_of_attack_deg=68.0, surface="sand", push_force_bw=0.5,
+                               leg_damping_ratio=0.1, slope_deg=3.0),
+}
+STATE = simsrc.apex(1.0, 5.0)
+
+
+def batch(p, n, dtype=jnp.float64):
+    p = as_arrays(p, dtype)
+    k = p.leg_stiffness_n_per_m * jnp.linspace(0.75, 1.25, n, dtype=dtype)
+    pb = jax.tree_util.tree_map(lambda v: jnp.broadcast_to(v, (n,)), p._replace(leg_stiffness_n_per_m=k))
+    sb = jax.tree_util.tree_map(lambda v: jnp.broadcast_to(v, (n,)), as_arrays(STATE, dtype))
+    return pb, sb
+
+
+def timed(f, *args, reps):
+    t0 = time.perf_counter()
+    jax.block_until_ready(f(*args))
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        jax.block_until_ready(f(*args))
+    return first, (time.perf_counter() - t0) / reps
+
+
+def main():
+    results = {"devices": [str(d) for d in jax.devices()], "cases": {}}
+    ndev = len(jax.devices())
+    mesh = jax.make_mesh((ndev,), ("b",))
+    shard = NamedSharding(mesh, PartitionSpec("b"))
+    for name, params in CASES.items():
+        opts = default_options(params)
+        res = {"options": str(opts)}
+        fwd = jax.jit(jax.vmap(lambda p, s: run(p, s, 1, opts)[0].end.y_m))
+        one = jax.jit(lambda p, s: run(p, s, 1, opts)[0].end.y_m)
+        first, t = timed(one, as_arrays(params), as_arrays(STATE), reps=20)
+        res["first_call_compile_s"] = first
+        res["single_call_strides_per_s"] = 1.0 / t
+        print(f"[{name}] first call (trace + compile + run) {first:.2f} s; "
+              f"one stride per call: {1 / t:,.0f} strides/s", flush=True)
+        for n in ARGS.sizes:
+            pb, sb = batch(params, n)
+            _, t1 = timed(fwd, pb, sb, reps=ARGS.reps)
+            row = {"one_device_strides_per_s": n / t1}
+            if ndev > 1 and n % ndev == 0:
+                ps, ss = jax.device_put((pb, sb), shard)
+                _, t2 = timed(fwd, ps, ss, reps=ARGS.reps)
+                row[f"{ndev}_devices_strides_per_s"] = n / t2
+            res[f"batch_{n}"] = row
+            print(f"[{name}] batch {n:>7,}: " + ", ".join(f"{k} {v:,.0f}" for k, v in row.items()),
+                  flush=True)
+        # gradient (forward mode) with respect to stiffness, angle and push, batched
+        n = min(ARGS.sizes[1] if len(ARGS.sizes) > 1 else ARGS.sizes[0], 10000)
+        pb, sb = batch(params, n)
+
+        def out_of(theta, p, s):
+            q = p._replace(leg_stiffness_n_per_m=theta[0], angle_of_attack_rad=theta[1],
+                           push_force_bw=theta[2])
+            return run(q, s, 1, opts)[0].end.y_m[0]
+
+        grad = jax.jit(jax.vmap(lambda p, s: jax.jacfwd(out_of)(
+            jnp.stack([p.leg_stiffness_n_per_m, p.angle_of_attack_rad, p.push_force_bw]), p, s)))
+        gfirst, tg = timed(grad, pb, sb, reps=ARGS.reps)
+        _, tf = timed(fwd, pb, sb, reps=ARGS.reps)
+        res["gradient_3_params_over_forward"] = tg / tf
+        res["gradient_first_call_s"] = gfirst
+        print(f"[{name}] forward-mode gradient (3 parameters), batch {n}: {tg / tf:.2f}x a forward "
+              f"step (compile {gfirst:.1f} s)", flush=True)
+        # float32
+        pb32, sb32 = batch(params, n, jnp.float32)
+        fwd32 = jax.jit(jax.vmap(lambda p, s: run(p, s, 1, opts)[0].end.y_m))
+        _, t32 = timed(fwd32, pb32, sb32, reps=ARGS.reps)
+        y64 = np.asarray(fwd(pb, sb))
+        y32 = np.asarray(fwd32(pb32, sb32), dtype=float)
+        ok = np.isfinite(y64) & np.isfinite(y32)
+        res["float32_speedup"] = tf / t32
+        res["float32_max_rel_error"] = float(np.max(np.abs(y32[ok] - y64[ok]) / np.abs(y64[ok])))
+        print(f"[{name}] float32: {tf / t32:.2f}x faster, apex height max rel. error "
+              f"{res['float32_max_rel_error']:.1e}", flush=True)
+        # the scipy reference, as a ratio
+        from conftest import CANONICAL  # noqa: F401  (tests/ on the path)
+        from reference import reference_step
+        d = _as_reference_dict(params)
+        m = 5
+        t0 = time.perf_counter()
+        for i in range(m):
+            reference_step(dict(d, leg_stiffness_n_per_m=d["leg_stiffness_n_per_m"] * (1 + 0.01 * i)),
+                           tuple(float(v) for v in STATE))
+        t_ref = (time.perf_counter() - t0) / m
+        best = max(v for row in res.values() if isinstance(row, dict) for v in row.values())
+        res["scipy_reference_strides_per_s"] = 1.0 / t_ref
+        res["speedup_over_scipy"] = best * t_ref
+        print(f"[{name}] scipy solve_ivp reference: {1 / t_ref:,.1f} strides/s; "
+              f"best batched engine is {best * t_ref:,.0f}x faster", flush=True)
+        results["cases"][name] = res
+    with open(ARGS.out, "w") as fh:
+        json.dump(results, fh, indent=2)
+    print(f"wrote {ARGS.out}")
+
+
+def _as_reference_dict(p):
+    import math
+    c = float(p.surface_compliance_m_per_n)
+    return dict(mass_kg=float(p.mass_kg), leg_length_m=float(p.leg_length_m),
+                leg_stiffness_n_per_m=float(p.leg_stiffness_n_per_m),
+                leg_damping_n_s_per_m=float(p.leg_damping_n_s_per_m),
+                angle_of_attack_rad=float(p.angle_of_attack_rad), lean_rad=float(p.lean_rad),
+                push_force_bw=float(p.push_force_bw), push_ramp_rad=float(p.push_ramp_rad),
+                slope_rad=float(p.slope_rad), gravity_m_per_s2=float(p.gravity_m_per_s2),
+                surface_stiffness_n_per_m=math.inf if c == 0 else 1.0 / c,
+                surface_damping_n_s_per_m=float(p.surface_damping_n_s_per_m),
+                surface_restitution=float(p.surface_restitution))
+
+
+if __name__ == "__main__":
+    main()

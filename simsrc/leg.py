@@ -1,0 +1,37 @@
+"""The leg: spring, damper and the active push force along the foot-to-COM line (MODEL.md §4)."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+
+def smooth_step(xi):
+    """C^∞ step: 0 for ξ <= 0, 1 for ξ >= 1, e(ξ)/(e(ξ)+e(1-ξ)) between, e(t) = exp(-1/t).
+
+    Every derivative vanishes at both ends, so the push adds no kink to the dynamics.
+    """
+    pos = xi > 0.0
+    neg = xi < 1.0
+    a = jnp.where(pos, jnp.exp(-1.0 / jnp.where(pos, xi, 1.0)), 0.0)
+    b = jnp.where(neg, jnp.exp(-1.0 / jnp.where(neg, 1.0 - xi, 1.0)), 0.0)
+    return a / (a + b)
+
+
+def push_force_n(p, sin_phi):
+    """Active push force F_act (N) for a leg at sin φ = (x - x_f)/L (positive: foot behind COM).
+
+    F_act = A m g S(sin φ / sin φ_r): zero while the foot is ahead of the COM, full amplitude
+    A (body weights) from φ_r behind the vertical until liftoff.
+    """
+    xi = sin_phi / jnp.sin(p.push_ramp_rad)
+    return p.push_force_bw * p.mass_kg * p.gravity_m_per_s2 * smooth_step(xi)
+
+
+def leg_force_n(p, length_m, length_rate_m_per_s, push_n):
+    """Axial leg force F = k (L0 - L) - c dL/dt + F_act (N), positive pushing the body away."""
+    return (p.leg_stiffness_n_per_m * (p.leg_length_m - length_m)
+            - p.leg_damping_n_s_per_m * length_rate_m_per_s + push_n)
+
+
+def gravity_m_per_s2(p):
+    """Gravity in the surface frame, (g_x, g_y) = (-g sin θ, -g cos θ)."""
+    return (-p.gravity_m_per_s2 * jnp.sin(p.slope_rad), -p.gravity_m_per_s2 * jnp.cos(p.slope_rad))

@@ -1,0 +1,85 @@
+"""The ground under the foot: a massless contact point in series with the leg (docs/physics.md §2).
+
+The surface is written in *compliance* form, C = 1/k_s (m/N), so that the rigid ground is the
+ordinary value C = 0 rather than an infinite stiffness, and a stiffer and stiffer surface tends
+continuously to the rigid result.
+
+Elastic-plastic law with restitution r (F_max: the peak surface force so far in this stance):
+
+    loading   (F >= F_max):  z = C F
+    unloading (F <  F_max):  z = C ((1 - r) F_max + r F)
+
+so the sink at a given force is ``z = C * unloaded_force(F, F_max, r)`` with
+``unloaded_force = max(F, (1 - r) F_max + r F)``. Unloading is stiffer (k_s / r), returns the
+fraction r of the stored energy ½ C F_max² and leaves a footprint (1 - r) C F_max.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import jax.numpy as jnp
+
+
+class SurfacePreset(NamedTuple):
+    """Numbers of a named surface and where they come from."""
+
+    stiffness_n_per_m: float
+    damping_n_s_per_m: float
+    restitution: float
+    description: str
+    source: str
+
+
+# Published vertical stiffnesses: Ferris, Liang & Farley 1999 (J Biomech 32:787) ran subjects on
+# surfaces of 21.3 and 533 kN/m; Kerdok et al. 2002 (J Appl Physiol 92:469) used 75.4 to
+# 945.7 kN/m. Restitutions below 1 are the project's estimates where marked; sand is calibrated
+# against Lejeune, Willems & Heglund 1998 (J Exp Biol 201:2071) by experiments/calibrate_sand.py.
+SURFACE_PRESETS: dict[str, SurfacePreset] = {
+    "rigid": SurfacePreset(math.inf, 0.0, 1.0, "the classical SLIP: the ground does not move",
+                           "idealisation"),
+    "firm": SurfacePreset(945.7e3, 0.0, 1.0, "firm ground, the stiffest surface of Kerdok et al.",
+                          "Kerdok et al. 2002, stiffest surface 945.7 kN/m"),
+    "track": SurfacePreset(533e3, 0.0, 0.95, "synthetic running track",
+                           "Ferris, Liang & Farley 1999, hard surface 533 kN/m; restitution 0.95 "
+                           "is an estimate for a rubber track"),
+    "soft_track": SurfacePreset(75.4e3, 0.0, 0.9, "soft, well-cushioned track",
+                                "Kerdok et al. 2002, softest surface 75.4 kN/m; restitution 0.9 "
+                                "is an estimate"),
+    "grass": SurfacePreset(50e3, 0.0, 0.7, "natural grass on soil",
+                           "estimate between Ferris et al. 1999 (21.3 kN/m) and Kerdok et al. "
+                           "2002 (75.4 kN/m); restitution 0.7 is an estimate"),
+    "sand": SurfacePreset(40e3, 0.0, 0.35, "dry loose sand: soft, and keeps most of the work",
+                          "provisional until calibrated against Lejeune, Willems & Heglund 1998 "
+                          "(sand costs 1.6x the metabolic and 1.15x the mechanical work)"),
+}
+
+
+def unloaded_force(force_n, peak_force_n, restitution):
+    """Force-equivalent of the sink on the elastic-plastic law: z = C * this (N).
+
+    Equal to the force on the loading branch (``force >= peak``) and to
+    ``(1 - r) * peak + r * force`` on the stiffer unloading branch.
+    """
+    return jnp.maximum(force_n, (1.0 - restitution) * peak_force_n + restitution * force_n)
+
+
+def elastic_force(z_m, compliance_m_per_n, peak_force_n, restitution):
+    """Elastic surface force F_e(z) (N) for a sink z, inverse of ``C * unloaded_force``.
+
+    Only meaningful for C > 0; returns 0 on rigid ground (C = 0).
+    """
+    safe_c = jnp.where(compliance_m_per_n > 0, compliance_m_per_n, 1.0)
+    zf = z_m / safe_c  # force-equivalent of the sink
+    unload = (zf - (1.0 - restitution) * peak_force_n) / restitution
+    f = jnp.where(zf >= peak_force_n, zf, unload)
+    return jnp.where(compliance_m_per_n > 0, f, 0.0)
+
+
+def stored_energy(force_n, compliance_m_per_n, peak_force_n, restitution):
+    """Elastic energy (J) held by the surface at force F on the law above.
+
+    Loading branch: ½ C F²; unloading branch: ½ r C F² (the unloading stiffness is k_s / r).
+    """
+    on_loading = force_n >= peak_force_n
+    return 0.5 * compliance_m_per_n * force_n**2 * jnp.where(on_loading, 1.0, restitution)
