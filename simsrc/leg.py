@@ -16,6 +16,21 @@ def smooth_step(xi):
     return a / (a + b)
 
 
+def smooth_step_and_slope(xi):
+    """(S(ξ), dS/dξ) of ``smooth_step``, with dS/dξ = (a' b − a b')/(a + b)²,
+    a = e(ξ), b = e(1 − ξ), a' = a/ξ², b' = −b/(1 − ξ)²."""
+    pos = xi > 0.0
+    neg = xi < 1.0
+    xs = jnp.where(pos, xi, 1.0)
+    ys = jnp.where(neg, 1.0 - xi, 1.0)
+    a = jnp.where(pos, jnp.exp(-1.0 / xs), 0.0)
+    b = jnp.where(neg, jnp.exp(-1.0 / ys), 0.0)
+    da = jnp.where(pos & neg, a / (xs * xs), 0.0)
+    db = jnp.where(pos & neg, b / (ys * ys), 0.0)   # = −b'
+    s = a + b
+    return a / s, (da * b + a * db) / (s * s)
+
+
 def push_force_n(p, sin_phi):
     """Active push force F_act (N) for a leg at sin φ = (x - x_f)/L (positive: foot behind COM).
 
@@ -35,3 +50,11 @@ def leg_force_n(p, length_m, length_rate_m_per_s, push_n):
 def gravity_m_per_s2(p):
     """Gravity in the surface frame, (g_x, g_y) = (-g sin θ, -g cos θ)."""
     return (-p.gravity_m_per_s2 * jnp.sin(p.slope_rad), -p.gravity_m_per_s2 * jnp.cos(p.slope_rad))
+
+
+def push_force_and_slope_n(p, sin_phi):
+    """(F_act, dF_act/d(sin φ)) in N: the push of ``push_force_n`` and its slope."""
+    ramp = jnp.sin(p.push_ramp_rad)
+    amp = p.push_force_bw * p.mass_kg * p.gravity_m_per_s2
+    s, ds = smooth_step_and_slope(sin_phi / ramp)
+    return amp * s, amp * ds / ramp

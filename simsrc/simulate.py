@@ -69,7 +69,9 @@ def default_options(params: Params, **overrides) -> Options:
     # method need more (docs/numerics.md has the convergence tables)
     steps = 40 if model == "damped" else 20 if push else 10
     opts = Options(surface_model=model, push=push, stance_steps=steps,
-                   event_iters=2 if model == "algebraic" else 1,
+                   event_iters=3,
+                   plastic=not (_concrete(params.surface_restitution)
+                                and np.all(np.asarray(params.surface_restitution) == 1.0)),
                    leg_damping=not _all_zero(params.leg_damping_n_s_per_m))
     return dataclasses.replace(opts, **overrides)
 

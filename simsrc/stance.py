@@ -27,7 +27,7 @@ import jax.numpy as jnp
 
 from simsrc.integrators import (ARK_A_EXPLICIT, ARK_A_IMPLICIT, ARK_B, ARK_GAMMA, METHODS,
                                 axpy)
-from simsrc.leg import gravity_m_per_s2, leg_force_n, push_force_n
+from simsrc.leg import gravity_m_per_s2, leg_force_n, push_force_and_slope_n, push_force_n
 from simsrc.surface import unloaded_force
 
 
@@ -151,41 +151,68 @@ def rigid_model(p, x_f, feats, method="dop853"):
 
 # ------------------------------------------------------------------------------- algebraic
 
-def _normal_force_static(p, q, z, x_f, feats):
-    """Normal leg force F cos ψ with the contact point at rest (the algebraic model)."""
-    rx = q[0] - x_f
-    ry = q[1] + z
+def _normal_force_partials(p, rx, ry, feats):
+    """F_n = F cos ψ (N) for a leg vector (rx, ry) with no leg damper, and ∂F_n/∂rx, ∂F_n/∂ry.
+
+    F = k (L0 − L) + F_act(sin φ), L = √(rx² + ry²), sin φ = rx/L, cos ψ = ry/L. Closed-form
+    partials keep the contact solve free of nested autodiff (which made the gradient's compile
+    take minutes).
+    """
     length = jnp.sqrt(rx * rx + ry * ry)
-    ldot = (rx * q[2] + ry * q[3]) / length if feats.leg_damping else 0.0
-    push = _push(p, rx / length, feats)
-    return leg_force_n(p._replace(leg_damping_n_s_per_m=_damping(p, feats)), length, ldot,
-                       push) * ry / length
+    inv_l = 1.0 / length
+    inv_l3 = inv_l * inv_l * inv_l
+    force = p.leg_stiffness_n_per_m * (p.leg_length_m - length)
+    dforce_drx = -p.leg_stiffness_n_per_m * rx * inv_l
+    dforce_dry = -p.leg_stiffness_n_per_m * ry * inv_l
+    if feats.push:
+        push, slope = push_force_and_slope_n(p, rx * inv_l)
+        force = force + push
+        dforce_drx = dforce_drx + slope * ry * ry * inv_l3      # d(rx/L)/drx = ry²/L³
+        dforce_dry = dforce_dry - slope * rx * ry * inv_l3      # d(rx/L)/dry = −rx ry/L³
+    cos_psi = ry * inv_l
+    normal = force * cos_psi
+    dn_drx = dforce_drx * cos_psi - force * ry * rx * inv_l3    # d(ry/L)/drx = −rx ry/L³
+    dn_dry = dforce_dry * cos_psi + force * rx * rx * inv_l3    # d(ry/L)/dry = rx²/L³
+    return normal, dn_drx, dn_dry
 
 
-def _sink_residual(p, q, z, peak_n, x_f, feats):
+def _sink_residual_and_slope(p, rx, y, z, peak_n, feats):
+    """g(z) = z − C·U(F_n(z), F_peak) and dg/dz, with dF_n/dz = ∂F_n/∂ry."""
     c = p.surface_compliance_m_per_n
-    f_n = _normal_force_static(p, q, z, x_f, feats)
-    return z - c * unloaded_force(f_n, peak_n, p.surface_restitution)
+    r = p.surface_restitution
+    normal, _, dn_dry = _normal_force_partials(p, rx, y + z, feats)
+    loading = normal >= peak_n
+    u = jnp.where(loading, normal, (1.0 - r) * peak_n + r * normal)
+    du = jnp.where(loading, 1.0, r)
+    return z - c * u, 1.0 - c * du * dn_dry
 
 
 def solve_sink(p, q, peak_n, x_f, z_guess, feats, iters=3):
     """Sink z (m) of the massless contact point: z = C·U(F cos ψ(z), F_peak) (Newton).
 
     ``iters`` Newton steps run without gradient from ``z_guess``; one more step carries the
-    gradient, which gives exactly the implicit-function derivative at convergence.
-    Returns (z, ∂residual/∂z).
+    gradient, which gives exactly the implicit-function derivative at convergence. Needs no
+    leg damper (the algebraic model). Returns (z, ż) with ż by the implicit-function theorem
+    along the body's velocity: ż = C U' (∂F_n/∂rx vx + ∂F_n/∂ry vy) / (1 − C U' ∂F_n/∂ry).
     """
     ps, qs, fs = _sg((p, q, peak_n))
-    z0 = jax.lax.stop_gradient(z_guess)
-    one = jnp.ones_like(z0)
+    rx_s = qs[0] - x_f
 
     def newton(_, z):
-        val, der = jax.jvp(lambda zz: _sink_residual(ps, qs, zz, fs, x_f, feats), (z,), (one,))
-        return z - val / der
+        g, dg = _sink_residual_and_slope(ps, rx_s, qs[1], z, fs, feats)
+        return z - g / dg
 
-    z = jax.lax.stop_gradient(jax.lax.fori_loop(0, iters, newton, z0))
-    val, der = jax.jvp(lambda zz: _sink_residual(p, q, zz, peak_n, x_f, feats), (z,), (one,))
-    return z - val / der, der
+    z = jax.lax.stop_gradient(jax.lax.fori_loop(0, iters, newton, jax.lax.stop_gradient(z_guess)))
+    _, dg = _sink_residual_and_slope(ps, rx_s, qs[1], z, fs, feats)
+    g, _ = _sink_residual_and_slope(p, q[0] - x_f, q[1], z, peak_n, feats)
+    z = z - g / dg
+    # ż along the motion (differentiable)
+    c = p.surface_compliance_m_per_n
+    r = p.surface_restitution
+    normal, dn_drx, dn_dry = _normal_force_partials(p, q[0] - x_f, q[1] + z, feats)
+    du = jnp.where(normal >= peak_n, 1.0, r)
+    zdot = c * du * (dn_drx * q[2] + dn_dry * q[3]) / (1.0 - c * du * dn_dry)
+    return z, zdot
 
 
 def algebraic_model(p, x_f, feats, newton_iters=3, method="dop853"):
@@ -194,14 +221,8 @@ def algebraic_model(p, x_f, feats, newton_iters=3, method="dop853"):
 
     def evaluate(Y, peak_n):
         q = (Y.x, Y.y, Y.vx, Y.vy)
-        z, dres_dz = solve_sink(p, q, peak_n, x_f, Y.z, feats, newton_iters)
-        Yz = Y._replace(z=z)
-        ev0 = _eval(p, Yz, x_f, 0.0, feats)
-        # dz/dt by the implicit-function theorem along the body's motion q' = (vx, vy, ax, ay)
-        _, dres_dt = jax.jvp(lambda qq: _sink_residual(p, qq, z, peak_n, x_f, feats), (q,),
-                             ((ev0.dy.x, ev0.dy.y, ev0.dy.vx, ev0.dy.vy),))
-        zdot = -dres_dt / dres_dz
-        return _eval(p, Yz, x_f, zdot, feats)
+        z, zdot = solve_sink(p, q, peak_n, x_f, Y.z, feats, newton_iters)
+        return _eval(p, Y._replace(z=z), x_f, zdot, feats)
 
     def step(Y, peak_n, h):
         ev = evaluate(Y, peak_n)
@@ -258,9 +279,9 @@ def _solve_stage(p, Y, base, hg, zmax, x_f, feats, iters):
         return z - val / der
 
     z = jax.lax.stop_gradient(jax.lax.fori_loop(0, iters, newton, bs))
-    val, der = jax.jvp(lambda zz: _stage_residual(p, Y, zz, base, hg, zmax, x_f, feats),
-                       (z,), (one,))
-    return z - val / der
+    _, der = jax.jvp(lambda zz: _stage_residual(ps, Ys, zz, bs, hs, zs, x_f, feats),
+                     (z,), (one,))
+    return z - _stage_residual(p, Y, z, base, hg, zmax, x_f, feats) / der
 
 
 def damped_model(p, x_f, feats, newton_iters=4):

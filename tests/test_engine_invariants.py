@@ -96,14 +96,14 @@ def test_undamped_elastic_surface_loses_no_energy():
 def test_stiffer_surface_tends_to_rigid_result():
     rigid = simsrc.simulate(CANON, simsrc.apex(1.0, 5.0), 1).records
     diffs = []
-    for k_s in (1e5, 1e6, 1e7, 1e8):
+    for k_s in (1e6, 1e7, 1e8, 1e9):
         p = CANON._replace(surface_compliance_m_per_n=1.0 / k_s)
         r = simsrc.simulate(p, simsrc.apex(1.0, 5.0), 1).records
         diffs.append(abs(float(r.contact_time_s[0]) - float(rigid.contact_time_s[0])))
     diffs = np.array(diffs)
     # series springs: the extra compliance, hence the difference, falls like 1/k_s
-    np.testing.assert_allclose(diffs[:-1] / diffs[1:], 10.0, rtol=0.05)
-    assert diffs[-1] < 1e-5
+    np.testing.assert_allclose(diffs[:-1] / diffs[1:], 10.0, rtol=0.02)
+    assert diffs[-1] < 2e-6   # s; contact time ~0.16 s
 
 
 def test_vmap_equals_a_loop_and_jit_equals_eager():
@@ -117,7 +117,7 @@ def test_vmap_equals_a_loop_and_jit_equals_eager():
                                              angle_of_attack_rad=alphas[i]),
                               simsrc.apex(1.0, 5.0), 2, options=opts).records
         for a, b in zip(jax.tree_util.tree_leaves(together), jax.tree_util.tree_leaves(one)):
-            np.testing.assert_allclose(np.asarray(a)[i], np.asarray(b), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(np.asarray(a)[i], np.asarray(b), rtol=1e-12, atol=1e-9)
     from simsrc.params import as_arrays
     from simsrc.step import step
     p, s = as_arrays(CANON), as_arrays(simsrc.apex(1.0, 5.0))
@@ -125,7 +125,7 @@ def test_vmap_equals_a_loop_and_jit_equals_eager():
     with jax.disable_jit():
         eager = step(p, s, opts)[1]
     for a, b in zip(jax.tree_util.tree_leaves(jitted), jax.tree_util.tree_leaves(eager)):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-11, atol=1e-9)
 
 
 def test_failures_are_status_codes_and_later_steps_are_masked():

@@ -118,7 +118,7 @@ def test_peaks_and_impulses_match_reference(name):
     changes, _ = CASES[name]
     ref, rec, _ = _run_case(name)
     assert rel(rec.peak_vertical_force_n, ref["peak_vertical_force_n"]) < 1e-6
-    assert rel(rec.min_com_height_m, ref["min_com_height_m"]) < 1e-8
+    assert rel(rec.min_com_height_m, ref["min_com_height_m"]) < 1e-6   # interpolated
     assert rel(rec.vertical_impulse_n_s, ref["vertical_impulse_n_s"]) < 1e-8
     assert rel(rec.braking_impulse_n_s, ref["braking_impulse_n_s"]) < 1e-4
     assert rel(rec.propulsive_impulse_n_s, ref["propulsive_impulse_n_s"]) < 1e-4

@@ -1,0 +1,178 @@
+"""The `simsrc` command line: help that teaches, a run's table, ledger, JSON and plot, and bad
+input as one message on stderr with exit code 2, never a traceback."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simsrc.cli import main
+from sweep_cases import CHUNK, TINY_RUN, TINY_SWEEP, write
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, **kw) -> subprocess.CompletedProcess:
+    """The command in a fresh interpreter, as a user runs it."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "simsrc", *args], capture_output=True,
+                          text=True, cwd=kw.get("cwd", ROOT), env=env, timeout=120)
+
+
+# ----------------------------------------------------------------------------- help
+
+def test_help_teaches_with_examples(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for text in ("run", "sweep", "check", "examples:", "simsrc run configs/", "--resume",
+                 "--scheduler local", "configs/README.md"):
+        assert text in out
+
+
+@pytest.mark.parametrize("command", ["run", "sweep", "check"])
+def test_subcommand_help(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "example" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- run
+
+def test_run_prints_steps_and_ledger_and_writes_json(tmp_path, capsys):
+    config = write(tmp_path, TINY_RUN)
+    assert main(["run", str(config), "--json", str(tmp_path / "run.json")]) == 0
+    out = capsys.readouterr().out
+    for text in ("speed", "contact", "flight", "step len", "peak Fv", "BW", "status",
+                 "energy ledger", "residual", "largest |residual|", "run status: ok",
+                 "periodic gait"):
+        assert text in out, text
+    body = json.loads((tmp_path / "run.json").read_text())
+    assert len(body["steps"]) == 3 and body["run_status"] == "ok"
+    step = body["steps"][0]
+    assert step["peak_vertical_force_bw"] == pytest.approx(
+        step["peak_vertical_force_n"] / (70.0 * 9.81))
+    assert abs(step["residual_j"]) < 1e-3 * step["leg_elastic_peak_j"]  # RK4, 10 stance steps
+
+
+def test_run_json_on_stdout_only(tmp_path, capsys):
+    assert main(["run", str(write(tmp_path, TINY_RUN)), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["config"]["n_steps"] == 3 and body["options"]["method"] == "rk4"
+
+
+def test_run_plot(tmp_path, capsys):
+    png = tmp_path / "run.png"
+    assert main(["run", str(write(tmp_path, TINY_RUN)), "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_run_of_a_sweep_config_runs_its_base_point(tmp_path, capsys):
+    assert main(["run", str(write(tmp_path, TINY_SWEEP)), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "has a [sweep] table" in captured.err
+    assert json.loads(captured.out)["steps_completed"] == 3
+
+
+@pytest.mark.slow
+def test_run_builtin_default():
+    """`simsrc run` with no config: the README's main command (compiles the compliant-ground
+    model, tens of seconds on a loaded 2-core machine; hence slow)."""
+    done = cli("run")
+    assert done.returncode == 0, done.stderr
+    assert "run status: ok (10 of 10 steps completed; " in done.stdout
+
+
+# ----------------------------------------------------------------------------- sweep
+
+def test_sweep_command(tmp_path, capsys):
+    config = write(tmp_path, TINY_SWEEP)
+    out = tmp_path / "out"
+    args = ["sweep", str(config), "--out", str(out), "--chunk-size", str(CHUNK), "--no-progress",
+            "--no-figures"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "6 points x 3 steps" in printed and "invalid_params 2" in printed
+    assert (out / "results.nc").exists() and (out / "results.csv").exists()
+    assert main(args) == 2  # the folder holds a sweep: --resume or --overwrite
+    assert "--resume" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+
+
+# ----------------------------------------------------------------------------- bad input
+
+def test_bad_configs_in_a_fresh_process(tmp_path):
+    """Exit code 2, the message on stderr, no traceback (as a user sees it)."""
+    typo = write(tmp_path, "[leg]\nleg_stifness_kn_per_m = 20\n", "typo.toml")
+    done = cli("run", str(typo))
+    assert done.returncode == 2
+    assert "did you mean `leg_stiffness_kn_per_m`" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+    rng = write(tmp_path, "[sweep]\nlean_deg = {start = 0, stop = 5}\n", "range.toml")
+    done = cli("sweep", str(rng), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "lean_deg needs num" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+BAD_CASES = {
+    "wrong type": ('[runner]\nmass_kg = "70"\n', "must be a number (kg)"),
+    "out of range": ("[ground]\nslope_deg = 60\n", "`slope_deg` must be in (-45, 45), got 60"),
+    "unknown preset": ('[ground]\nsurface = "concrete"\n', "`surface` must be one of"),
+    "not TOML": ("[runner\n", "is not valid TOML"),
+    "cross-key combination": ("[landing]\nangle_of_attack_deg = 5\n", "landing angle"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CASES), ids=list(BAD_CASES))
+def test_bad_config_exit_code(tmp_path, capsys, case):
+    text, message = BAD_CASES[case]
+    assert main(["run", str(write(tmp_path, text))]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("simsrc run: error:")
+
+
+def test_missing_config_and_sweep_without_grid(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "missing.toml")]) == 2
+    assert "config file not found" in capsys.readouterr().err
+    assert main(["sweep", str(write(tmp_path, TINY_RUN)), "--out", str(tmp_path / "o")]) == 2
+    assert "no [sweep] table" in capsys.readouterr().err
+
+
+def test_check(tmp_path, capsys):
+    good, bad = write(tmp_path, TINY_SWEEP), write(tmp_path, "[legg]\n", "bad.toml")
+    assert main(["check", str(good)]) == 0
+    assert "6 points" in capsys.readouterr().out
+    assert main(["check", str(good), str(bad)]) == 2
+    assert "unknown table [legg]" in capsys.readouterr().err
+
+
+def test_every_shipped_config_checks(capsys):
+    configs = sorted(str(p) for p in (ROOT / "configs").glob("*.toml"))
+    assert main(["check", *configs]) == 0
+
+
+@pytest.mark.slow
+def test_gait_command_finds_the_periodic_gait_of_a_rigid_ground_runner(tmp_path, capsys):
+    """`simsrc gait`: the fixed point maps to itself and the verdict excludes the neutral
+    energy multiplier of a conservative runner."""
+    from simsrc.cli import main
+    src = Path(__file__).parent.parent / "configs" / "default.toml"
+    cfg = tmp_path / "rigid.toml"
+    cfg.write_text(src.read_text().replace('surface = "firm"', 'surface = "rigid"'))
+    assert main(["gait", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "stable" in out and "neutral energy direction" in out
+    import re
+    height, speed = map(float, re.search(r"height ([\d.]+) m, speed ([\d.]+)", out).groups())
+    import simsrc
+    from simsrc.config import base_point, load_config
+    params, _ = base_point(load_config(str(cfg)))
+    rec = simsrc.simulate(params, simsrc.apex(height, speed), 1).records
+    assert abs(float(rec.end.y_m[0]) - height) < 1e-4      # printed to 5 decimals

@@ -1,0 +1,207 @@
+"""Config files: every shipped config validates, every mistake gets a message that names the
+file, the key, the value and what is allowed, and units convert once, at this boundary."""
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simsrc.config import (default_config, load_config, numerical_options, parse_config,
+                           to_params)
+from simsrc.config_schema import KEYS, schema_markdown
+from simsrc.config_toml import dump_config
+from simsrc.errors import SimsrcInputError
+from simsrc.grid import point_values
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((ROOT / "configs").glob("*.toml"))
+
+
+def write(tmp_path, text: str, name: str = "bad.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def error_of(tmp_path, text: str) -> str:
+    path = write(tmp_path, text)
+    with pytest.raises(SimsrcInputError) as e:
+        load_config(path)
+    assert str(path) in str(e.value)  # every message names the file
+    return str(e.value)
+
+
+# ----------------------------------------------------------------------------- shipped configs
+
+def test_the_example_configs_exist():
+    names = {p.name for p in CONFIGS}
+    assert {"default.toml", "stiffness_lean_push_firm.toml", "stiffness_lean_push_sand.toml",
+            "surface_stiffness.toml", "slope.toml", "canonical_stability_grid.toml"} <= names
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_config_loads_and_its_points_convert(path):
+    cfg = load_config(path)
+    flat = np.arange(cfg.n_points)
+    params, state = to_params(point_values(cfg.values, cfg.axes, flat), str(path))
+    assert np.all(np.asarray(params.mass_kg) > 0)
+    assert cfg.n_points <= 200, "example grids stay modest (full sizes are documented)"
+
+
+def test_default_toml_is_the_builtin_default():
+    assert dict(load_config(ROOT / "configs" / "default.toml").values) == \
+        dict(default_config().values)
+
+
+def test_builtin_default_is_the_documented_human_runner():
+    v = default_config().values
+    assert (v["mass_kg"], v["leg_length_m"], v["surface"], v["speed_m_per_s"]) == \
+        (70.0, 0.95, "firm", 3.5)
+
+
+def test_readme_documents_every_key_with_its_default():
+    readme = (ROOT / "configs" / "README.md").read_text()
+    assert schema_markdown() in readme, "regenerate the key table: simsrc keys"
+    for k in KEYS:
+        assert f"`{k.name}`" in readme
+
+
+# ----------------------------------------------------------------------------- conversions
+
+def test_units_convert_to_si(tmp_path):
+    cfg = load_config(write(tmp_path, """
+[runner]
+mass_kg = 80
+lean_deg = 3
+[leg]
+leg_stiffness_kn_per_m = 20
+[landing]
+angle_of_attack_deg = 68
+[ground]
+surface = "sand"
+surface_stiffness_kn_per_m = 50
+slope_deg = -5
+""", "ok.toml"))
+    p, s = to_params(cfg.values, cfg.source)
+    assert p.leg_stiffness_n_per_m == 20e3
+    assert p.surface_compliance_m_per_n == pytest.approx(1 / 50e3)
+    assert p.surface_restitution == 0.35  # the sand preset's, not overridden
+    assert p.lean_rad == pytest.approx(math.radians(3))
+    assert p.slope_rad == pytest.approx(math.radians(-5))
+    assert (s.y_m, s.vx_m_per_s, s.vy_m_per_s) == (0.89, 3.5, 0.0)
+
+
+def test_infinite_surface_stiffness_is_rigid(tmp_path):
+    cfg = load_config(write(tmp_path, "[ground]\nsurface_stiffness_kn_per_m = inf\n", "ok.toml"))
+    p, _ = to_params(cfg.values, cfg.source)
+    assert p.surface_compliance_m_per_n == 0.0
+    assert numerical_options(cfg.values, [p]).surface_model == "rigid"
+
+
+def test_sweep_ranges_lists_and_zipped_groups(tmp_path):
+    cfg = load_config(write(tmp_path, """
+[sweep]
+leg_stiffness_kn_per_m = {start = 5, stop = 80, num = 4, scale = "log"}
+surface = ["sand", "firm"]
+[sweep.zip.body]
+mass_kg = [60, 70, 80]
+leg_length_m = {start = 0.9, stop = 1.0, num = 3}
+""", "ok.toml"))
+    assert [a.name for a in cfg.axes] == ["leg_stiffness_kn_per_m", "surface", "body"]
+    assert cfg.n_points == 4 * 2 * 3
+    np.testing.assert_allclose(cfg.axes[0].values[0], np.geomspace(5, 80, 4))
+    # C order: the last axis varies fastest
+    v = point_values(cfg.values, cfg.axes, np.arange(cfg.n_points))
+    assert list(v["mass_kg"][:3]) == [60, 70, 80]
+    assert list(v["surface"][:4]) == ["sand", "sand", "sand", "firm"]
+    np.testing.assert_allclose(v["leg_length_m"][:3], [0.9, 0.95, 1.0])
+    p, _ = to_params(v, cfg.source)
+    np.testing.assert_allclose(p.surface_restitution[:6], [0.35] * 3 + [1.0] * 3)
+
+
+def test_resolved_config_round_trips(tmp_path):
+    cfg = load_config(ROOT / "configs" / "stiffness_lean_push_firm.toml")
+    again = parse_config(tomllib.loads(dump_config(cfg, "header")), "again.toml")
+    assert dict(again.values) == dict(cfg.values)
+    assert [(a.name, a.values) for a in again.axes] == [(a.name, a.values) for a in cfg.axes]
+    assert dict(again.output) == dict(cfg.output)
+
+
+# ----------------------------------------------------------------------------- bad configs
+
+BAD = {
+    "unknown key, did you mean": (
+        "[leg]\nleg_stifness_kn_per_m = 20\n",
+        ["unknown key `leg_stifness_kn_per_m`", "[leg]", "did you mean `leg_stiffness_kn_per_m`"]),
+    "key in the wrong table": (
+        "[runner]\nleg_length_m = 1.0\n", ["`leg_length_m` belongs in [leg], not [runner]"]),
+    "unknown table": ("[legg]\nleg_length_m = 1.0\n", ["unknown table [legg]", "[leg]"]),
+    "wrong type": (
+        '[runner]\nmass_kg = "70"\n', ['`mass_kg` must be a number (kg), got "70" (a string)',
+                                       "[runner]"]),
+    "integer expected": ("[run]\nn_steps = 2.5\n", ["`n_steps` must be an integer (steps), got 2.5"]),
+    "out of range": (
+        "[leg]\nleg_stiffness_kn_per_m = -3\n",
+        ["`leg_stiffness_kn_per_m` must be > 0, got -3", "[leg]"]),
+    "restitution out of range": (
+        "[ground]\nsurface_restitution = 1.5\n", ["`surface_restitution` must be in (0, 1]",
+                                                  "got 1.5"]),
+    "unknown preset": (
+        '[ground]\nsurface = "snad"\n', ['`surface` must be one of', 'got "snad"',
+                                         "did you mean \"sand\""]),
+    "landing mode": ('[landing]\nmode = "pendulum"\n', ['`mode` must be "fixed"',
+                                                        'got "pendulum"', "planned"]),
+    "range without num": (
+        "[sweep]\nlean_deg = {start = 0, stop = 5}\n", ["[sweep] lean_deg needs num"]),
+    "range with num 0": (
+        "[sweep]\nlean_deg = {start = 0, stop = 5, num = 0}\n", ["`num` must be an integer >= 1"]),
+    "range key typo": (
+        "[sweep]\nlean_deg = {start = 0, stop = 5, nun = 3}\n",
+        ["unknown key `nun`", "did you mean `num`"]),
+    "log range through zero": (
+        '[sweep]\nleg_stiffness_kn_per_m = {start = 0, stop = 5, num = 3, scale = "log"}\n',
+        ["a log range needs start > 0"]),
+    "bad scale": (
+        '[sweep]\nlean_deg = {start = 0, stop = 5, num = 3, scale = "lin"}\n',
+        ['`scale` must be "linear" or "log"']),
+    "swept value out of range": (
+        "[sweep]\nleg_stiffness_kn_per_m = [10, -5]\n",
+        ["`leg_stiffness_kn_per_m` must be > 0, got -5", "[sweep]"]),
+    "not sweepable": ("[sweep]\nn_steps = [1, 2]\n", ["`n_steps` cannot be swept"]),
+    "empty list": ("[sweep]\nlean_deg = []\n", ["is empty"]),
+    "zip lengths": (
+        "[sweep.zip.body]\nmass_kg = [60, 70]\nleg_length_m = [0.9, 0.95, 1.0]\n",
+        ["equal lengths", "mass_kg: 2", "leg_length_m: 3"]),
+    "swept twice": (
+        "[sweep]\nmass_kg = [60, 70]\n[sweep.zip.body]\nmass_kg = [60, 70]\n"
+        "leg_length_m = [0.9, 1.0]\n", ["`mass_kg` is swept twice"]),
+    "both damping keys": (
+        "[leg]\nleg_damping_ratio = 0.1\nleg_damping_n_s_per_m = 100\n", ["not both"]),
+    "bad metric": ('[output]\nmetrics = ["speed_m_per_sec"]\n',
+                   ["unknown metric", "did you mean `speed_m_per_s`"]),
+    "not TOML": ("[runner\nmass_kg = 70\n", ["is not valid TOML"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_bad_config_message(tmp_path, case):
+    text, parts = BAD[case]
+    message = error_of(tmp_path, text)
+    for part in parts:
+        assert part in message, message
+
+
+def test_missing_file():
+    with pytest.raises(SimsrcInputError, match="config file not found: nowhere.toml"):
+        load_config("nowhere.toml")
+
+
+def test_forced_surface_model_must_cover_the_ground(tmp_path):
+    cfg = load_config(write(tmp_path, '[ground]\nsurface = "sand"\n[numerics]\n'
+                                      'surface_model = "rigid"\n', "ok.toml"))
+    p, _ = to_params(cfg.values, cfg.source)
+    with pytest.raises(SimsrcInputError, match='needs "algebraic"'):
+        numerical_options(cfg.values, [p])

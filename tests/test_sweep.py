@@ -1,0 +1,128 @@
+"""Sweeps: the dataset equals a loop of single runs, a crashed sweep resumes to the same
+dataset, and a Dask cluster gives the same dataset as this process."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import simsrc
+from simsrc.config import load_config, to_params
+from simsrc.errors import SimsrcInputError
+from simsrc.grid import point_values
+from simsrc.summary import INVALID, step_metrics
+from simsrc.sweep import auto_chunk_size, run_sweep
+from simsrc.sweep_results import load_results
+from sweep_cases import CHUNK, TINY_SWEEP, write
+
+
+def sweep(config, out, **kw):
+    return run_sweep(config, str(out), chunk_size=CHUNK, progress=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The tiny config and its uninterrupted, in-process sweep (computed once)."""
+    tmp = tmp_path_factory.mktemp("tiny")
+    config = load_config(write(tmp, TINY_SWEEP))
+    ds = sweep(config, tmp / "out", figures=True)
+    return config, ds, tmp / "out"
+
+
+def test_dataset_equals_a_loop_of_single_runs(tiny):
+    config, ds, _ = tiny
+    options = simsrc.Options(**json.loads(ds.attrs["options"]))
+    values = point_values(config.values, config.axes, np.arange(config.n_points))
+    k_axis, a_axis = config.axes
+    for flat in range(config.n_points):
+        i, j = np.unravel_index(flat, (len(k_axis), len(a_axis)))
+        point = ds.isel(leg_stiffness_kn_per_m=i, angle_of_attack_deg=j)
+        one = {k: (v[flat] if isinstance(v, np.ndarray) else v) for k, v in values.items()}
+        if one["angle_of_attack_deg"] == 5:  # landing 85 deg from the normal: not allowed
+            with pytest.raises(SimsrcInputError):
+                to_params(one, "loop")
+            assert int(point.run_status) == INVALID
+            assert np.all(point.status.values == INVALID)
+            assert np.all(np.isnan(point.speed_m_per_s.values))
+            continue
+        params, state = to_params(one, "loop")
+        run = simsrc.simulate(params, state, config.n_steps, options=options)
+        expected = step_metrics(run.records, params)
+        np.testing.assert_array_equal(point.status.values, expected["status"])
+        for name, want in expected.items():
+            np.testing.assert_allclose(point[name].values, want, rtol=1e-9, atol=1e-9,
+                                       err_msg=name)
+    assert set(np.unique(ds.run_status.values)) >= {INVALID, 0}
+    assert "landing angle" in ds.attrs["invalid_params_example"]
+
+
+def test_outputs_are_written(tiny):
+    config, ds, out = tiny
+    assert ds.run_status.dims == ("leg_stiffness_kn_per_m", "angle_of_attack_deg")
+    assert ds.speed_m_per_s.dims == ds.run_status.dims + ("step",)
+    assert ds.speed_m_per_s.attrs["units"] == "m/s"
+    assert ds.metabolic_cost_j_per_kg_per_m.attrs["units"] == "J/kg/m"
+    assert set(np.unique(ds.converged.values)) <= {0, 1}
+    xr.testing.assert_equal(load_results(out), ds)
+    csv = (out / "results.csv").read_text().splitlines()
+    assert len(csv) == 1 + config.n_points
+    assert "status_name" in csv[0] and "invalid_params" in "\n".join(csv)
+    assert sorted(os.listdir(out / "figures")) == ["mean_speed_m_per_s.png", "run_status.png"]
+    rerun = load_config(out / "config.toml")  # the resolved config reruns the same sweep
+    assert dict(rerun.values) == dict(config.values)
+    assert json.loads((out / "run.json").read_text())["simsrc_version"] == simsrc.__version__
+
+
+def test_a_crashed_sweep_resumes_to_the_same_dataset(tiny, tmp_path):
+    config, full, _ = tiny
+
+    def crash(index, n_done):
+        raise RuntimeError("simulated crash after the first chunk")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        sweep(config, tmp_path, on_chunk_done=crash)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["done"] == [0] and manifest["n_chunks"] == 2
+    assert not (tmp_path / "results.nc").exists()
+
+    with pytest.raises(SimsrcInputError, match="--resume"):
+        sweep(config, tmp_path)  # an existing sweep is never silently overwritten
+
+    computed = []
+    resumed = sweep(config, tmp_path, resume=True,
+                    on_chunk_done=lambda index, n: computed.append(index))
+    assert computed == [1], "only the missing chunk is computed"
+    xr.testing.assert_equal(resumed, full)
+
+
+def test_resume_refuses_a_different_config(tiny, tmp_path):
+    config, _, out = tiny
+    other = load_config(write(tmp_path, TINY_SWEEP.replace("[14, 16]", "[14, 17]")))
+    with pytest.raises(SimsrcInputError, match="different config"):
+        sweep(other, out, resume=True)
+
+
+def test_dask_cluster_gives_the_same_dataset(tiny, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    config, full, _ = tiny
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        ds = sweep(config, tmp_path, scheduler=client)
+    xr.testing.assert_equal(ds, full)
+
+
+def test_auto_chunk_size():
+    assert auto_chunk_size(6, 3) == 6                  # never more than the grid
+    assert auto_chunk_size(10**6, 10, 2) % 2 == 0      # a multiple of the device count
+    assert auto_chunk_size(10**6, 10) <= 8192
+    assert auto_chunk_size(1000, 10, 1, min_chunks=8) == 125
+
+
+def test_sweep_needs_a_sweep_table(tmp_path):
+    config = load_config(write(tmp_path, "[run]\nn_steps = 3\n"))
+    with pytest.raises(SimsrcInputError, match="no \\[sweep\\] table"):
+        sweep(config, tmp_path / "out")
