@@ -75,7 +75,7 @@ def timed(f, *args, reps):
 def main():
     results = {"devices": [str(d) for d in jax.devices()], "cases": {}}
     ndev = len(jax.devices())
-    mesh = jax.make_mesh((ndev,), ("b",))
+    mesh = jax.sharding.Mesh(np.array(jax.devices()), ("b",))   # automatic sharding
     shard = NamedSharding(mesh, PartitionSpec("b"))
     for name, params in CASES.items():
         opts = default_options(params)

@@ -169,8 +169,11 @@ def step(p: Params, s: State, options: Options):
         surface_unret = jnp.where(c > 0, 0.5 * jnp.where(z_lo >= zmax, 1.0, r) * cfe**2 / safe_c,
                                   0.0)
     elif options.surface_model == "algebraic":
+        # the normal force peaks where the surface stops sinking: a sample when the stance is
+        # split there (plastic surfaces), else between samples (the polynomial estimate)
         peak_force = jnp.maximum(path.aux_end, path.ev.normal_force_n[-1])
-        # the normal force peaks at the loading/unloading switch, which is a sample
+        if not options.plastic:
+            peak_force = jnp.maximum(peak_force, peak_vert)
         peak_vert = jnp.maximum(peak_force, jnp.max(path.ev.normal_force_n))
         zmax = c * peak_force
         surface_peak = 0.5 * c * peak_force**2

@@ -117,9 +117,13 @@ def test_damped_ledger_closes_to_its_integration_accuracy(name):
 def test_peaks_and_impulses_match_reference(name):
     changes, _ = CASES[name]
     ref, rec, _ = _run_case(name)
-    assert rel(rec.peak_vertical_force_n, ref["peak_vertical_force_n"]) < 1e-6
+    # peaks between samples come from a local polynomial through ~10 stance samples: ~1e-8 on
+    # rigid ground; ~1e-5 on a purely elastic surface (not split at its peak, for speed); the
+    # peak of a plastic surface is a sample and exact (docs/numerics.md)
+    tol = 1e-6
+    assert rel(rec.peak_vertical_force_n, ref["peak_vertical_force_n"]) < tol
     assert rel(rec.min_com_height_m, ref["min_com_height_m"]) < 1e-6   # interpolated
     assert rel(rec.vertical_impulse_n_s, ref["vertical_impulse_n_s"]) < 1e-8
     assert rel(rec.braking_impulse_n_s, ref["braking_impulse_n_s"]) < 1e-4
     assert rel(rec.propulsive_impulse_n_s, ref["propulsive_impulse_n_s"]) < 1e-4
-    assert rel(rec.surface_peak_sink_m + 1e-300, ref["surface_peak_sink_m"] + 1e-300) < 1e-8
+    assert rel(rec.surface_peak_sink_m + 1e-300, ref["surface_peak_sink_m"] + 1e-300) < tol
