@@ -181,10 +181,8 @@ def _sink_residual_and_slope(p, rx, y, z, peak_n, feats):
     c = p.surface_compliance_m_per_n
     r = p.surface_restitution
     normal, _, dn_dry = _normal_force_partials(p, rx, y + z, feats)
-    loading = normal >= peak_n
-    u = jnp.where(loading, normal, (1.0 - r) * peak_n + r * normal)
-    du = jnp.where(loading, 1.0, r)
-    return z - c * u, 1.0 - c * du * dn_dry
+    du = jnp.where(normal >= peak_n, 1.0, r)
+    return z - c * unloaded_force(normal, peak_n, r), 1.0 - c * du * dn_dry
 
 
 def solve_sink(p, q, peak_n, x_f, z_guess, feats, iters=3):

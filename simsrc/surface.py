@@ -64,18 +64,6 @@ def unloaded_force(force_n, peak_force_n, restitution):
     return jnp.maximum(force_n, (1.0 - restitution) * peak_force_n + restitution * force_n)
 
 
-def elastic_force(z_m, compliance_m_per_n, peak_force_n, restitution):
-    """Elastic surface force F_e(z) (N) for a sink z, inverse of ``C * unloaded_force``.
-
-    Only meaningful for C > 0; returns 0 on rigid ground (C = 0).
-    """
-    safe_c = jnp.where(compliance_m_per_n > 0, compliance_m_per_n, 1.0)
-    zf = z_m / safe_c  # force-equivalent of the sink
-    unload = (zf - (1.0 - restitution) * peak_force_n) / restitution
-    f = jnp.where(zf >= peak_force_n, zf, unload)
-    return jnp.where(compliance_m_per_n > 0, f, 0.0)
-
-
 def stored_energy(force_n, compliance_m_per_n, peak_force_n, restitution):
     """Elastic energy (J) held by the surface at force F on the law above.
 
