@@ -332,8 +332,6 @@ def _cmd_keys(args) -> int:
     return 0
 
 
-# ----------------------------------------------------------------------------- main
-
 # ------------------------------------------------------------------------------ gait
 
 def _add_gait(sub):
@@ -400,6 +398,8 @@ def _cmd_gait(args) -> int:
             print(f"  {key:24s} {float(np.asarray(m[key]).ravel()[0]):.4g}")
     return 0
 
+
+# ----------------------------------------------------------------------------- main
 
 COMMANDS = (_add_run, _add_sweep, _add_gait, _add_check, _add_keys)
 

@@ -122,24 +122,21 @@ def _resize_last_step(step, evaluate, cond, y_last, aux_last, h0, iters):
     def end(hh, yy, aa):
         y1, a1, ev0 = step(yy, aa, hh)
         ev1 = evaluate(y1, a1)
-        y1s, a1s, dys = jax.lax.stop_gradient((y1, a1, ev1.dy))
-        _, rate = jax.jvp(lambda y_: cond(evaluate(y_, a1s)), (y1s,), (dys,))
-        return cond(ev1), rate, (y1, a1, ev0, ev1)
-
-    ys_, as_ = jax.lax.stop_gradient((y_last, aux_last))
+        return cond(ev1), (y1, a1, ev0, ev1)
 
     def newton(_, h):
-        val, rate, _ = end(h, ys_, as_)
+        val, (y1, a1, _, ev1) = end(h, ys_, as_)
+        _, rate = jax.jvp(lambda y_: cond(evaluate(y_, a1)), (y1,), (ev1.dy,))
         return h - val / jnp.where(rate < 0, rate, -1.0)
 
+    ys_, as_ = jax.lax.stop_gradient((y_last, aux_last))
     h = jax.lax.stop_gradient(jax.lax.fori_loop(0, iters, newton, jax.lax.stop_gradient(h0)))
-    val, _, (y1, a1, ev_start, ev1) = end(h, y_last, aux_last)
+    val, (y1, a1, ev_start, ev1) = end(h, y_last, aux_last)
     # the exact derivative of the condition in the step size (the flow rate above differs from
     # it by the method's O(h^p) error, which showed in gradients at the 1e-6 level). At
     # convergence val ≈ 0, so the derivative's own gradient does not matter: it is stopped,
     # which keeps the gradient exact and the traced graph smaller.
-    _, rate = jax.jvp(lambda hh: cond(evaluate(*step(ys_, as_, hh)[:2])), (h,),
-                      (jnp.ones_like(h),))
+    _, rate = jax.jvp(lambda hh: end(hh, ys_, as_)[0], (h,), (jnp.ones_like(h),))
     rate = jax.lax.stop_gradient(rate)
     h_new = h - val / jnp.where(rate < 0, rate, -1.0)
     y_end = jax.tree_util.tree_map(lambda a, d: a + d * (h_new - h), y1, ev1.dy)
