@@ -28,11 +28,12 @@ from simsrc.params import Params, State, apex, check_params, make_params  # noqa
 from simsrc.simulate import Run, choose_surface_model, simulate  # noqa: E402
 from simsrc.step import Options, StepRecord, Trajectory  # noqa: E402
 from simsrc.surface import SURFACE_PRESETS  # noqa: E402
+from simsrc.swing import LANDING_MODES, Swing  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Ledger", "Options", "Params", "Run", "SURFACE_PRESETS", "SimsrcInputError", "State",
+    "LANDING_MODES", "Ledger", "Options", "Params", "Run", "SURFACE_PRESETS", "SimsrcInputError", "State",
     "StepRecord", "Trajectory", "apex", "check_params", "choose_surface_model", "make_params",
-    "mechanical_j", "simulate", "status",
+    "Swing", "mechanical_j", "simulate", "status",
 ]

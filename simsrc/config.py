@@ -128,11 +128,6 @@ def check_value(key: str, value, source: str, table: str):
     if spec.kind == "number":
         value = float(value)
     if spec.ok is not None and not spec.ok(value):
-        if key == "mode":
-            raise SimsrcInputError(
-                f"`mode` must be \"fixed\", got {_show(value)} in {_where(source, table)}: only "
-                "the fixed landing angle is available now (leg retraction and the swinging-leg "
-                "pendulum are planned)")
         hint = _did_you_mean(value, spec.choices, QUOTED) if isinstance(value, str) else ""
         raise SimsrcInputError(str(_bad(key, spec.allowed, value, source, table)) + hint)
     return value
@@ -371,6 +366,11 @@ def to_params(values: Mapping[str, Any], where: str) -> tuple[Params, State]:
         push_force_bw=v["push_force_bw"], push_ramp_deg=v["push_ramp_deg"],
         slope_deg=v["slope_deg"], gravity_m_per_s2=v["gravity_m_per_s2"],
         surface_stiffness_n_per_m=k_s, surface_damping_n_s_per_m=c_s, surface_restitution=r_s,
+        retraction_rate_deg_per_s=v["retraction_rate_deg_per_s"],
+        hip_stiffness_n_m_per_rad=v["hip_stiffness_n_m_per_rad"],
+        hip_neutral_deg=v["hip_neutral_deg"], hip_damping_ratio=v["hip_damping_ratio"],
+        swing_leg_mass_kg=v["swing_leg_mass_kg"], swing_leg_com_m=v["swing_leg_com_m"],
+        swing_leg_inertia_kg_m2=v["swing_leg_inertia_kg_m2"],
         where=where)
     state = State(0.0, v["apex_height_m"], v["speed_m_per_s"], 0.0)
     return params, state
@@ -414,4 +414,4 @@ def numerical_options(values: Mapping[str, Any], batches: Iterable[Params | None
         model = forced
     rest = {k: values[k] for k in NUMERIC_KEYS if k != "surface_model"}
     return dataclasses.replace(Options(), surface_model=model, push=push, leg_damping=damping,
-                               **rest)
+                               landing=values["mode"], **rest)

@@ -101,12 +101,32 @@ KEYS: tuple[Key, ...] = (
     Key("leg_damping_n_s_per_m", "leg", "number", None, _non_negative, ">= 0", "N·s/m",
         "leg damping c_leg acting on the leg's rate of extension (default: no damping)"),
     # [landing]
-    _choice("mode", "landing", "fixed", ("fixed",),
-            'how the landing angle is chosen: "fixed" (a parameter); "retraction" and '
-            '"pendulum" are planned'),
+    _choice("mode", "landing", "fixed", ("fixed", "retraction", "pendulum"),
+            'how the landing angle is set (MODEL.md §5): "fixed" (angle_of_attack_deg), '
+            '"retraction" (the leg rotates rearward from the flight apex) or "pendulum" (a '
+            "swinging leg driven by a hip spring; legs swap at touchdown)"),
     Key("angle_of_attack_deg", "landing", "number", 69.0, _between(0, 180), "in (0, 180)",
         "degrees", "landing angle α of the leg from the surface line, relative to the body "
-        "(90 = vertical leg)"),
+        "(90 = vertical leg); in retraction mode the angle at the flight apex"),
+    Key("retraction_rate_deg_per_s", "landing", "number", 0.0, _between(-2000, 2000, False, False),
+        "in [-2000, 2000]", "degrees/s", "retraction mode: rearward rotation rate ω_R of the leg "
+        "from the flight apex (Seyfarth, Geyer & Herr 2003)"),
+    Key("hip_stiffness_n_m_per_rad", "landing", "number", 300.0, _non_negative, ">= 0",
+        "N·m/rad", "pendulum mode: hip spring k_hip swinging the leg toward hip_neutral_deg"),
+    Key("hip_neutral_deg", "landing", "number", 28.0, _between(-90, 90), "in (-90, 90)",
+        "degrees", "pendulum mode: neutral angle φ_0 of the hip spring, from the body axis, "
+        "forward positive"),
+    Key("hip_damping_ratio", "landing", "number", 0.7, _non_negative, ">= 0", "",
+        "pendulum mode: hip damping as a ratio ζ of the small swing, "
+        "c = 2ζ√(I·(k_hip + m_l·g·d))"),
+    Key("swing_leg_mass_kg", "landing", "number", None, _positive, "> 0", "kg",
+        "pendulum mode: mass m_l of the swinging leg (default: 0.161 x body mass, Winter 2009)"),
+    Key("swing_leg_com_m", "landing", "number", None, _non_negative, ">= 0", "m",
+        "pendulum mode: distance d of the leg's centre of mass from the hip "
+        "(default: 0.447 x leg length, Winter 2009)"),
+    Key("swing_leg_inertia_kg_m2", "landing", "number", None, _positive, "> 0", "kg·m²",
+        "pendulum mode: inertia I of the leg about the hip "
+        "(default: m_l x (0.560 x leg length)², Winter 2009)"),
     # [ground]
     _choice("surface", "ground", "firm", PRESET_NAMES,
             "surface preset (stiffness, damping, restitution; numbers and sources in "

@@ -39,6 +39,11 @@ class Ledger(NamedTuple):
     injected_j: jax.Array
     dissipated_j: jax.Array
     residual_j: jax.Array
+    hip_swing_positive_j: jax.Array
+    hip_swing_negative_j: jax.Array
+    swing_landing_j: jax.Array
+    swing_liftoff_j: jax.Array
+    swing_residual_j: jax.Array
 
 
 def kinetic_j(p, s: State):
@@ -60,20 +65,29 @@ def mechanical_j(p, s: State):
 
 def make_ledger(p, start: State, end: State, *, leg_peak_j, leg_unreturned_j, leg_damping_j,
                 push_pos_j, push_neg_j, surface_peak_j, surface_unreturned_j,
-                surface_damping_j, hip_swing_j=0.0) -> Ledger:
-    """Assemble the ledger from the stance integrals and the start and end states."""
+                surface_damping_j, swing=None) -> Ledger:
+    """Assemble the ledger from the stance integrals and the start and end states.
+
+    ``swing`` = (hip positive work, hip negative work, swing energy taken out at landing, brought
+    in at liftoff, swing-energy residual) of the pendulum mode, or None (no swinging leg). The hip
+    works on the swinging legs, whose mass does not move the body, so it is not part of the
+    body's balance (``injected_j``) but of its own (``swing_residual_j``).
+    """
     kh0, kv0 = kinetic_j(p, start)
     kh1, kv1 = kinetic_j(p, end)
     g0, g1 = gravitational_j(p, start), gravitational_j(p, end)
     change = (kh1 + kv1 + g1) - (kh0 + kv0 + g0)
     plastic = (1.0 - p.surface_restitution) * surface_peak_j
-    injected = push_pos_j + push_neg_j + hip_swing_j
+    injected = push_pos_j + push_neg_j
     dissipated = leg_damping_j + leg_unreturned_j + surface_damping_j + plastic + surface_unreturned_j
     zero = jnp.zeros_like(change)
+    hip_pos, hip_neg, landing, liftoff, swing_res = (
+        (zero,) * 5 if swing is None else tuple(v + zero for v in swing))
     return Ledger(
         kh0, kv0, g0, kh1, kv1, g1, change,
         leg_peak_j, leg_peak_j - leg_unreturned_j, leg_unreturned_j, leg_damping_j,
         push_pos_j, push_neg_j,
         surface_peak_j, surface_peak_j - plastic - surface_unreturned_j, surface_unreturned_j,
-        surface_damping_j, plastic, hip_swing_j + zero,
-        injected, dissipated, change - (injected - dissipated))
+        surface_damping_j, plastic, hip_pos + hip_neg,
+        injected, dissipated, change - (injected - dissipated),
+        hip_pos, hip_neg, landing, liftoff, swing_res)

@@ -215,9 +215,8 @@ def step_metrics(params: Params, rec: StepRecord, *,
                             led.surface_elastic_returned_j / jnp.where(surf_peak > 0, surf_peak,
                                                                        1.0), 1.0)
 
-    hip = led.hip_swing_work_j
-    muscle_pos = led.push_positive_j + jnp.maximum(hip, 0.0)
-    muscle_neg = -led.push_negative_j + led.leg_damping_loss_j + jnp.maximum(-hip, 0.0)
+    muscle_pos = led.push_positive_j + led.hip_swing_positive_j
+    muscle_neg = -led.push_negative_j + led.leg_damping_loss_j - led.hip_swing_negative_j
     positive = led.leg_elastic_returned_j + led.surface_elastic_returned_j + muscle_pos
     metabolic = muscle_pos / efficiency_positive + muscle_neg / efficiency_negative
 

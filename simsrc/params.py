@@ -21,6 +21,23 @@ from simsrc.surface import SURFACE_PRESETS
 
 STANDARD_GRAVITY_M_PER_S2 = 9.81
 
+# Segment data of the whole lower limb (Winter 2009, Table 4.1), as fractions of body mass and of
+# leg length: mass, centre of mass from the hip, radius of gyration about the hip.
+LEG_MASS_FRACTION = 0.161
+LEG_COM_FRACTION = 0.447
+LEG_GYRATION_FRACTION = 0.560
+# Hip torque of the swinging leg (pendulum mode): a spring toward a forward neutral angle with
+# 0.7 of critical damping. Chosen (not measured) so that the default runner swings its leg
+# forward in time and lands on a steady gait from 3 to 4.5 m/s (docs/gaits.md "The swinging leg").
+DEFAULT_HIP_STIFFNESS_N_M_PER_RAD = 300.0
+DEFAULT_HIP_NEUTRAL_RAD = math.radians(28.0)
+DEFAULT_HIP_DAMPING_RATIO = 0.7
+
+
+def hip_damping_from_ratio(ratio, mass_leg_kg, com_m, inertia_kg_m2, hip_stiffness, g=9.81):
+    """c_hip = 2 ζ √(I (k_hip + m_l g d)) (N·m·s/rad): ζ of the small swing about the hip."""
+    return 2.0 * ratio * (inertia_kg_m2 * (hip_stiffness + mass_leg_kg * g * com_m)) ** 0.5
+
 
 class Params(NamedTuple):
     """Model parameters, SI units (see docs/physics.md for where each enters).
@@ -41,6 +58,14 @@ class Params(NamedTuple):
         surface_compliance_m_per_n: C = 1/k_s; 0 is rigid ground.
         surface_damping_n_s_per_m: c_s, in parallel with the surface spring.
         surface_restitution: r ∈ (0, 1]: fraction of the stored surface energy returned.
+        retraction_rate_rad_per_s: ω_R, rearward leg rotation from the flight apex in the
+            ``retraction`` landing mode (the angle of attack α is then the angle at the apex).
+        swing_leg_mass_kg, swing_leg_com_m, swing_leg_inertia_kg_m2: the swinging leg of the
+            ``pendulum`` landing mode: mass m_l, distance of its centre of mass from the hip d,
+            inertia about the hip I (defaults: Winter 2009 segment data, see ``simsrc.swing``).
+        hip_stiffness_n_m_per_rad, hip_neutral_rad, hip_damping_n_m_s_per_rad: the hip torque
+            τ = −k_hip (φ − φ_0) − c_hip φ̇ that swings the leg (pendulum mode); φ_0 relative to
+            the body axis, forward positive.
     """
 
     mass_kg: jax.Array | float = 80.0
@@ -56,6 +81,15 @@ class Params(NamedTuple):
     surface_compliance_m_per_n: jax.Array | float = 0.0
     surface_damping_n_s_per_m: jax.Array | float = 0.0
     surface_restitution: jax.Array | float = 1.0
+    retraction_rate_rad_per_s: jax.Array | float = 0.0
+    swing_leg_mass_kg: jax.Array | float = LEG_MASS_FRACTION * 80.0
+    swing_leg_com_m: jax.Array | float = LEG_COM_FRACTION * 1.0
+    swing_leg_inertia_kg_m2: jax.Array | float = LEG_MASS_FRACTION * 80.0 * LEG_GYRATION_FRACTION**2
+    hip_stiffness_n_m_per_rad: jax.Array | float = DEFAULT_HIP_STIFFNESS_N_M_PER_RAD
+    hip_neutral_rad: jax.Array | float = DEFAULT_HIP_NEUTRAL_RAD
+    hip_damping_n_m_s_per_rad: jax.Array | float = hip_damping_from_ratio(
+        DEFAULT_HIP_DAMPING_RATIO, LEG_MASS_FRACTION * 80.0, LEG_COM_FRACTION,
+        LEG_MASS_FRACTION * 80.0 * LEG_GYRATION_FRACTION**2, DEFAULT_HIP_STIFFNESS_N_M_PER_RAD)
 
 
 class State(NamedTuple):
@@ -136,6 +170,16 @@ def make_params(
     surface_stiffness_n_per_m=None,
     surface_damping_n_s_per_m=None,
     surface_restitution=None,
+    retraction_rate_deg_per_s=None,
+    retraction_rate_rad_per_s=None,
+    swing_leg_mass_kg=None,
+    swing_leg_com_m=None,
+    swing_leg_inertia_kg_m2=None,
+    hip_stiffness_n_m_per_rad=DEFAULT_HIP_STIFFNESS_N_M_PER_RAD,
+    hip_neutral_deg=None,
+    hip_neutral_rad=None,
+    hip_damping_n_m_s_per_rad=None,
+    hip_damping_ratio=None,
     where: str = "",
 ) -> Params:
     """Build and check a ``Params`` from user units (degrees, body weights, presets).
@@ -152,6 +196,15 @@ def make_params(
         surface: a preset name (``simsrc.SURFACE_PRESETS``); explicit surface numbers override it.
         surface_stiffness_n_per_m: k_s; ``math.inf`` is rigid.
         surface_damping_n_s_per_m, surface_restitution: c_s and r ∈ (0, 1].
+        retraction_rate_deg_per_s / _rad_per_s: rearward leg rotation from the flight apex
+            (``retraction`` landing mode; default 0).
+        swing_leg_mass_kg, swing_leg_com_m, swing_leg_inertia_kg_m2: the swinging leg
+            (``pendulum`` landing mode); by default 0.161 m, 0.447 L0 and 0.161 m (0.560 L0)²
+            (Winter 2009 segment data).
+        hip_stiffness_n_m_per_rad, hip_neutral_deg / _rad: the hip spring that swings the leg
+            (pendulum mode; defaults 300 N·m/rad toward 28° forward).
+        hip_damping_n_m_s_per_rad / hip_damping_ratio: hip damping as c or as the ratio ζ of
+            the small swing, c = 2 ζ √(I (k_hip + m_l g d)) (default ζ = 0.7).
         where: text naming the source of the values (a config file and table), put in errors.
 
     Every value may be a scalar or an array (a batch). Values are checked when they are
@@ -215,13 +268,49 @@ def make_params(
         _check("landing angle from the surface normal (90° − angle_of_attack − lean)", beta,
                lambda v: (v > -80) & (v < 80), "in (-80, 80) degrees", where)
 
+    omega_r = _pick("retraction_rate_deg_per_s", retraction_rate_deg_per_s,
+                    "retraction_rate_rad_per_s", retraction_rate_rad_per_s, 0.0)
+    _check("retraction_rate", np.degrees(omega_r) if _is_concrete(omega_r) else omega_r,
+           lambda v: np.abs(v) <= 2000, "in [-2000, 2000] degrees/s", where)
+    hip_neutral = _pick("hip_neutral_deg", hip_neutral_deg, "hip_neutral_rad", hip_neutral_rad,
+                        DEFAULT_HIP_NEUTRAL_RAD)
+    _check("hip_neutral", np.degrees(hip_neutral) if _is_concrete(hip_neutral) else hip_neutral,
+           lambda v: np.abs(v) < 90, "in (-90, 90) degrees", where)
+    m_leg = LEG_MASS_FRACTION * mass_kg if swing_leg_mass_kg is None else swing_leg_mass_kg
+    d_leg = LEG_COM_FRACTION * leg_length_m if swing_leg_com_m is None else swing_leg_com_m
+    i_leg = (m_leg * (LEG_GYRATION_FRACTION * leg_length_m) ** 2
+             if swing_leg_inertia_kg_m2 is None else swing_leg_inertia_kg_m2)
+    _check("swing_leg_mass_kg", m_leg, lambda v: v > 0, "> 0", where)
+    _check("swing_leg_com_m", d_leg, lambda v: v >= 0, ">= 0", where)
+    _check("swing_leg_inertia_kg_m2", i_leg, lambda v: v > 0, "> 0", where)
+    if all(_is_concrete(v) for v in (m_leg, d_leg, i_leg)):
+        _check("swing_leg_inertia_kg_m2 (at least m_l d², the inertia of a point mass at d)",
+               np.asarray(i_leg, float) - np.asarray(m_leg, float) * np.asarray(d_leg, float) ** 2,
+               lambda v: v >= -1e-12, ">= 0", where)
+    _check("hip_stiffness_n_m_per_rad", hip_stiffness_n_m_per_rad, lambda v: v >= 0, ">= 0", where)
+    if hip_damping_n_m_s_per_rad is not None and hip_damping_ratio is not None:
+        raise SimsrcInputError(
+            "give either `hip_damping_n_m_s_per_rad` or `hip_damping_ratio`, not both")
+    if hip_damping_n_m_s_per_rad is None:
+        ratio = DEFAULT_HIP_DAMPING_RATIO if hip_damping_ratio is None else hip_damping_ratio
+        _check("hip_damping_ratio", ratio, lambda v: v >= 0, ">= 0", where)
+        sqrt = np.sqrt if all(_is_concrete(v) for v in (
+            ratio, m_leg, d_leg, i_leg, hip_stiffness_n_m_per_rad, gravity_m_per_s2)) else jnp.sqrt
+        hip_damping_n_m_s_per_rad = 2.0 * ratio * sqrt(
+            i_leg * (hip_stiffness_n_m_per_rad + m_leg * gravity_m_per_s2 * d_leg))
+    _check("hip_damping_n_m_s_per_rad", hip_damping_n_m_s_per_rad, lambda v: v >= 0, ">= 0",
+           where)
+
     compliance = _compliance(k_s)
     return Params(
         mass_kg=mass_kg, leg_length_m=leg_length_m, leg_stiffness_n_per_m=leg_stiffness_n_per_m,
         leg_damping_n_s_per_m=c_leg, angle_of_attack_rad=alpha, lean_rad=lean,
         push_force_bw=push_force_bw, push_ramp_rad=ramp, slope_rad=slope,
         gravity_m_per_s2=gravity_m_per_s2, surface_compliance_m_per_n=compliance,
-        surface_damping_n_s_per_m=c_s, surface_restitution=r_s)
+        surface_damping_n_s_per_m=c_s, surface_restitution=r_s,
+        retraction_rate_rad_per_s=omega_r, swing_leg_mass_kg=m_leg, swing_leg_com_m=d_leg,
+        swing_leg_inertia_kg_m2=i_leg, hip_stiffness_n_m_per_rad=hip_stiffness_n_m_per_rad,
+        hip_neutral_rad=hip_neutral, hip_damping_n_m_s_per_rad=hip_damping_n_m_s_per_rad)
 
 
 def as_arrays(params: Params, dtype=None) -> Params:
@@ -263,6 +352,13 @@ def check_params(p: Params, where: str = "") -> None:
            "in (0, pi)", where)
     _check("slope_rad", p.slope_rad, lambda v: np.abs(v) < np.pi / 4, "in (-pi/4, pi/4)", where)
     _check("lean_rad", p.lean_rad, lambda v: np.abs(v) < np.pi / 3, "in (-pi/3, pi/3)", where)
+    _check("swing_leg_mass_kg", p.swing_leg_mass_kg, lambda v: v > 0, "> 0", where)
+    _check("swing_leg_com_m", p.swing_leg_com_m, lambda v: v >= 0, ">= 0", where)
+    _check("swing_leg_inertia_kg_m2", p.swing_leg_inertia_kg_m2, lambda v: v > 0, "> 0", where)
+    _check("hip_stiffness_n_m_per_rad", p.hip_stiffness_n_m_per_rad, lambda v: v >= 0, ">= 0",
+           where)
+    _check("hip_damping_n_m_s_per_rad", p.hip_damping_n_m_s_per_rad, lambda v: v >= 0, ">= 0",
+           where)
 
 
 def check_state(s: State, where: str = "") -> None:

@@ -19,6 +19,7 @@ import numpy as np
 
 from simsrc.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.step import Options, StepRecord, Trajectory, run
+from simsrc.swing import LANDING_MODES, Swing, default_swing
 
 
 class Run(NamedTuple):
@@ -28,6 +29,7 @@ class Run(NamedTuple):
     trajectory: Trajectory | None
     final_state: State
     options: Options
+    final_swing: Swing | None = None
 
 
 def _concrete(x) -> bool:
@@ -77,6 +79,7 @@ def default_options(params: Params, **overrides) -> Options:
 
 
 def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options | None = None,
+             landing: str | None = None, swing: Swing | None = None,
              trajectory: bool = False, flight_samples: int = 32, stance_samples: int = 40,
              check: bool = True) -> Run:
     """Simulate ``n_steps`` steps of the spring-mass runner.
@@ -87,6 +90,10 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         n_steps: number of steps (apex to apex); static.
         options: numerical options; by default the cheapest surface model that covers the
             parameters is chosen (``choose_surface_model``).
+        landing: the landing mode, ``"fixed"``, ``"retraction"`` or ``"pendulum"`` (overrides
+            ``options.landing``; MODEL.md §5, ``simsrc.swing``).
+        swing: the swinging legs at the start (pendulum mode); by default
+            ``simsrc.swing.default_swing`` (leading leg at the angle of attack, at rest).
         trajectory: also return dense samples (``flight_samples`` per flight phase and
             ``stance_samples + 1`` per stance; the stance is then integrated in that many steps).
         check: validate concrete parameters and state first (raises ``SimsrcInputError``).
@@ -101,6 +108,12 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         check_state(state)
     if options is None:
         options = default_options(params)
+    if landing is not None:
+        if landing not in LANDING_MODES:
+            from simsrc.errors import SimsrcInputError
+            raise SimsrcInputError(f"`landing` must be one of {', '.join(LANDING_MODES)}, "
+                                   f"got {landing!r}")
+        options = dataclasses.replace(options, landing=landing)
     if trajectory and options.flight_samples == 0:
         options = dataclasses.replace(options, flight_samples=flight_samples,
                                       stance_steps=max(options.stance_steps, stance_samples))
@@ -109,19 +122,29 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
     p = as_arrays(params)
     s = as_arrays(state) if isinstance(state, State) else State(*as_arrays(State(*state)))
     p, s, shape = broadcast(p, s)
+    legs = None
+    if options.landing == "pendulum":
+        legs = default_swing(p, s) if swing is None else Swing(*as_arrays(Swing(*swing)))
+        legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
+        shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
+        p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
+        legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
     if shape == ():
-        recs, trajs, final = _run_jit(p, s, n_steps, options)
+        recs, trajs, final = _run_jit(p, s, n_steps, options, legs)
     else:
-        flat = jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s))
-        recs, trajs, final = _run_batch(flat[0], flat[1], n_steps, options)
+        flat = jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s, legs))
+        recs, trajs, final = _run_batch(flat[0], flat[1], n_steps, options, flat[2])
         recs, trajs, final = jax.tree_util.tree_map(
             lambda v: v.reshape(shape + v.shape[1:]), (recs, trajs, final))
-    return Run(recs, trajs, final, options)
+    final_swing = None
+    if options.landing == "pendulum":
+        final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)
+    return Run(recs, trajs, final, options, final_swing)
 
 
-def _run(p, s, n_steps, options):
-    return run(p, s, n_steps, options)
+def _run(p, s, n_steps, options, swing=None):
+    return run(p, s, n_steps, options, swing)
 
 
 _run_jit = jax.jit(_run, static_argnums=(2, 3))
-_run_batch = jax.jit(jax.vmap(_run, in_axes=(0, 0, None, None)), static_argnums=(2, 3))
+_run_batch = jax.jit(jax.vmap(_run, in_axes=(0, 0, None, None, 0)), static_argnums=(2, 3))

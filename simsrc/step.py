@@ -20,6 +20,7 @@ from simsrc.liftoff import stance_path
 from simsrc.params import Params, State
 from simsrc.stance import SY, Features, initial_sink_rate, initial_state, make_model
 from simsrc.surface import stored_energy
+from simsrc import swing as sw
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +47,11 @@ class Options:
             them off when they are zero for the whole batch, which makes the SLIP faster).
         plastic: the surface may have restitution < 1: the algebraic model's stance is then
             split at the loading/unloading switch (off for purely elastic surfaces).
+        landing: how the landing angle is set (MODEL.md §5, ``simsrc.swing``): ``"fixed"``
+            (the angle of attack), ``"retraction"`` (rotating rearward from the flight apex) or
+            ``"pendulum"`` (a swinging leg; the state then carries a ``Swing``).
+        swing_steps: DOP853 steps per swing-leg integration (pendulum mode).
+        touchdown_search_steps: samples of the coarse touchdown search (retraction, pendulum).
     """
 
     surface_model: str = "rigid"
@@ -60,6 +66,14 @@ class Options:
     push: bool = True
     leg_damping: bool = True
     plastic: bool = True
+    landing: str = "fixed"
+    swing_steps: int = 8
+    touchdown_search_steps: int = 16
+
+    def __post_init__(self):
+        if self.landing not in sw.LANDING_MODES:
+            raise ValueError(f"Options.landing must be one of {sw.LANDING_MODES}, "
+                             f"got {self.landing!r}")
 
     @property
     def features(self) -> Features:
@@ -89,6 +103,8 @@ class StepRecord(NamedTuple):
     surface_peak_sink_m: jax.Array
     footprint_depth_m: jax.Array
     ledger: Ledger
+    landing_angle_rad: jax.Array      # landing leg from the surface normal, forward positive
+    swing: sw.Swing | None            # the swinging legs at the end of the step (pendulum mode)
 
 
 class Trajectory(NamedTuple):
@@ -104,6 +120,7 @@ class Trajectory(NamedTuple):
     vertical_force_n: jax.Array
     horizontal_force_n: jax.Array
     phase: jax.Array   # 0 flight before touchdown, 1 stance, 2 flight after liftoff
+    swing_angle_rad: jax.Array  # the swinging leg from the surface normal (NaN: not modelled)
 
 
 def _or_zero(v, like):
@@ -114,9 +131,25 @@ def _state(y: SY) -> State:
     return State(y.x, y.y, y.vx, y.vy)
 
 
-def step(p: Params, s: State, options: Options):
-    """One step from a flight state: returns (next flight state, StepRecord, Trajectory|None)."""
-    t_td, s_td, x_f, reachable = touchdown(p, s)
+def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
+    """One step from a flight state: returns (next flight state, StepRecord, Trajectory|None).
+
+    In the pendulum landing mode ``swing`` is the state of the two swinging legs at the start;
+    the record's ``swing`` is their state at the end.
+    """
+    mode = options.landing
+    if mode == "pendulum" and swing is None:
+        raise ValueError("the pendulum landing mode needs the swing state (simsrc.swing.Swing)")
+    lead_td = None
+    if mode == "fixed":
+        t_td, s_td, x_f, reachable = touchdown(p, s)
+        psi_td = sw_fixed_angle(p) + jnp.zeros_like(t_td)
+    else:
+        lead = None if mode == "retraction" else (swing.lead_angle_rad, swing.lead_rate_rad_per_s)
+        land = sw.touchdown_moving(p, s, mode, lead, search_steps=options.touchdown_search_steps,
+                                   swing_steps=options.swing_steps,
+                                   event_iters=options.event_iters)
+        t_td, s_td, x_f, psi_td, reachable, lead_td = land
     feats = options.features
     evaluate, stepper, aux0 = make_model(p, x_f, options.surface_model, feats,
                                          options.newton_iters, options.method)
@@ -183,6 +216,11 @@ def step(p: Params, s: State, options: Options):
         surface_peak = jnp.zeros_like(t_c)
         surface_unret = jnp.zeros_like(t_c)
 
+    swing_end, swing_terms = None, None
+    if mode == "pendulum":
+        swing_end, swing_terms = _swing_through(p, swing, lead_td, s_lo, x_f, path,
+                                                t_td + t_c + t_ap, t_ap, options.swing_steps)
+
     k = p.leg_stiffness_n_per_m
     ledger = make_ledger(
         p, s, s_end,
@@ -192,7 +230,7 @@ def step(p: Params, s: State, options: Options):
         push_pos_j=_or_zero(y_lo.w_push_positive, t_c),
         push_neg_j=_or_zero(y_lo.w_push_negative, t_c), surface_peak_j=surface_peak,
         surface_unreturned_j=surface_unret,
-        surface_damping_j=_or_zero(y_lo.w_surface_damping, t_c))
+        surface_damping_j=_or_zero(y_lo.w_surface_damping, t_c), swing=swing_terms)
 
     code = jnp.int32(st.OK)
     code = jnp.where(s_end.vx_m_per_s <= 0.0, st.BACKWARDS, code)
@@ -212,15 +250,41 @@ def step(p: Params, s: State, options: Options):
         max_leg_compression_m=max_comp, vertical_impulse_n_s=imp_y,
         horizontal_impulse_n_s=imp_x, braking_impulse_n_s=braking,
         propulsive_impulse_n_s=imp_x - braking, mid_stance_time_s=t_mid,
-        surface_peak_sink_m=zmax, footprint_depth_m=(1.0 - r) * zmax, ledger=ledger)
+        surface_peak_sink_m=zmax, footprint_depth_m=(1.0 - r) * zmax, ledger=ledger,
+        landing_angle_rad=psi_td, swing=swing_end)
 
     traj = None
     if options.flight_samples > 0:
-        traj = _trajectory(p, s, s_lo, t_td, t_ap, path, options.flight_samples)
+        traj = _trajectory(p, s, s_lo, t_td, t_ap, path, options.flight_samples,
+                           swing if mode == "pendulum" else None)
     return s_end, record, traj
 
 
-def _trajectory(p, s, s_lo, t_td, t_ap, path, n):
+def sw_fixed_angle(p):
+    """The fixed landing angle from the surface normal, β = π/2 − α − λ."""
+    return 0.5 * jnp.pi - p.angle_of_attack_rad - p.lean_rad
+
+
+def _swing_through(p, swing, lead_td, s_lo, x_f, path, t_step, t_ap, n):
+    """Pendulum mode: swing the trailing leg through the whole step and the lifting leg from
+    liftoff to the apex; return the next ``Swing`` and the ledger's swing terms."""
+    trail = sw.integrate(p, swing.trail_angle_rad, swing.trail_rate_rad_per_s, t_step, n)
+    phi_lo, om_lo = sw.liftoff_leg(p, s_lo, x_f, path.ev.sink_m[-1])
+    lifted = sw.integrate(p, phi_lo, om_lo, t_ap, n)
+    energy = sw.swing_energy_j
+    e_start = energy(p, swing.lead_angle_rad, swing.lead_rate_rad_per_s) + \
+        energy(p, swing.trail_angle_rad, swing.trail_rate_rad_per_s)
+    e_end = energy(p, trail.phi, trail.omega) + energy(p, lifted.phi, lifted.omega)
+    landing = energy(p, lead_td.phi, lead_td.omega)
+    liftoff = energy(p, phi_lo, om_lo)
+    w_pos = lead_td.w_pos + trail.w_pos + lifted.w_pos
+    w_neg = lead_td.w_neg + trail.w_neg + lifted.w_neg
+    residual = (e_end - e_start) - (w_pos + w_neg - landing + liftoff)
+    return (sw.Swing(trail.phi, trail.omega, lifted.phi, lifted.omega),
+            (w_pos, w_neg, landing, liftoff, residual))
+
+
+def _trajectory(p, s, s_lo, t_td, t_ap, path, n, swing=None):
     frac = jnp.linspace(0.0, 1.0, n, endpoint=False)
     f1 = ballistic(p, s, frac * t_td)
     frac2 = jnp.linspace(0.0, 1.0, n + 1)[1:]
@@ -235,6 +299,17 @@ def _trajectory(p, s, s_lo, t_td, t_ap, path, n):
         (zeros, path.ev.normal_force_n, zeros), (zeros, path.ev.horizontal_force_n, zeros),
         (zeros, jnp.ones_like(path.t_s), zeros + 2),
     ]
+    if swing is None:
+        nan = jnp.full_like(frac, jnp.nan)
+        parts.append((nan, jnp.full_like(path.t_s, jnp.nan), nan))
+    else:
+        # the leading leg until touchdown, then the trailing one (which lands next)
+        lead = sw.samples(p, swing.lead_angle_rad, swing.lead_rate_rad_per_s, frac * t_td)
+        t_rest = jnp.concatenate([path.t_s + t_td, t_td + t_c + frac2 * t_ap])
+        trail = sw.samples(p, swing.trail_angle_rad, swing.trail_rate_rad_per_s,
+                           jnp.concatenate([frac * t_td, t_rest]))[frac.shape[0]:]
+        parts.append((lead - p.lean_rad, trail[:path.t_s.shape[0]] - p.lean_rad,
+                      trail[path.t_s.shape[0]:] - p.lean_rad))
     return Trajectory(*[jnp.concatenate(a) for a in parts])
 
 
@@ -246,27 +321,32 @@ def _mask(tree, ok):
     return jax.tree_util.tree_map(m, tree)
 
 
-def run(p: Params, s: State, n_steps: int, options: Options):
+def run(p: Params, s: State, n_steps: int, options: Options, swing: sw.Swing | None = None):
     """Scan ``step`` over n_steps; a failure sets the status of that and every later step.
 
     Returns (records with a leading axis of n_steps, trajectories or None, final state).
     The state carried past a failure is the last good one, so no NaN spreads into the scan.
+    ``swing``: the swinging legs at the start (pendulum landing mode).
     """
 
     def body(carry, _):
-        state, code, t0 = carry
-        s_next, rec, traj = step(p, state, options)
+        (state, legs), code, t0 = carry
+        s_next, rec, traj = step(p, state, options, legs)
         ok_before = code == st.OK
         new_code = jnp.where(ok_before, rec.status, code)
         ok = new_code == st.OK
+        legs_next = rec.swing
         rec = _mask(rec._replace(status=new_code), ok)
-        state_next = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), s_next, state)
+        state_next = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b),
+                                            (s_next, legs_next), (state, legs))
         t_step = rec.touchdown_time_s + rec.contact_time_s + rec.flight_time_s
         if traj is not None:
             traj = _mask(traj._replace(t_s=traj.t_s + t0), ok)
         return (state_next, new_code, jnp.where(ok, t0 + t_step, t0)), (rec, traj)
 
     dtype = jnp.result_type(s.x_m)
-    init = (s, jnp.int32(st.OK), jnp.zeros((), dtype))
-    (s_final, _, _), (recs, trajs) = jax.lax.scan(body, init, None, length=n_steps)
+    if options.landing != "pendulum":
+        swing = None
+    init = ((s, swing), jnp.int32(st.OK), jnp.zeros((), dtype))
+    ((s_final, _), _, _), (recs, trajs) = jax.lax.scan(body, init, None, length=n_steps)
     return recs, trajs, s_final

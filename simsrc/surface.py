@@ -49,9 +49,13 @@ SURFACE_PRESETS: dict[str, SurfacePreset] = {
     "grass": SurfacePreset(50e3, 0.0, 0.7, "natural grass on soil",
                            "estimate between Ferris et al. 1999 (21.3 kN/m) and Kerdok et al. "
                            "2002 (75.4 kN/m); restitution 0.7 is an estimate"),
-    "sand": SurfacePreset(40e3, 0.0, 0.35, "dry loose sand: soft, and keeps most of the work",
-                          "provisional until calibrated against Lejeune, Willems & Heglund 1998 "
-                          "(sand costs 1.6x the metabolic and 1.15x the mechanical work)"),
+    "sand": SurfacePreset(20.9e3, 5610.0, 0.1, "dry loose sand: soft, damped, keeps a footprint",
+                          "calibrated (experiments/calibrate_sand.py, figures/sand_calibration.png) "
+                          "so that the human-like runner of configs/human.toml at 3.5 m/s spends "
+                          "1.6x the metabolic energy of firm ground (Lejeune, Willems & Heglund "
+                          "1998); its mechanical work is then 1.23x (Lejeune: 1.15x). "
+                          "Restitution 0.1 (nearly all deformation stays as a footprint) is an "
+                          "estimate"),
 }
 
 

@@ -88,7 +88,7 @@ slope_deg = -5
     p, s = to_params(cfg.values, cfg.source)
     assert p.leg_stiffness_n_per_m == 20e3
     assert p.surface_compliance_m_per_n == pytest.approx(1 / 50e3)
-    assert p.surface_restitution == 0.35  # the sand preset's, not overridden
+    assert p.surface_restitution == 0.1  # the sand preset's, not overridden
     assert p.lean_rad == pytest.approx(math.radians(3))
     assert p.slope_rad == pytest.approx(math.radians(-5))
     assert (s.y_m, s.vx_m_per_s, s.vy_m_per_s) == (0.89, 3.5, 0.0)
@@ -152,8 +152,11 @@ BAD = {
     "unknown preset": (
         '[ground]\nsurface = "snad"\n', ['`surface` must be one of', 'got "snad"',
                                          "did you mean \"sand\""]),
-    "landing mode": ('[landing]\nmode = "pendulum"\n', ['`mode` must be "fixed"',
-                                                        'got "pendulum"', "planned"]),
+    "landing mode": ('[landing]\nmode = "pendullum"\n', ['`mode` must be one of "fixed"',
+                                                         'got "pendullum"',
+                                                         'did you mean "pendulum"']),
+    "hip stiffness": ("[landing]\nhip_stiffness_n_m_per_rad = -1\n",
+                      ["`hip_stiffness_n_m_per_rad` must be >= 0, got -1", "[landing]"]),
     "range without num": (
         "[sweep]\nlean_deg = {start = 0, stop = 5}\n", ["[sweep] lean_deg needs num"]),
     "range with num 0": (

@@ -52,7 +52,7 @@ def hand_record():
         leg_elastic_peak_j=125.0, leg_elastic_returned_j=100.0, leg_elastic_unreturned_j=25.0,
         leg_damping_loss_j=10.0, push_positive_j=40.0, push_negative_j=-5.0,
         surface_elastic_peak_j=20.0, surface_elastic_returned_j=12.0, hip_swing_work_j=3.0,
-        residual_j=1e-9)
+        hip_swing_positive_j=5.0, hip_swing_negative_j=-2.0, residual_j=1e-9)
     rec = StepRecord(
         status=jnp.int32(0), touchdown_time_s=0.1, contact_time_s=0.2, flight_time_s=0.1,
         touchdown=State(0.5, 0.95, 5.0, -1.0), liftoff=State(1.5, 0.95, 5.0, 1.0),
@@ -60,7 +60,8 @@ def hand_record():
         peak_vertical_force_n=2400.0, min_com_height_m=0.9, max_leg_compression_m=0.1,
         vertical_impulse_n_s=M * G * 0.4, horizontal_impulse_n_s=0.0,
         braking_impulse_n_s=-15.0, propulsive_impulse_n_s=15.0, mid_stance_time_s=0.06,
-        surface_peak_sink_m=0.0, footprint_depth_m=0.0, ledger=led)
+        surface_peak_sink_m=0.0, footprint_depth_m=0.0, ledger=led,
+        landing_angle_rad=math.atan2(0.3, 0.95), swing=None)
     return jax.tree_util.tree_map(lambda v: jnp.asarray(v, jnp.float64)
                                   if not isinstance(v, jax.Array) else v, rec)
 
@@ -89,14 +90,15 @@ def test_hand_computed_step():
         "morin_peak_force_n": 800.0 * math.pi,
         "morin_com_drop_m": 800.0 * math.pi * 0.04 / (M * math.pi**2) - G * 0.04 / 8,
         "leg_energy_return_ratio": 0.8, "surface_energy_return_ratio": 0.6,
-        # W+ = leg returned + surface returned + push positive + hip (positive)
-        "positive_work_j": 100.0 + 12.0 + 40.0 + 3.0,
-        "muscle_positive_work_j": 43.0, "muscle_negative_work_j": 15.0,
-        "mechanical_cost_of_transport": 155.0 / (weight * 2.0),
-        "mechanical_work_j_per_kg_per_m": 155.0 / (M * 2.0),
-        # 43 J / 0.25 + 15 J / 1.2 (Margaria 1968)
-        "metabolic_energy_j": 172.0 + 12.5,
-        "metabolic_cost_j_per_kg_per_m": 184.5 / (M * 2.0),
+        # W+ = leg returned + surface returned + push positive + hip positive
+        "positive_work_j": 100.0 + 12.0 + 40.0 + 5.0,
+        # muscle: push 40 + hip 5 positive; push 5 + leg damping 10 + hip 2 negative
+        "muscle_positive_work_j": 45.0, "muscle_negative_work_j": 17.0,
+        "mechanical_cost_of_transport": 157.0 / (weight * 2.0),
+        "mechanical_work_j_per_kg_per_m": 157.0 / (M * 2.0),
+        # 45 J / 0.25 + 17 J / 1.2 (Margaria 1968)
+        "metabolic_energy_j": 180.0 + 17.0 / 1.2,
+        "metabolic_cost_j_per_kg_per_m": (180.0 + 17.0 / 1.2) / (M * 2.0),
         "energy_residual_j": 1e-9,
     }
     dy_morin = expected["morin_com_drop_m"]

@@ -1,0 +1,238 @@
+"""The moving landing leg (MODEL.md §5): leg retraction and the swinging leg (pendulum).
+
+Expected numbers come from closed forms (the compound pendulum's small-swing frequency and its
+exact large-swing period with the complete elliptic integral), from the independent scipy
+reference (``tests/reference_swing.py``: solve_ivp at 1e-12 with its own event finder, then
+``tests/reference.py`` for the stance) and from central finite differences of that reference.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy.special import ellipk
+
+import simsrc
+from simsrc import swing as sw
+from simsrc.simulate import default_options
+from simsrc.step import run as run_steps
+
+from conftest import case, to_params
+from reference import canonical_state
+import reference_swing as rs
+
+RIGID = default_options(simsrc.Params())
+
+
+def _params(d: dict) -> simsrc.Params:
+    p = to_params(d)
+    return p._replace(**{k: d[k] for k in rs.SWING_DEFAULTS})
+
+
+def swing_case(**changes) -> dict:
+    return case(**dict(rs.SWING_DEFAULTS, **changes))
+
+
+# one compiled step per mode, shared by the tests (rigid ground, 1 step)
+@functools.lru_cache(maxsize=None)
+def _stepper(mode):
+    opts = dataclass_replace(RIGID, landing=mode)
+
+    @jax.jit
+    def run(p, s, legs):
+        return run_steps(p, s, 1, opts, legs)
+    return run
+
+
+def dataclass_replace(o, **kw):
+    import dataclasses
+    return dataclasses.replace(o, **kw)
+
+
+def _as(p, s, legs=None):
+    p = simsrc.params.as_arrays(p)
+    s = simsrc.State(*[jnp.asarray(v, jnp.float64) for v in s])
+    legs = None if legs is None else sw.Swing(*[jnp.asarray(v, jnp.float64) for v in legs])
+    return p, s, legs
+
+
+# ------------------------------------------------------------------ the pendulum by itself
+
+def test_swing_leg_without_hip_spring_swings_at_the_compound_pendulum_frequency():
+    """No hip spring, no damping, small swing: φ(t) = A cos(ω t) with ω = √(m_l g d / I), the
+    compound-pendulum frequency (0.61 Hz for the Winter-proportioned 0.95 m leg, close to the
+    0.64 Hz Doke, Donelan & Kuo 2005 measured)."""
+    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, hip_stiffness_n_m_per_rad=0.0,
+                           hip_damping_n_m_s_per_rad=0.0, hip_neutral_deg=0.0)
+    omega = math.sqrt(p.swing_leg_mass_kg * 9.81 * p.swing_leg_com_m / p.swing_leg_inertia_kg_m2)
+    assert float(sw.natural_frequency_hz(simsrc.params.as_arrays(p))) == pytest.approx(
+        omega / (2 * math.pi), rel=1e-12)
+    assert 0.58 < omega / (2 * math.pi) < 0.66
+    amp = 1e-3
+    pa = simsrc.params.as_arrays(p)
+    for t in (0.3, 0.8, 1.6):
+        leg = sw.integrate(pa, jnp.float64(amp), jnp.float64(0.0), jnp.float64(t), 40)
+        # the nonlinear correction of the frequency is ~A²/16 = 6e-8 relative
+        assert float(leg.phi) == pytest.approx(amp * math.cos(omega * t), abs=amp * 1e-6)
+
+
+def test_large_swing_period_matches_the_elliptic_integral():
+    """A 40° swing of the plain physical pendulum: period T = 4 K(sin²(θ0/2)) / ω0 exactly.
+    After T the leg is back at 40° at rest (to the DOP853 accuracy with 8 steps per period/4)."""
+    p = simsrc.params.as_arrays(simsrc.make_params(
+        hip_stiffness_n_m_per_rad=0.0, hip_damping_n_m_s_per_rad=0.0))
+    theta0 = math.radians(40.0)
+    w0 = math.sqrt(float(p.swing_leg_mass_kg * 9.81 * p.swing_leg_com_m / p.swing_leg_inertia_kg_m2))
+    period = 4.0 * ellipk(math.sin(theta0 / 2) ** 2) / w0
+    leg = sw.integrate(p, jnp.float64(theta0), jnp.float64(0.0), jnp.float64(period), 32)
+    assert float(leg.phi) == pytest.approx(theta0, abs=1e-9)
+    assert abs(float(leg.omega)) < 1e-8
+    # energy is conserved, and without a hip torque the hip does no work
+    assert float(leg.w_pos) == 0.0 and float(leg.w_neg) == 0.0
+
+
+def test_swing_integration_matches_the_reference():
+    """With hip spring and damping, 0.4 s from a liftoff-like state: engine (DOP853, 8 steps)
+    against solve_ivp at 1e-12, including the hip's positive and negative work."""
+    d = swing_case()
+    p = simsrc.params.as_arrays(_params(d))
+    leg = sw.integrate(p, jnp.float64(-0.45), jnp.float64(4.0), jnp.float64(0.4), 8)
+    ref = rs.swing(d, -0.45, 4.0, 0.4)
+    np.testing.assert_allclose([float(v) for v in leg], ref, rtol=0, atol=1e-7)
+    assert float(leg.w_pos) > 1.0 and float(leg.w_neg) < -1.0   # both signs occur
+
+
+# ------------------------------------------------------------------ retraction
+
+def test_retraction_lands_steeper_after_a_higher_apex():
+    """Seyfarth, Geyer & Herr 2003: with a rearward rotation from the apex, a longer fall (a
+    higher apex) lands the leg steeper; without rotation the angle does not depend on the apex."""
+    d = case(**dict(rs.SWING_DEFAULTS, retraction_rate_rad_per_s=math.radians(60.0)))
+    run = _stepper("retraction")
+    angles = {}
+    for rate in (0.0, math.radians(60.0)):
+        p = _params(dict(d, retraction_rate_rad_per_s=rate))
+        for h in (0.98, 1.05):
+            rec = run(*_as(p, (0.0, h, 5.0, 0.0)))[0]
+            angles[rate, h] = float(rec.landing_angle_rad[0])
+    assert angles[0.0, 0.98] == pytest.approx(angles[0.0, 1.05], abs=1e-12)
+    r = math.radians(60.0)
+    assert angles[r, 1.05] < angles[r, 0.98] < angles[0.0, 0.98]
+
+
+@pytest.mark.parametrize("h", [1.0, 1.08])
+def test_retraction_step_matches_the_reference(h):
+    d = case(**dict(rs.SWING_DEFAULTS, retraction_rate_rad_per_s=math.radians(50.0)))
+    rec = _stepper("retraction")(*_as(_params(d), (0.0, h, 5.0, 0.0)))[0]
+    ref = rs.moving_step(d, (0.0, h, 5.0, 0.0), "retraction")
+    assert int(rec.status[0]) == 0 and ref["status"] == 0
+    assert float(rec.touchdown_time_s[0]) == pytest.approx(ref["moving_touchdown_time_s"],
+                                                           abs=1e-11)
+    assert ref["touchdown_time_s"] == pytest.approx(ref["moving_touchdown_time_s"], abs=1e-12)
+    assert float(rec.landing_angle_rad[0]) == pytest.approx(ref["landing_angle_rad"], abs=1e-11)
+    assert float(rec.contact_time_s[0]) == pytest.approx(ref["contact_time_s"], abs=1e-9)
+    np.testing.assert_allclose([float(v[0]) for v in rec.end], ref["end_state"], atol=1e-9)
+
+
+# ------------------------------------------------------------------ pendulum
+
+LEGS = (math.radians(27.0), -0.5, math.radians(-20.0), 4.5)
+
+
+def _pendulum_step(d, state=None, legs=LEGS):
+    state = canonical_state() if state is None else state
+    return _stepper("pendulum")(*_as(_params(d), state, legs))[0]
+
+
+def test_pendulum_step_matches_the_reference():
+    """Touchdown time and landing angle, the whole step, the legs' states at the next apex and
+    the hip's work: engine against the scipy reference."""
+    d = swing_case()
+    rec = _pendulum_step(d)
+    ref = rs.moving_step(d, canonical_state(), "pendulum", LEGS)
+    assert int(rec.status[0]) == 0 and ref["status"] == 0
+    assert float(rec.touchdown_time_s[0]) == pytest.approx(ref["moving_touchdown_time_s"],
+                                                           abs=1e-10)
+    assert float(rec.landing_angle_rad[0]) == pytest.approx(ref["landing_angle_rad"], abs=1e-9)
+    assert float(rec.contact_time_s[0]) == pytest.approx(ref["contact_time_s"], abs=1e-9)
+    np.testing.assert_allclose([float(v[0]) for v in rec.end], ref["end_state"], atol=1e-8)
+    np.testing.assert_allclose([float(v[0]) for v in rec.swing], ref["swing"], atol=1e-6)
+    led = rec.ledger
+    assert float(led.hip_swing_positive_j[0]) == pytest.approx(ref["hip_positive_j"], abs=1e-4)
+    assert float(led.hip_swing_negative_j[0]) == pytest.approx(ref["hip_negative_j"], abs=1e-4)
+    assert float(led.swing_landing_j[0]) == pytest.approx(ref["swing_landing_j"], abs=1e-6)
+    assert float(led.swing_liftoff_j[0]) == pytest.approx(ref["swing_liftoff_j"], abs=1e-9)
+
+
+def test_pendulum_energy_books_close():
+    """The body's ledger closes as in the fixed mode (the swinging leg does not move the body),
+    and the swing legs' own balance ΔE_swing = W_hip − E_landing + E_liftoff closes to the
+    integration error; the hip does work of both signs."""
+    rec = _pendulum_step(swing_case())
+    led = rec.ledger
+    assert abs(float(led.residual_j[0])) < 1e-7
+    assert abs(float(led.swing_residual_j[0])) < 1e-5
+    assert float(led.hip_swing_positive_j[0]) > 0.5
+    assert float(led.hip_swing_negative_j[0]) < -0.5
+    assert float(led.hip_swing_work_j[0]) == pytest.approx(
+        float(led.hip_swing_positive_j[0] + led.hip_swing_negative_j[0]), rel=1e-14)
+    assert float(led.injected_j[0]) == 0.0        # no push: nothing injected into the body
+
+
+def test_foot_below_the_surface_at_the_apex_is_a_fall():
+    """A leading leg still near vertical at the apex (foot under the surface): status FALL."""
+    rec = _pendulum_step(swing_case(), state=(0.0, 0.95, 5.0, 0.0), legs=(0.05, 0.0, -0.3, 4.0))
+    assert int(rec.status[0]) == simsrc.status.FALL
+
+
+def test_touchdown_gradient_matches_finite_differences():
+    """d(touchdown time, landing angle)/d(hip stiffness, hip neutral angle, leading leg's rate):
+    forward-mode autodiff through the touchdown search and Newton solve (only the last update
+    differentiated: the implicit-function derivative) against central differences of the
+    reference's event finder (relative step 1e-5). The stance that follows is differentiated as
+    in the fixed mode (tests/test_engine_gradients.py)."""
+    d = swing_case()
+    base = simsrc.params.as_arrays(_params(d))
+    _, s, _ = _as(base, canonical_state())
+
+    def outputs(theta):
+        p = base._replace(hip_stiffness_n_m_per_rad=theta[0], hip_neutral_rad=theta[1])
+        land = sw.touchdown_moving(p, s, "pendulum", (jnp.float64(LEGS[0]), theta[2]))
+        return jnp.stack([land.time_s, land.angle_rad])
+
+    theta0 = [d["hip_stiffness_n_m_per_rad"], d["hip_neutral_rad"], LEGS[1]]
+    jac = np.asarray(jax.jit(jax.jacfwd(outputs))(jnp.array(theta0)))
+
+    def ref(theta):
+        q = dict(d, hip_stiffness_n_m_per_rad=theta[0], hip_neutral_rad=theta[1])
+        t, psi, _ = rs.touchdown(q, canonical_state(), "pendulum", (LEGS[0], theta[2]))
+        return np.array([t, psi])
+
+    for j in range(3):
+        step = 1e-5 * abs(theta0[j])
+        hi, lo = list(theta0), list(theta0)
+        hi[j] += step
+        lo[j] -= step
+        fd = (ref(hi) - ref(lo)) / (2 * step)
+        np.testing.assert_allclose(jac[:, j], fd, rtol=1e-6, atol=1e-10)
+
+
+def test_default_human_runner_finds_a_steady_pendulum_gait():
+    """The default hip (300 N·m/rad toward 28°, ζ = 0.7) carries the default-sized runner
+    (70 kg, 0.95 m, 11 kN/m) from a rough start at 3.5 m/s into a steady gait: the last steps
+    repeat to 1e-6, with a landing angle near the hip's neutral angle and 3.5–4.2 m/s."""
+    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
+                           angle_of_attack_deg=64.5)
+    out = simsrc.simulate(p, simsrc.apex(0.93, 3.5), 40,
+                          options=dataclass_replace(RIGID, landing="pendulum"))
+    r = out.records
+    assert np.all(np.asarray(r.status) == 0)
+    y = np.asarray(r.end.y_m)
+    assert abs(y[-1] - y[-2]) < 1e-6 * y[-1]
+    assert 3.5 < float(r.end.vx_m_per_s[-1]) < 4.2
+    assert 20.0 < math.degrees(float(r.landing_angle_rad[-1])) < 30.0
+    assert out.final_swing is not None
