@@ -38,8 +38,8 @@ Definitions (one step = from one flight apex to the next; see also docs/metrics.
 - **energy return** of the leg = leg elastic returned / peak; of the surface likewise (1 when
   the surface stores nothing, e.g. rigid ground: the limit of a stiffer and stiffer elastic one);
 - **positive mechanical work** W⁺ (from the ledger) = leg elastic energy returned + surface
-  elastic energy returned + push positive work + hip swing work (when positive): the work done
-  on the body while the leg and the ground extend. For a conservative spring-mass this equals
+  elastic energy returned + push positive work + the hip's positive work on the swinging
+  legs: the work done while the leg and the ground extend. For a conservative spring-mass this equals
   the positive external work of Cavagna's method (the rise of the COM's mechanical energy in the
   second half of stance); with a push it is the accounting approximation that lumps the spring
   and the push. **Mechanical cost of transport** = W⁺ / (m g d) (dimensionless) and
