@@ -300,11 +300,32 @@ def _add_check(sub):
     p.set_defaults(func=_cmd_check)
 
 
+def _is_fit_config(path) -> bool:
+    """A ``simsrc fit`` config (it has a [data] table); unreadable files go to load_config,
+    which names the problem."""
+    import tomllib
+    try:
+        with open(path, "rb") as f:
+            return "data" in tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
 def _cmd_check(args) -> int:
     from simsrc.config import base_point, load_config
 
     bad = 0
     for path in args.configs:
+        if _is_fit_config(path):
+            from simsrc.fit_config import load_fit_config
+            try:
+                load_fit_config(path)
+            except SimsrcInputError as e:
+                print(f"{PROG} check: error: {e}", file=sys.stderr)
+                bad += 1
+            else:
+                print(f"ok  {path}: a fit config (simsrc fit)")
+            continue
         try:
             config = load_config(path)
             if not config.axes:
@@ -402,6 +423,29 @@ def _cmd_gait(args) -> int:
 # ----------------------------------------------------------------------------- main
 
 COMMANDS = (_add_run, _add_sweep, _add_gait, _add_check, _add_keys)
+
+
+# `simsrc figures` and `simsrc animate` live in their own modules (figures_cli.py, animate.py)
+def _add_figures(sub):
+    from simsrc.figures_cli import add_parser
+    add_parser(sub)
+
+
+def _add_animate(sub):
+    from simsrc.animate import add_parser
+    add_parser(sub)
+
+
+COMMANDS += (_add_figures, _add_animate)
+
+
+# `simsrc fit` lives in its own module (fit_cli.py)
+def _add_fit(sub):
+    from simsrc.fit_cli import add_fit_command
+    add_fit_command(sub)
+
+
+COMMANDS += (_add_fit,)
 
 
 def build_parser() -> argparse.ArgumentParser:

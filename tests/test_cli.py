@@ -154,8 +154,12 @@ def test_check(tmp_path, capsys):
 
 
 def test_every_shipped_config_checks(capsys):
-    configs = sorted(str(p) for p in (ROOT / "configs").glob("*.toml"))
+    """Run and sweep configs, and the fit configs in configs/fit/ (checked as fit configs)."""
+    configs = sorted(str(p) for p in (ROOT / "configs").glob("**/*.toml"))
+    assert any("/fit/" in c for c in configs)
     assert main(["check", *configs]) == 0
+    out = capsys.readouterr().out
+    assert out.count("ok  ") == len(configs) and "a fit config" in out
 
 
 @pytest.mark.slow

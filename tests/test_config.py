@@ -48,7 +48,11 @@ def test_every_config_loads_and_its_points_convert(path):
     flat = np.arange(cfg.n_points)
     params, state = to_params(point_values(cfg.values, cfg.axes, flat), str(path))
     assert np.all(np.asarray(params.mass_kg) > 0)
-    assert cfg.n_points <= 200, "example grids stay modest (full sizes are documented)"
+    if path.name[0] == "e" and path.name[1].isdigit():
+        # experiment configs: the figure's full grid (the tests run them shrunk, in smoke mode)
+        assert cfg.n_points <= 10_000
+    else:
+        assert cfg.n_points <= 200, "example grids stay modest (full sizes are documented)"
 
 
 def test_default_toml_is_the_builtin_default():
@@ -119,7 +123,7 @@ leg_length_m = {start = 0.9, stop = 1.0, num = 3}
     assert list(v["surface"][:4]) == ["sand", "sand", "sand", "firm"]
     np.testing.assert_allclose(v["leg_length_m"][:3], [0.9, 0.95, 1.0])
     p, _ = to_params(v, cfg.source)
-    np.testing.assert_allclose(p.surface_restitution[:6], [0.35] * 3 + [1.0] * 3)
+    np.testing.assert_allclose(p.surface_restitution[:6], [0.1] * 3 + [1.0] * 3)
 
 
 def test_resolved_config_round_trips(tmp_path):

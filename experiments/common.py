@@ -1,0 +1,372 @@
+"""The pattern every experiment script follows, and the helpers they share.
+
+An experiment answers one question. Its script ``experiments/eN_name.py`` defines
+
+- ``compute(config, smoke) -> dict[str, np.ndarray]``: the simulations (the slow part); only
+  arrays go out, so the result can be cached and re-plotted;
+- ``plot(data, png_path)``: data -> figure (``simsrc.figure_style`` for the look);
+- ``claim(data) -> str``: the figure's claim in one sentence, with the number that supports it,
+  read from ``data`` (the gallery, figures/README.md, quotes it);
+- ``EXPERIMENT = Experiment(...)``: name, question, config, what the figure shows, and those
+  three functions; and ``main(argv)``, which is ``common.main(EXPERIMENT, argv)``.
+
+``run`` does the rest: it loads and checks the config (``simsrc check`` rules), shrinks its
+``[sweep]`` axes in smoke mode, looks the result up in the cache (key: a hash of the config
+file's bytes, the script's source, the engine's sources and the smoke flag), computes it on a
+miss, and writes into the output folder ``NAME.npz`` (the data), ``NAME.png`` (the figure) and
+``NAME.json`` (question, config, command, claim). ``simsrc figures`` runs every script this way.
+
+Command line of every script:
+
+    python experiments/eN_name.py [--smoke] [--out DIR] [--force] [--cache-dir DIR]
+
+Grids come from the config's ``[sweep]`` table (``config_grid``); the config's base point is
+the runner. A new experiment (e.g. ``e2_sand.py``, ``e7_swing_leg.py``) copies one of the
+existing scripts: a config in ``configs/``, the three functions and the ``EXPERIMENT`` record.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from typing import Callable, Mapping
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from simsrc.config import Config, load_config, to_params  # noqa: E402
+from simsrc.grid import Axis, grid_shape, n_points, point_values  # noqa: E402
+
+FIGURES_DIR = os.path.join(ROOT, "figures")
+CACHE_DIR = os.path.join(FIGURES_DIR, ".cache")
+SMOKE_DIR = os.path.join(tempfile.gettempdir(), "simsrc-figures-smoke")
+SMOKE_AXIS_POINTS = 3
+# simsrc modules that only draw or parse commands: changing them does not change results
+PRESENTATION_MODULES = ("cli.py", "figures_cli.py", "animate.py", "plots.py",
+                        "figure_style.py", "__main__.py")
+
+
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+    """One question, its config and the three functions that answer it (see the module doc).
+
+    Attributes:
+        name: ``eN_short_name``, also the script's file name and the stem of its outputs.
+        question: the question in one sentence.
+        config: the config file, relative to the repository root.
+        shows: what the figure shows, in one or two sentences.
+        compute: ``(Config, smoke) -> dict of arrays``.
+        plot: ``(data, png_path) -> None``.
+        claim: ``(data) -> str``: one sentence with the number that supports it.
+        script: the script's path (its source is part of the cache key).
+        smoke_axis_points: values per ``[sweep]`` axis in smoke mode.
+    """
+
+    name: str
+    question: str
+    config: str
+    shows: str
+    compute: Callable[[Config, bool], dict]
+    plot: Callable[[Mapping[str, np.ndarray], str], None]
+    claim: Callable[[Mapping[str, np.ndarray]], str]
+    script: str
+    smoke_axis_points: int = SMOKE_AXIS_POINTS
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What one run of an experiment produced."""
+
+    name: str
+    cache_hit: bool
+    seconds: float
+    png: str
+    data: str
+    meta: str
+    claim: str
+
+
+# ----------------------------------------------------------------------------- configs
+
+def shrink_axis(axis: Axis, n: int = SMOKE_AXIS_POINTS) -> Axis:
+    """The axis with at most ``n`` of its values (first, middle(s), last), for smoke runs."""
+    if len(axis) <= n:
+        return axis
+    idx = np.unique(np.linspace(0, len(axis) - 1, n).round().astype(int))
+    values = tuple(tuple(v[i] for i in idx) for v in axis.values)
+    return dataclasses.replace(axis, values=values)
+
+
+def load(config_path: str, smoke: bool = False,
+         smoke_axis_points: int = SMOKE_AXIS_POINTS) -> Config:
+    """Load and check a config (relative paths from the repository root); smoke: every
+    ``[sweep]`` axis shrunk to ``smoke_axis_points`` values.
+
+    Raises:
+        SimsrcInputError: missing file, bad TOML, bad key or value.
+    """
+    path = config_path if os.path.isabs(config_path) else os.path.join(ROOT, config_path)
+    config = load_config(path)
+    if smoke:
+        config = dataclasses.replace(
+            config, axes=tuple(shrink_axis(a, smoke_axis_points) for a in config.axes))
+    return config
+
+
+def axis_values(config: Config, key: str) -> np.ndarray:
+    """The values of the swept ``key`` (float array), or its base value as a 1-element array."""
+    for axis in config.axes:
+        if key in axis.keys:
+            return np.asarray(axis.values[axis.keys.index(key)], float)
+    return np.asarray([config.values[key]], float)
+
+
+def config_grid(config: Config, **overrides):
+    """SI parameters and start states of every point of the config's ``[sweep]`` grid.
+
+    Args:
+        config: a loaded config.
+        overrides: config keys set to other values (scalars, or arrays of the grid's shape).
+
+    Returns:
+        (Params, State, shape): leaves are arrays of the grid shape (one per ``[sweep]`` axis,
+        in file order; ``()`` for a config without a grid).
+    """
+    shape = grid_shape(config.axes)
+    values = point_values(config.values, config.axes, np.arange(n_points(config.axes)))
+    for key, v in overrides.items():
+        values[key] = np.broadcast_to(np.asarray(v, float), shape).ravel() if shape else v
+    params, state = to_params(values, config.source)
+    reshape = (lambda v: np.broadcast_to(np.asarray(v, float).reshape(-1)
+                                         if np.ndim(v) else v, (n_points(config.axes),))
+               .reshape(shape)) if shape else (lambda v: v)
+    return (type(params)(*[reshape(v) for v in params]),
+            type(state)(*[reshape(v) for v in state]), shape)
+
+
+# ----------------------------------------------------------------------------- cache
+
+ENGINE_ENTRY_POINTS = ("__init__", "config", "gait", "metrics", "summary", "energy_series")
+
+
+def _simsrc_imports(module: str) -> set[str]:
+    """Names of the simsrc modules that ``simsrc/<module>.py`` imports (anywhere in it)."""
+    import ast
+
+    with open(os.path.join(ROOT, "simsrc", module + ".py"), "rb") as f:
+        tree = ast.parse(f.read())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and (
+                node.module == "simsrc" or node.module.startswith("simsrc.")):
+            if node.module == "simsrc":
+                found |= {a.name for a in node.names}
+            else:
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("simsrc.")}
+    return {m for m in found if os.path.exists(os.path.join(ROOT, "simsrc", m + ".py"))}
+
+
+def engine_modules() -> list[str]:
+    """The simsrc modules the experiments compute with: ``ENGINE_ENTRY_POINTS`` and everything
+    they import, transitively (read from the sources), less ``PRESENTATION_MODULES``."""
+    todo, seen = list(ENGINE_ENTRY_POINTS), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += sorted(_simsrc_imports(name) - seen)
+    return sorted(m for m in seen if m + ".py" not in PRESENTATION_MODULES)
+
+
+def engine_fingerprint() -> str:
+    """Hash of the sources of ``engine_modules()`` (other modules, e.g. the fitting commands,
+    cannot change an experiment's results)."""
+    h = hashlib.sha256()
+    for name in engine_modules():
+        with open(os.path.join(ROOT, "simsrc", name + ".py"), "rb") as f:
+            h.update(name.encode() + f.read())
+    return h.hexdigest()
+
+
+def cache_key(experiment: Experiment, smoke: bool) -> str:
+    """sha256 of the config file, the script, common.py, the engine's sources and the smoke
+    flag."""
+    h = hashlib.sha256()
+    for path in (os.path.join(ROOT, experiment.config), experiment.script,
+                 os.path.abspath(__file__)):
+        with open(path, "rb") as f:
+            h.update(f.read())
+    h.update(engine_fingerprint().encode())
+    h.update(b"smoke" if smoke else b"full")
+    return h.hexdigest()[:20]
+
+
+def save_data(data: Mapping[str, np.ndarray], path: str) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in data.items()})
+    os.replace(tmp, path)
+
+
+def load_data(path: str) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+# ----------------------------------------------------------------------------- running
+
+def command(experiment: Experiment) -> str:
+    return f"python experiments/{experiment.name}.py"
+
+
+def run(experiment: Experiment, out_dir: str | None = None, *, smoke: bool = False,
+        force: bool = False, cache_dir: str | None = CACHE_DIR, log=print) -> Outcome:
+    """Compute (or load from the cache) and plot one experiment; write its three files.
+
+    Args:
+        experiment: the ``EXPERIMENT`` of a script.
+        out_dir: folder for NAME.png/.npz/.json (default figures/, or a temporary folder in
+            smoke mode).
+        smoke: tiny grids and few steps (the tests' mode).
+        force: recompute even when the cache has the result.
+        cache_dir: folder of cached results (None: no cache).
+        log: where progress lines go.
+
+    Raises:
+        SimsrcInputError: the config is missing or invalid.
+    """
+    out_dir = out_dir or (SMOKE_DIR if smoke else FIGURES_DIR)
+    t0 = time.perf_counter()
+    config = load(experiment.config, smoke, experiment.smoke_axis_points)
+    key = cache_key(experiment, smoke)
+    cached = os.path.join(cache_dir, f"{experiment.name}-{key}.npz") if cache_dir else None
+    hit = bool(cached and not force and os.path.exists(cached))
+    if hit:
+        data = load_data(cached)
+    else:
+        data = {k: np.asarray(v) for k, v in experiment.compute(config, smoke).items()}
+        if cached:
+            save_data(data, cached)
+    png = os.path.join(out_dir, experiment.name + ".png")
+    npz = os.path.join(out_dir, experiment.name + ".npz")
+    meta = os.path.join(out_dir, experiment.name + ".json")
+    save_data(data, npz)
+    experiment.plot(data, png)
+    sentence = experiment.claim(data)
+    body = {"name": experiment.name, "question": experiment.question,
+            "script": f"experiments/{experiment.name}.py", "config": experiment.config,
+            "command": command(experiment) + (" --smoke" if smoke else ""),
+            "shows": experiment.shows, "claim": sentence, "smoke": smoke,
+            "figure": os.path.basename(png), "data": os.path.basename(npz)}
+    with open(meta, "w") as f:
+        json.dump(body, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    seconds = time.perf_counter() - t0
+    log(f"{experiment.name}: {'cached' if hit else 'computed'} in {seconds:.1f} s -> {png}")
+    log(f"  claim: {sentence}")
+    return Outcome(experiment.name, hit, seconds, png, npz, meta, sentence)
+
+
+def main(experiment: Experiment, argv=None) -> int:
+    """The command line of an experiment script; returns the exit code (2: bad config)."""
+    from simsrc.errors import SimsrcInputError
+
+    parser = argparse.ArgumentParser(
+        prog=f"experiments/{experiment.name}.py", description=experiment.question,
+        epilog=f"config: {experiment.config}. Figure: {experiment.shows}")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny grids and few steps; output to a temporary folder by default")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: figures/)")
+    parser.add_argument("--force", action="store_true", help="recompute, ignore the cache")
+    parser.add_argument("--cache-dir", metavar="DIR", default=CACHE_DIR,
+                        help="cache of computed results (default: figures/.cache)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    args = parser.parse_args(argv)
+    try:
+        run(experiment, args.out, smoke=args.smoke, force=args.force,
+            cache_dir=None if args.no_cache else args.cache_dir)
+    except SimsrcInputError as e:
+        print(f"{experiment.name}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def metrics_dict(params, records) -> dict[str, np.ndarray]:
+    """Every metric of every step as float64 arrays (``simsrc.summary.step_metrics``)."""
+    from simsrc.summary import step_metrics
+
+    return step_metrics(records, params)
+
+
+def ratio_text(a: float, b: float) -> str:
+    """'+12 %' style relative change from a to b."""
+    return f"{100.0 * (b / a - 1.0):+.0f} %"
+
+
+def push_gaits(params, speed_m_per_s, *, guess_height_m=None):
+    """Periodic gaits at target apex speeds, with the push force as the unknown, and the
+    metrics of one step of each (the runner's losses are replaced by the push).
+
+    The Newton solve (``simsrc.gait.solve_push_for_speed``) starts from the apex height of the
+    conservative gait of the same runner at the same energy (``find_gait_1d`` on the runner with
+    no damping, no push, elastic level ground): the low-apex running branch; a fixed landing
+    angle has other, high-flight fixed points that a plain guess can land on.
+
+    Args:
+        params: the runner (``Params`` with arrays of one batch shape, or scalars).
+        speed_m_per_s: target apex speeds, broadcast against the batch.
+        guess_height_m: apex height for the conservative gait's energy (default: 0.02 L0 above
+            the touchdown height).
+
+    Returns:
+        dict: ``push_force_bw``, ``apex_height_m``, ``converged``, ``max_abs_multiplier``
+        every step metric (``simsrc.summary.step_metrics``, the step's ledger included) and
+        the peak braking and propulsive horizontal forces (N, from the trajectory samples),
+        arrays of the batch shape; NaN where no gait was found.
+    """
+    import simsrc
+    from simsrc.flight import landing_angle_rad
+    from simsrc.gait import find_gait_1d, solve_push_for_speed, specific_energy_j_per_kg
+    from simsrc.params import as_arrays
+
+    shape = np.broadcast_shapes(np.shape(speed_m_per_s), *[np.shape(v) for v in params])
+    p = type(params)(*[np.broadcast_to(np.asarray(v, float), shape) for v in params])
+    speed = np.broadcast_to(np.asarray(speed_m_per_s, float), shape)
+    zero = np.zeros(shape)
+    conservative = p._replace(push_force_bw=zero, leg_damping_n_s_per_m=zero,
+                              surface_damping_n_s_per_m=zero, surface_restitution=zero + 1.0,
+                              slope_rad=zero)
+    if guess_height_m is None:
+        pa = as_arrays(conservative)
+        guess_height_m = np.asarray(pa.leg_length_m * (np.cos(landing_angle_rad(pa)) + 0.02))
+    energy = np.asarray(specific_energy_j_per_kg(conservative, guess_height_m, speed))
+    base = find_gait_1d(conservative, energy)
+    height = np.where(base.converged, base.apex_height_m, guess_height_m)
+    gait = solve_push_for_speed(p, speed, height_guess_m=height, push_guess_bw=0.2)
+    ok = np.asarray(gait.converged)
+    push = np.where(ok, gait.push_force_bw, 0.0)
+    y = np.where(ok, gait.apex_height_m, height)
+    run_params = p._replace(push_force_bw=push)
+    run = simsrc.simulate(run_params, simsrc.apex(y, speed), 1, trajectory=True)
+    out = {k: np.where(ok, v[..., 0], np.nan)
+           for k, v in metrics_dict(run_params, run.records).items() if k != "status"}
+    horizontal = np.asarray(run.trajectory.horizontal_force_n)[..., 0, :]
+    out["peak_braking_force_n"] = np.where(ok, -np.nanmin(horizontal, axis=-1), np.nan)
+    out["peak_propulsive_force_n"] = np.where(ok, np.nanmax(horizontal, axis=-1), np.nan)
+    out.update(push_force_bw=np.where(ok, push, np.nan), apex_height_m=np.where(ok, y, np.nan),
+               converged=ok, max_abs_multiplier=np.asarray(gait.max_abs_multiplier),
+               target_speed_m_per_s=speed)
+    return out

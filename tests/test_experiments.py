@@ -1,0 +1,211 @@
+"""The experiment scripts (experiments/e*_*.py) and `simsrc figures`: every experiment runs in
+smoke mode and writes its figure, data and description; the physics each figure claims holds
+in the smoke data; a second build comes from the cache; bad input exits with code 2."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "experiments"))
+
+from simsrc import figures_cli  # noqa: E402
+from simsrc.cli import main as cli_main  # noqa: E402
+
+NAMES = ("e1_springs", "e2_sand", "e3_force_speed", "e4_lean_overstriding", "e5_stiffness",
+         "e6_slope", "e7_swing_leg", "e8_stability")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Every experiment in smoke mode, twice: (output folder, first outcomes, second outcomes)."""
+    out = tmp_path_factory.mktemp("figures")
+    cache = out / ".cache"
+    first = figures_cli.build(smoke=True, out_dir=str(out), cache_dir=str(cache), log=lambda m: None)
+    second = figures_cli.build(smoke=True, out_dir=str(out), cache_dir=str(cache), log=lambda m: None)
+    return out, {o.name: o for o in first}, {o.name: o for o in second}
+
+
+def data(built, name):
+    with np.load(built[0] / f"{name}.npz") as f:
+        return {k: f[k] for k in f.files}
+
+
+def test_discovers_every_experiment():
+    names = [Path(p).stem for p in figures_cli.discover()]
+    assert set(NAMES) <= set(names)
+    assert "common" not in names and "stability_map" not in names
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_experiment_writes_figure_data_and_description(built, name):
+    out, first, _ = built
+    png = out / f"{name}.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+    with Image.open(png) as im:
+        assert im.size[0] >= 900 and im.size[1] >= 600     # 150 dpi, slide-sized
+    body = json.loads((out / f"{name}.json").read_text())
+    assert body["smoke"] is True and body["config"].startswith("configs/")
+    assert body["claim"] == first[name].claim and any(c.isdigit() for c in body["claim"])
+    assert (ROOT / body["config"]).exists() and (ROOT / body["script"]).exists()
+
+
+def test_second_build_comes_from_the_cache(built):
+    _, first, second = built
+    assert not any(o.cache_hit for o in first.values())
+    assert all(o.cache_hit for o in second.values())
+
+
+def test_force_recomputes(built, tmp_path):
+    out, _, _ = built
+    again = figures_cli.build(["e8"], smoke=True, force=True, out_dir=str(tmp_path),
+                              cache_dir=str(out / ".cache"), log=lambda m: None)
+    assert [o.cache_hit for o in again] == [False]
+
+
+def test_gallery_lists_every_experiment(built):
+    text = (built[0] / "README.md").read_text()
+    for name in NAMES:
+        assert f"## {name}" in text
+
+
+# ----------------------------------------------------------------------------- physics claims
+
+def test_e1_energy_is_conserved_over_the_step_and_matches_the_ledger(built):
+    d = data(built, "e1_springs")
+    stored = d["stored_j"]
+    scale = float(d["ledger_leg_elastic_peak_j"])
+    assert scale > 10.0
+    # no damping, no push, elastic firm ground: the sum of the stores along the dense
+    # trajectory stays constant (an independent check of the integrator's samples)
+    assert np.max(np.abs(stored - stored[0])) < 1e-6 * scale
+    # the sampled spring peak is the ledger's refined peak, to sampling accuracy
+    assert np.max(d["leg_elastic_j"]) == pytest.approx(scale, rel=5e-3)
+    assert abs(float(d["ledger_residual_j"])) < 1e-6 * scale
+    assert float(d["ledger_dissipated_j"]) == pytest.approx(0.0, abs=1e-9)
+    import e1_springs
+    src = e1_springs.midstance_sources(d)
+    drops = src["kinetic_horizontal_j"] + src["kinetic_vertical_j"] + src["gravitational_j"]
+    assert drops == pytest.approx(src["leg_elastic_j"] + src["surface_elastic_j"], rel=1e-6)
+
+
+def test_e2_sand_absorbs_leaves_a_footprint_and_costs_more(built):
+    """Smoke surfaces: rigid, one in between, sand. Hard ground neither sinks nor absorbs; sand
+    absorbs tens of joules per step, keeps a centimetres-deep footprint and costs about 1.6x
+    (its calibration target, Lejeune et al. 1998); every gait solved; ledgers close."""
+    d = data(built, "e2_sand")
+    assert list(d["surface"][[0, -1]]) == ["rigid", "sand"]
+    assert np.all(d["converged"])
+    assert d["footprint_depth_m"][0] == 0.0 and d["footprint_depth_m"][-1] > 0.01
+    absorbed = d["surface_plastic_loss_j"] + d["surface_damping_loss_j"]
+    assert absorbed[0] == 0.0 and absorbed[-1] > 20.0
+    meta = d["metabolic_cost_j_per_kg_per_m"]
+    assert meta[-1] / meta[0] == pytest.approx(1.6, abs=0.05)
+    assert np.all(np.abs(d["residual_j"]) < 1.0)
+
+
+def test_e7_swing_costs_more_with_a_stiffer_hip(built):
+    """Smoke: three hip stiffnesses; the swing's natural frequency rises with the stiffness
+    (closed form), the default (middle) one settles into a steady gait whose hip does work of
+    both signs, and the swing legs' own energy balance closes."""
+    d = data(built, "e7_swing_leg")
+    assert np.all(np.diff(d["natural_frequency_hz"]) > 0)
+    ok = d["converged"].astype(bool)
+    assert ok[1]
+    assert d["hip_positive_j"][1] > 1.0 and d["hip_negative_j"][1] < -1.0
+    assert d["swing_metabolic_j_per_kg_per_m"][1] > 0.0
+    assert np.nanmax(d["swing_residual_j"][ok]) < 1e-5
+
+
+def test_e3_a_harder_push_at_the_same_speed_gives_longer_steps_and_greater_forces(built):
+    d = data(built, "e3_force_speed")
+    compared = 0
+    for i in range(d["push_force_bw"].shape[0]):
+        ok = np.flatnonzero(np.isfinite(d["push_force_bw"][i]))
+        if ok.size < 2:
+            continue
+        order = ok[np.argsort(d["push_force_bw"][i, ok])]
+        assert np.all(np.diff(d["step_length_m"][i, order]) > 0)
+        assert np.all(np.diff(d["peak_vertical_force_bw"][i, order]) > 0)
+        compared += 1
+    assert compared >= 1
+    # impulse law of a periodic level step: mean vertical force = (t_c + t_f)/t_c body weights
+    ok = np.isfinite(d["push_force_bw"])
+    expect = (d["contact_time_s"] + d["flight_time_s"]) / d["contact_time_s"]
+    np.testing.assert_allclose(d["mean_vertical_force_bw"][ok], expect[ok], rtol=1e-6)
+
+
+def test_e4_leaning_cuts_braking_and_the_horizontal_force_is_small(built):
+    d = data(built, "e4_lean_overstriding")
+    ok = np.isfinite(d["push_force_bw"])
+    assert ok.sum() >= 2
+    order = np.argsort(d["lean_deg"][ok])
+    braking = -d["braking_impulse_n_s"][ok][order]
+    assert np.all(np.diff(braking) < 0)                       # more lean, less braking
+    assert np.all(np.diff(d["push_force_bw"][ok][order]) < 0)  # and less push needed
+    # a periodic level step keeps its speed: braking and propulsive impulses cancel
+    np.testing.assert_allclose(d["propulsive_impulse_n_s"][ok], braking[np.argsort(order)],
+                               rtol=1e-6)
+    import e4_lean_overstriding
+    share = e4_lean_overstriding.horizontal_share(d)
+    assert np.all(share["peak_ratio"][ok] < 0.5)     # "a vertical jump with forward momentum"
+
+
+def test_e5_soft_ground_needs_a_stiffer_leg_close_to_series_springs(built):
+    d = data(built, "e5_stiffness")
+    import e5_stiffness
+    matched, drop = e5_stiffness.matched_leg_stiffness(d)
+    soft = int(np.argmin(d["surface_kn_per_m"]))
+    assert matched[soft] > e5_stiffness.REFERENCE_LEG_KN_PER_M
+    series = e5_stiffness.series_leg_stiffness(
+        d["surface_kn_per_m"], e5_stiffness.REFERENCE_LEG_KN_PER_M,
+        d["surface_kn_per_m"][e5_stiffness._reference_surface(d)])
+    ok = np.isfinite(matched)
+    np.testing.assert_allclose(matched[ok], series[ok], rtol=0.1)
+    # a stiffer leg has a shorter contact, on every surface
+    assert np.all(np.diff(d["contact_time_s"], axis=0)[np.isfinite(np.diff(d["contact_time_s"], axis=0))] < 0)
+
+
+def test_e6_a_periodic_step_on_a_slope_gains_exactly_the_climb(built):
+    d = data(built, "e6_slope")
+    import e6_slope
+    ok = np.isfinite(d["push_force_bw"])
+    assert ok.any()
+    # same apex height and speed each step: the mechanical energy changes by m g d sin(theta)
+    np.testing.assert_allclose(d["mechanical_change_j"][ok], e6_slope.climb_work_j(d)[ok],
+                               atol=1e-6 * 70 * 9.81)
+
+
+def test_e8_stable_cells_have_multipliers_inside_the_unit_circle(built):
+    d = data(built, "e8_stability")
+    assert d["multiplier"].shape == (3, 3)
+    assert d["converged"].any()
+    assert np.all(np.abs(d["multiplier"][d["stable"]]) < 1.0)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+def test_unknown_experiment_exits_2(capsys):
+    assert cli_main(["figures", "--only", "e99_nothing", "--smoke"]) == 2
+    err = capsys.readouterr().err
+    assert "no experiment named 'e99_nothing'" in err and "Traceback" not in err
+
+
+def test_missing_config_exits_2_with_a_clear_message(capsys, tmp_path):
+    import common
+    import e8_stability
+    broken = dataclasses.replace(e8_stability.EXPERIMENT, config="configs/no_such.toml")
+    assert common.main(broken, ["--smoke", "--out", str(tmp_path), "--no-cache"]) == 2
+    err = capsys.readouterr().err
+    assert "config file not found" in err and "no_such.toml" in err and "Traceback" not in err
+
+
+def test_new_configs_pass_the_schema():
+    configs = [str(ROOT / "configs" / f"{n}.toml") for n in NAMES]
+    assert cli_main(["check", *configs]) == 0
