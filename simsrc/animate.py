@@ -7,8 +7,9 @@ weight) and live energy bars: kinetic, gravitational (above the run's lowest poi
 (leg + ground) and lost (cumulative, net of the push work; ``simsrc.energy_series``). Two
 configs are drawn one above the other on the same clock (e.g. firm vs sand).
 
-The swing leg: if the trajectory has a field ``swing_angle_rad`` (the swinging leg's angle from
-the surface normal, forward positive) it is drawn at that angle; otherwise its angle is
+The swing leg: in the pendulum landing mode the trajectory's ``swing_angle_rad`` (the angle of
+the leg that lands next, from the surface normal, forward positive) is drawn; in the fixed and
+retraction modes (no swinging leg in the engine, ``swing_angle_rad`` is NaN) its angle is
 interpolated (smoothly, cosine easing) from its liftoff angle to its next landing angle, the
 legs alternating step by step.
 
@@ -125,13 +126,15 @@ def make_frames(params, run, n_frames: int, t_end_s: float | None = None) -> Fra
     foot = _flat(rec.foot_x_m)[:n_ok]
     depth = _flat(rec.footprint_depth_m)[:n_ok]
 
-    beta = float(np.pi / 2 - np.asarray(params.angle_of_attack_rad) - np.asarray(params.lean_rad))
-    land = np.full(n_ok, beta)
+    land = _flat(rec.landing_angle_rad)[:n_ok]     # fixed, retracting or swinging leg
     lo_x, lo_y = _flat(rec.liftoff.x_m)[:n_ok], _flat(rec.liftoff.y_m)[:n_ok]
     liftoff = -np.arctan2(lo_x - foot, lo_y + depth)   # behind the COM: negative
-    if "swing_angle_rad" in tr._fields:
-        swing = at(_flat(getattr(tr, "swing_angle_rad"))[good])
+    modelled = _flat(getattr(tr, "swing_angle_rad", np.full(np.shape(tr.t_s), np.nan)))[good]
+    if np.all(np.isfinite(modelled)):
+        # the pendulum mode integrates the swinging leg (the one that lands next)
+        swing = at(modelled)
     else:
+        # fixed or retraction mode: the engine has no swinging leg; ease between the angles
         swing = interpolated_swing_angle(t, td_abs, lo_abs, land, liftoff)
 
     series = energy_series(params, type(tr)(*[np.asarray(v)[:n_ok] for v in tr]),
@@ -144,7 +147,7 @@ def make_frames(params, run, n_frames: int, t_end_s: float | None = None) -> Fra
         sink_m=np.where(stance, at(sample["sink_m"]), 0.0),
         force_x_n=np.where(stance, at(sample["horizontal_force_n"]), 0.0),
         force_y_n=np.where(stance, at(sample["vertical_force_n"]), 0.0),
-        landing_leg_rad=np.full(n_frames, beta), swing_leg_rad=swing,
+        landing_leg_rad=land[step], swing_leg_rad=swing,
         kinetic_j=np.interp(t, series.t_s, series.kinetic_j),
         gravitational_j=np.interp(t, series.t_s, grav),
         elastic_j=np.interp(t, series.t_s, elastic),

@@ -31,6 +31,66 @@ CACHE_DIR = os.path.join(FIGURES_DIR, ".cache")
 RESERVED: dict[str, str] = {}
 
 
+def _json(out_dir, name):
+    with open(os.path.join(out_dir, name)) as f:
+        return json.load(f)
+
+
+def _sand_claim(out_dir) -> str:
+    r = _json(out_dir, "sand_calibration.json")
+    c, a = r["calibrated"], r["achieved"]
+    return (f"The sand preset (k_s = {c['stiffness_n_per_m'] / 1e3:.1f} kN/m, c_s = "
+            f"{c['damping_n_s_per_m'] / 1e3:.2f} kN·s/m, r = {c['restitution']}) makes the "
+            f"human-like runner spend {a['metabolic_ratio']:.2f}x the metabolic energy of hard "
+            f"ground (Lejeune et al. 1998: 1.6x) at {a['mechanical_work_ratio']:.2f}x the "
+            "mechanical work (Lejeune: 1.15x; no surface of the model gives both).")
+
+
+def _fukuchi_claim(out_dir) -> str:
+    r = _json(out_dir, "fit_fukuchi_results.json")
+    parts = []
+    for t in r["trials"]:
+        fit = t["push"]
+        k = fit["parameters"]["leg_stiffness_n_per_m"]
+        parts.append(f"at {t['speed_m_per_s']:g} m/s k = {k['value'] / 1e3:.1f} ± "
+                     f"{k['stderr'] / 1e3:.1f} kN/m with an RMS error of "
+                     f"{fit['rms_vertical_bw']:.3f} BW vertical (Morin estimate "
+                     f"{t['morin_leg_stiffness_n_per_m'] / 1e3:.1f} kN/m)")
+    return "Spring-mass fits to the mean stance force of Fukuchi et al. 2017: " + "; ".join(
+        parts) + "."
+
+
+def _watch_claim(out_dir) -> str:
+    r = _json(out_dir, "fit_watch_results.json")
+    parts = []
+    for f in r["files"]:
+        text = (f"{f['file']}: median {f['k_median_n_per_m'] / 1e3:.1f} kN/m over "
+                f"{f['fitted']} s, {f['fit_vs_morin']['median_ratio']:.2f}x Morin")
+        dev = f.get("fit_vs_device", {})
+        if dev.get("n"):
+            text += (f", {dev['median_ratio']:.2f}x the pod's Leg Spring Stiffness "
+                     f"(r = {dev['pearson_r']:.2f})")
+        parts.append(text)
+    return "One fit per second of running-watch files: " + "; ".join(parts) + "."
+
+
+# figures made by other scripts: file -> (script, question, claim read from their results)
+OTHER_FIGURES = {
+    "sand_calibration.png": (
+        "experiments/calibrate_sand.py",
+        "Which sand surface makes running cost what Lejeune, Willems & Heglund 1998 measured?",
+        _sand_claim),
+    "fit_fukuchi.png": (
+        "experiments/fit_fukuchi.py",
+        "How well does the spring-mass model follow measured ground reaction forces, and with "
+        "which stiffness?", _fukuchi_claim),
+    "fit_watch.png": (
+        "experiments/fit_watch.py",
+        "What leg stiffness does each second of a running-watch recording imply, and how does it "
+        "compare with the foot pod's own value?", _watch_claim),
+}
+
+
 def discover(folder: str = EXPERIMENTS_DIR) -> list[str]:
     """The experiment scripts ``e*_*.py`` in ``folder``, in order."""
     if not os.path.isdir(folder):
@@ -112,7 +172,17 @@ def write_gallery(out_dir: str) -> str:
         lines += ["## stability_map", "", "![stability_map](stability_map.png)", "",
                   "`python experiments/stability_map.py`: the original stability map script "
                   "(e8_stability draws the same map from a config).", ""]
-    listed = {f"{n}.png" for n in entries} | {"stability_map.png"}
+    for png, (script, question, claim_of) in OTHER_FIGURES.items():
+        if not os.path.exists(os.path.join(out_dir, png)):
+            continue
+        stem = png[:-4]
+        try:
+            claim = claim_of(out_dir)
+        except (OSError, KeyError, ValueError, TypeError, IndexError) as e:
+            claim = f"(its results file could not be read: {e})"
+        lines += [f"## {stem}", "", f"![{stem}]({png})", "", f"**Question.** {question}", "",
+                  f"**Claim.** {claim}", "", f"Command `python {script}`.", ""]
+    listed = {f"{n}.png" for n in entries} | {"stability_map.png"} | set(OTHER_FIGURES)
     others = sorted(os.path.basename(p) for p in glob.glob(os.path.join(out_dir, "*.png"))
                     if os.path.basename(p) not in listed)
     if others:

@@ -77,3 +77,28 @@ def test_spring_runs_from_the_foot_to_the_hip():
     pts = spring_points((0.3, -0.01), (0.5, 0.9))
     assert tuple(pts[:, 0]) == pytest.approx((0.3, -0.01))
     assert tuple(pts[:, -1]) == pytest.approx((0.5, 0.9))
+
+
+def _frames(landing):
+    import simsrc
+    from simsrc.animate import make_frames
+
+    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
+                           angle_of_attack_deg=64.5)
+    run = simsrc.simulate(p, simsrc.apex(0.93, 3.5), 3, landing=landing, trajectory=True,
+                          flight_samples=8, stance_samples=12)
+    return run, make_frames(p, run, 40)
+
+
+def test_pendulum_mode_draws_the_engines_swinging_leg():
+    """In the pendulum landing mode the drawn swing leg is the integrated one (the trajectory's
+    swing_angle_rad, interpolated to the frame times); in the fixed mode, where the engine has
+    no swinging leg (NaN), the eased interpolation is drawn instead."""
+    run, frames = _frames("pendulum")
+    tr = run.trajectory
+    t = np.asarray(tr.t_s).ravel()
+    a = np.asarray(tr.swing_angle_rad).ravel()
+    assert np.all(np.isfinite(a))
+    np.testing.assert_allclose(frames.swing_leg_rad, np.interp(frames.t_s, t, a), atol=1e-12)
+    _, fixed = _frames("fixed")
+    assert np.all(np.isfinite(fixed.swing_leg_rad))
