@@ -98,6 +98,11 @@ LEDGER_COLUMNS = (  # (ledger entry, header, format)
     ("surface_plastic_loss_j", "surf plast", ".3f"),
     ("push_positive_j", "push +", ".3f"), ("push_negative_j", "push -", ".3f"),
 )
+SWING_COLUMNS = (  # the swinging legs' own account (pendulum landing mode)
+    ("hip_swing_positive_j", "hip +", ".3f"), ("hip_swing_negative_j", "hip -", ".3f"),
+    ("swing_landing_j", "at landing", ".3f"), ("swing_liftoff_j", "at liftoff", ".3f"),
+    ("swing_residual_j", "residual", ".2e"),
+)
 
 
 def _add_run(sub):
@@ -125,7 +130,8 @@ def _describe(config) -> str:
              if v[k] is not None]
     return (f"runner {v['mass_kg']:g} kg, leg {v['leg_length_m']:g} m at "
             f"{v['leg_stiffness_kn_per_m']:g} kN/m, angle of attack "
-            f"{v['angle_of_attack_deg']:g} deg, lean {v['lean_deg']:g} deg, push "
+            f"{v['angle_of_attack_deg']:g} deg ({v['mode']} landing), lean {v['lean_deg']:g} "
+            f"deg, push "
             f"{v['push_force_bw']:g} BW\nground {ground}{' (' + ', '.join(extra) + ')' if extra else ''}"
             f", slope {v['slope_deg']:g} deg; start at apex {v['apex_height_m']:g} m, "
             f"{v['speed_m_per_s']:g} m/s; {v['n_steps']} steps")
@@ -147,6 +153,8 @@ def _run_table(metrics, summary, n_steps) -> str:
 
 
 def _ledger_table(metrics, summary, n_steps) -> str:
+    import numpy as np
+
     rows = ["energy ledger per step (J); residual = mechanical change - (injected - dissipated)",
             f"{'step':>4} " + "".join(f"{h:>11}" for _, h, _ in LEDGER_COLUMNS)]
     for i in range(n_steps):
@@ -160,6 +168,13 @@ def _ledger_table(metrics, summary, n_steps) -> str:
         scale = float(abs(metrics["leg_elastic_peak_j"][ok]).max()) or 1.0
         rows.append(f"largest |residual|: {worst:.3g} J ({worst / scale:.2g} of the peak leg "
                     "elastic energy)")
+    if ok.any() and np.any(metrics["hip_swing_positive_j"][ok] != 0):
+        rows += ["", "swinging legs per step (J): the hip's work on them, their swing energy at "
+                 "landing and at liftoff, and the residual of their own balance",
+                 f"{'step':>4} " + "".join(f"{h:>11}" for _, h, _ in SWING_COLUMNS)]
+        rows += [f"{i + 1:>4} " + "".join(f"{_num(float(metrics[k][i]) + 0.0, f):>11}"
+                                           for k, _, f in SWING_COLUMNS)
+                 for i in range(n_steps) if metrics["status"][i] == 0]
     return "\n".join(rows)
 
 
@@ -379,6 +394,12 @@ def _cmd_gait(args) -> int:
     from simsrc.summary import step_metrics
 
     config = _load(args.config)
+    if config.values["mode"] != "fixed":
+        print(f"{PROG} gait: error: `mode` = \"{config.values['mode']}\" in {config.source} "
+              "[landing]: the periodic-gait solver covers the fixed landing angle only; run "
+              f"this config with `simsrc run {config.source}`, which reports the steady gait "
+              "it settles into", file=sys.stderr)
+        return 2
     params, state = base_point(config)
     if args.target_speed is not None:
         speed = check_value("speed_m_per_s", args.target_speed, "the command line",

@@ -180,3 +180,12 @@ def test_gait_command_finds_the_periodic_gait_of_a_rigid_ground_runner(tmp_path,
     params, _ = base_point(load_config(str(cfg)))
     rec = simsrc.simulate(params, simsrc.apex(height, speed), 1).records
     assert abs(float(rec.end.y_m[0]) - height) < 1e-4      # printed to 5 decimals
+
+
+def test_gait_command_refuses_a_moving_landing_leg(capsys):
+    """The periodic-gait solver covers the fixed landing angle: a pendulum config is refused
+    with a message naming the file, the key and what to do instead (exit code 2)."""
+    cfg = ROOT / "configs" / "e7_swing_leg.toml"
+    assert main(["gait", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "`mode` = \"pendulum\"" in err and str(cfg) in err and "simsrc run" in err
