@@ -385,28 +385,67 @@ def _add_gait(sub):
     p.set_defaults(func=_cmd_gait)
 
 
+def _swing_gait(config, params, state) -> int:
+    """`simsrc gait` for the pendulum landing mode: settle by simulating the config's steps,
+    then Newton on the 6-D apex map (``simsrc.gait.find_swing_gait``)."""
+    import numpy as np
+
+    from simsrc.config import numerical_options
+    from simsrc.gait import find_swing_gait
+    from simsrc.simulate import simulate
+
+    opts = numerical_options(config.values, [params])
+    settle = simulate(params, state, config.n_steps, options=opts)
+    print(f"simsrc gait: {config.source} (pendulum landing; settled over {config.n_steps} steps)")
+    if int(np.asarray(settle.records.status)[-1]) != 0:
+        print("the runner fell while settling, no start for the gait solver; try another apex "
+              "or hip setting", file=sys.stderr)
+        return 1
+    g = find_swing_gait(params, settle.final_state, settle.final_swing, options=opts)
+    if not bool(np.all(g.converged)):
+        print("no periodic gait found from the settled state (the map did not converge)",
+              file=sys.stderr)
+        return 1
+    legs = [float(v) for v in g.swing]
+    print(f"periodic apex: height {float(g.apex_height_m):.5f} m, speed "
+          f"{float(g.apex_speed_m_per_s):.4f} m/s; leading leg {np.degrees(legs[0]):.2f} deg "
+          f"at {np.degrees(legs[1]):.1f} deg/s, trailing leg {np.degrees(legs[2]):.2f} deg at "
+          f"{np.degrees(legs[3]):.1f} deg/s")
+    lam = np.asarray(g.multipliers).ravel()
+    verdict = "stable" if bool(g.stable) else "unstable"
+    print("Floquet multipliers of the 6-D apex map: "
+          + ", ".join(f"{complex(v):.4g}" for v in lam)
+          + f"  ->  {verdict} (largest |λ| {float(g.max_abs_multiplier):.3f}, the multiplier 1 "
+          "of a conservative body's energy direction excluded)")
+    return 0
+
+
 def _cmd_gait(args) -> int:
     import numpy as np
 
     from simsrc.config import base_point, check_value
-    from simsrc.gait import find_gait, solve_push_for_speed
+    from simsrc.gait import find_gait, gait_options, solve_push_for_speed
     from simsrc.simulate import simulate
     from simsrc.summary import step_metrics
 
     config = _load(args.config)
-    if config.values["mode"] != "fixed":
-        print(f"{PROG} gait: error: `mode` = \"{config.values['mode']}\" in {config.source} "
-              "[landing]: the periodic-gait solver covers the fixed landing angle only; run "
-              f"this config with `simsrc run {config.source}`, which reports the steady gait "
-              "it settles into", file=sys.stderr)
-        return 2
+    mode = config.values["mode"]
     params, state = base_point(config)
+    if mode == "pendulum":
+        if args.target_speed is not None:
+            print(f"{PROG} gait: error: --target-speed needs a fixed or retracting landing leg; "
+                  f"`mode` = \"pendulum\" in {config.source} [landing]", file=sys.stderr)
+            return 2
+        return _swing_gait(config, params, state)
+    opts = gait_options(params._replace(push_force_bw=1.0) if args.target_speed is not None
+                        else params, landing=mode)
     if args.target_speed is not None:
         speed = check_value("speed_m_per_s", args.target_speed, "the command line",
                             "--target-speed")
-        gait = solve_push_for_speed(params, speed, height_guess_m=float(state.y_m))
+        gait = solve_push_for_speed(params, speed, height_guess_m=float(state.y_m),
+                                    options=opts)
     else:
-        gait = find_gait(params, state, map_iters=3)
+        gait = find_gait(params, state, map_iters=3, options=opts)
     print(f"simsrc gait: {config.source}")
     if not bool(np.all(gait.converged)):
         print("no periodic gait found from this start (the map did not converge); try another "

@@ -182,10 +182,13 @@ def test_gait_command_finds_the_periodic_gait_of_a_rigid_ground_runner(tmp_path,
     assert abs(float(rec.end.y_m[0]) - height) < 1e-4      # printed to 5 decimals
 
 
-def test_gait_command_refuses_a_moving_landing_leg(capsys):
-    """The periodic-gait solver covers the fixed landing angle: a pendulum config is refused
-    with a message naming the file, the key and what to do instead (exit code 2)."""
+def test_gait_command_on_a_pendulum_config(capsys):
+    """A pendulum config: settled by simulation, then the 6-D gait and its multipliers; asking
+    for a target speed is refused with a message naming the file and the key (exit code 2)."""
     cfg = ROOT / "configs" / "e7_swing_leg.toml"
-    assert main(["gait", str(cfg)]) == 2
+    assert main(["gait", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    assert "Floquet multipliers of the 6-D apex map" in out and "stable" in out
+    assert main(["gait", str(cfg), "--target-speed", "4"]) == 2
     err = capsys.readouterr().err
-    assert "`mode` = \"pendulum\"" in err and str(cfg) in err and "simsrc run" in err
+    assert "`mode` = \"pendulum\"" in err and str(cfg) in err
