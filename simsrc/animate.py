@@ -7,11 +7,12 @@ weight) and live energy bars: kinetic, gravitational (above the run's lowest poi
 (leg + ground) and lost (cumulative, net of the push work; ``simsrc.energy_series``). Two
 configs are drawn one above the other on the same clock (e.g. firm vs sand).
 
-The swing leg: in the pendulum landing mode the trajectory's ``swing_angle_rad`` (the angle of
-the leg that lands next, from the surface normal, forward positive) is drawn; in the fixed and
-retraction modes (no swinging leg in the engine, ``swing_angle_rad`` is NaN) its angle is
-interpolated (smoothly, cosine easing) from its liftoff angle to its next landing angle, the
-legs alternating step by step.
+The legs: in the pendulum landing mode the trajectory's ``swing_angle_rad`` (the angle of the
+leg that lands next, from the surface normal, forward positive) is drawn as the swinging leg
+during stance and as the landing leg during flight. The other airborne leg (the one that just
+lifted off), and the swinging leg of the fixed and retraction modes (no swinging leg in the
+engine, ``swing_angle_rad`` is NaN), are interpolated (smoothly, cosine easing) from the liftoff
+angle to the next landing angle, the legs alternating step by step.
 
     simsrc animate configs/default.toml -o run.gif
     simsrc animate configs/default.toml configs/stiffness_lean_push_sand.toml -o firm_sand.gif
@@ -130,12 +131,15 @@ def make_frames(params, run, n_frames: int, t_end_s: float | None = None) -> Fra
     lo_x, lo_y = _flat(rec.liftoff.x_m)[:n_ok], _flat(rec.liftoff.y_m)[:n_ok]
     liftoff = -np.arctan2(lo_x - foot, lo_y + depth)   # behind the COM: negative
     modelled = _flat(getattr(tr, "swing_angle_rad", np.full(np.shape(tr.t_s), np.nan)))[good]
+    swing = interpolated_swing_angle(t, td_abs, lo_abs, land, liftoff)
+    landing_leg = land[step]
     if np.all(np.isfinite(modelled)):
-        # the pendulum mode integrates the swinging leg (the one that lands next)
-        swing = at(modelled)
-    else:
-        # fixed or retraction mode: the engine has no swinging leg; ease between the angles
-        swing = interpolated_swing_angle(t, td_abs, lo_abs, land, liftoff)
+        # pendulum mode: the engine integrates the leg that lands next: drawn as the swinging
+        # leg in stance and as the landing leg in flight; the other airborne leg (the one that
+        # just lifted off) is not in the trajectory and keeps the eased interpolation
+        mod = at(modelled)
+        swing = np.where(stance, mod, swing)
+        landing_leg = np.where(stance, landing_leg, mod)
 
     series = energy_series(params, type(tr)(*[np.asarray(v)[:n_ok] for v in tr]),
                            _flat(rec.foot_x_m)[:n_ok])
@@ -147,7 +151,7 @@ def make_frames(params, run, n_frames: int, t_end_s: float | None = None) -> Fra
         sink_m=np.where(stance, at(sample["sink_m"]), 0.0),
         force_x_n=np.where(stance, at(sample["horizontal_force_n"]), 0.0),
         force_y_n=np.where(stance, at(sample["vertical_force_n"]), 0.0),
-        landing_leg_rad=land[step], swing_leg_rad=swing,
+        landing_leg_rad=landing_leg, swing_leg_rad=swing,
         kinetic_j=np.interp(t, series.t_s, series.kinetic_j),
         gravitational_j=np.interp(t, series.t_s, grav),
         elastic_j=np.interp(t, series.t_s, elastic),

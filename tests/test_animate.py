@@ -91,14 +91,19 @@ def _frames(landing):
 
 
 def test_pendulum_mode_draws_the_engines_swinging_leg():
-    """In the pendulum landing mode the drawn swing leg is the integrated one (the trajectory's
-    swing_angle_rad, interpolated to the frame times); in the fixed mode, where the engine has
-    no swinging leg (NaN), the eased interpolation is drawn instead."""
+    """In the pendulum landing mode the leg that lands next is the integrated one (the
+    trajectory's swing_angle_rad, interpolated to the frame times): the swinging leg in stance,
+    the landing leg in flight; in the fixed mode, where the engine has no swinging leg (NaN),
+    the eased interpolation is drawn instead."""
     run, frames = _frames("pendulum")
     tr = run.trajectory
     t = np.asarray(tr.t_s).ravel()
     a = np.asarray(tr.swing_angle_rad).ravel()
     assert np.all(np.isfinite(a))
-    np.testing.assert_allclose(frames.swing_leg_rad, np.interp(frames.t_s, t, a), atol=1e-12)
+    expected = np.interp(frames.t_s, t, a)
+    st = frames.stance
+    assert st.any() and (~st).any()
+    np.testing.assert_allclose(frames.swing_leg_rad[st], expected[st], atol=1e-12)
+    np.testing.assert_allclose(frames.landing_leg_rad[~st], expected[~st], atol=1e-12)
     _, fixed = _frames("fixed")
     assert np.all(np.isfinite(fixed.swing_leg_rad))
