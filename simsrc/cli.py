@@ -377,7 +377,10 @@ def _add_gait(sub):
                     "started from the config's initial apex. Prints the periodic apex state, "
                     "the Floquet multipliers (|λ| < 1: stable) and the gait's stride metrics. "
                     "With --target-speed, solves for the push force (body weights) that "
-                    "sustains that apex speed instead.")
+                    "sustains that apex speed instead. A retraction config uses the same "
+                    "solvers; a pendulum config (two swinging legs) is first settled by "
+                    "simulating its n_steps, then solved on the 6-D apex map with a "
+                    "forward-difference Jacobian (simsrc.gait.find_swing_gait).")
     p.add_argument("config", nargs="?", default=None,
                    help="TOML config (default: the built-in runner, configs/default.toml)")
     p.add_argument("--target-speed", type=float, default=None, metavar="M_PER_S",

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from simsrc import status as st
-from simsrc.flight import ballistic, to_apex, touchdown
+from simsrc.flight import ballistic, landing_angle_rad, to_apex, touchdown
 from simsrc.interp import local_crossing, local_maxima
 from simsrc.ledger import Ledger, make_ledger
 from simsrc.liftoff import stance_path
@@ -143,7 +143,7 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
     lead_td = None
     if mode == "fixed":
         t_td, s_td, x_f, reachable = touchdown(p, s)
-        psi_td = sw_fixed_angle(p) + jnp.zeros_like(t_td)
+        psi_td = landing_angle_rad(p) + jnp.zeros_like(t_td)
     else:
         lead = None if mode == "retraction" else (swing.lead_angle_rad, swing.lead_rate_rad_per_s)
         land = sw.touchdown_moving(p, s, mode, lead, search_steps=options.touchdown_search_steps,
@@ -258,11 +258,6 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
         traj = _trajectory(p, s, s_lo, t_td, t_ap, path, options.flight_samples,
                            swing if mode == "pendulum" else None)
     return s_end, record, traj
-
-
-def sw_fixed_angle(p):
-    """The fixed landing angle from the surface normal, β = π/2 − α − λ."""
-    return 0.5 * jnp.pi - p.angle_of_attack_rad - p.lean_rad
 
 
 def _swing_through(p, swing, lead_td, s_lo, x_f, path, t_step, t_ap, n):
