@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 from simsrc import figure_style  # noqa: E402
+from simsrc.flight import landing_angle_rad  # noqa: E402
 
 KEYS = ("push_force_bw", "speed_m_per_s", "braking_impulse_n_s", "propulsive_impulse_n_s",
         "vertical_impulse_n_s", "peak_vertical_force_n", "peak_braking_force_n",
@@ -48,7 +49,7 @@ def compute(config, smoke: bool) -> dict:
     gaits = common.push_gaits(params, state.vx_m_per_s)
     out = {k: gaits[k] for k in KEYS}
     out["lean_deg"] = common.axis_values(config, "lean_deg")
-    beta = np.pi / 2 - np.asarray(params.angle_of_attack_rad) - np.asarray(params.lean_rad)
+    beta = np.asarray(landing_angle_rad(params))
     out["foot_ahead_m"] = np.asarray(params.leg_length_m) * np.sin(beta)
     out["target_speed_m_per_s"] = np.asarray(config.values["speed_m_per_s"])
     return out

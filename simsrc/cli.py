@@ -315,34 +315,19 @@ def _add_check(sub):
     p.set_defaults(func=_cmd_check)
 
 
-def _is_fit_config(path) -> bool:
-    """A ``simsrc fit`` config (it has a [data] table); unreadable files go to load_config,
-    which names the problem."""
-    import tomllib
-    try:
-        with open(path, "rb") as f:
-            return "data" in tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
-
-
 def _cmd_check(args) -> int:
-    from simsrc.config import base_point, load_config
+    from simsrc.config import base_point, parse_config, read_toml
+    from simsrc.fit_config import parse_fit_config
 
     bad = 0
     for path in args.configs:
-        if _is_fit_config(path):
-            from simsrc.fit_config import load_fit_config
-            try:
-                load_fit_config(path)
-            except SimsrcInputError as e:
-                print(f"{PROG} check: error: {e}", file=sys.stderr)
-                bad += 1
-            else:
-                print(f"ok  {path}: a fit config (simsrc fit)")
-            continue
         try:
-            config = load_config(path)
+            data = read_toml(path)
+            if "data" in data:           # a `simsrc fit` config
+                parse_fit_config(data, str(path))
+                print(f"ok  {path}: a fit config (simsrc fit)")
+                continue
+            config = parse_config(data, str(path))
             if not config.axes:
                 base_point(config)
         except SimsrcInputError as e:

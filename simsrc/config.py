@@ -312,16 +312,22 @@ def load_config(path: str | os.PathLike) -> Config:
         SimsrcInputError: the file is missing, is not valid TOML, or has a bad key or value.
     """
     source = os.fspath(path)
+    return parse_config(read_toml(source), source)
+
+
+def read_toml(path: str | os.PathLike, what: str = "config") -> dict:
+    """The TOML table of a file; a missing file, a folder or bad TOML is a
+    ``SimsrcInputError`` naming the file (``what``: the kind of file, for the message)."""
+    source = os.fspath(path)
     try:
         with open(source, "rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except FileNotFoundError:
-        raise SimsrcInputError(f"config file not found: {source}") from None
+        raise SimsrcInputError(f"{what} file not found: {source}") from None
     except IsADirectoryError:
-        raise SimsrcInputError(f"{source} is a folder, not a config file") from None
+        raise SimsrcInputError(f"{source} is a folder, not a {what} file") from None
     except tomllib.TOMLDecodeError as e:
         raise SimsrcInputError(f"{source} is not valid TOML: {e}") from None
-    return parse_config(data, source)
 
 
 def default_config() -> Config:

@@ -18,7 +18,6 @@ import difflib
 import math
 import os
 import pathlib
-import tomllib
 from typing import Any, Callable, NamedTuple
 
 from simsrc.config_toml import toml_value
@@ -173,17 +172,10 @@ def parse_fit_config(data: dict, source: str) -> FitConfig:
 
 def load_fit_config(path) -> FitConfig:
     """Read and check a fit config file (raises ``SimsrcInputError`` naming the file)."""
+    from simsrc.config import read_toml
+
     source = os.fspath(path)
-    try:
-        with open(source, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise SimsrcInputError(f"fit config file not found: {source}") from None
-    except IsADirectoryError:
-        raise SimsrcInputError(f"{source} is a folder, not a fit config file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SimsrcInputError(f"{source} is not valid TOML: {e}") from None
-    return parse_fit_config(data, source)
+    return parse_fit_config(read_toml(source, "fit config"), source)
 
 
 def with_overrides(config: FitConfig, overrides: dict) -> FitConfig:

@@ -31,22 +31,23 @@ def leg_length_from_height_m(height_m):
     return LEG_LENGTH_PER_HEIGHT * np.asarray(height_m, dtype=float)
 
 
+def _morin(mass_kg, leg_length_m, speed_m_per_s, contact_time_s, flight_time_s, gravity_m_per_s2):
+    return morin_estimate(*(np.asarray(v, float) for v in (
+        mass_kg, leg_length_m, speed_m_per_s, contact_time_s, flight_time_s)), gravity_m_per_s2)
+
+
 def morin_leg_stiffness_n_per_m(mass_kg, leg_length_m, speed_m_per_s, contact_time_s,
                                 flight_time_s, gravity_m_per_s2=STANDARD_GRAVITY_M_PER_S2):
     """Morin et al. (2005) leg stiffness k_leg = F_max/ΔL, N/m (NumPy)."""
-    out = morin_estimate(np.asarray(mass_kg, float), np.asarray(leg_length_m, float),
-                         np.asarray(speed_m_per_s, float), np.asarray(contact_time_s, float),
-                         np.asarray(flight_time_s, float), gravity_m_per_s2)
-    return np.asarray(out[4])
+    return np.asarray(_morin(mass_kg, leg_length_m, speed_m_per_s, contact_time_s,
+                             flight_time_s, gravity_m_per_s2)[4])
 
 
 def morin_vertical_stiffness_n_per_m(mass_kg, leg_length_m, speed_m_per_s, contact_time_s,
                                      flight_time_s, gravity_m_per_s2=STANDARD_GRAVITY_M_PER_S2):
     """Morin et al. (2005) vertical stiffness k_vert = F_max/Δy_c, N/m (NumPy)."""
-    out = morin_estimate(np.asarray(mass_kg, float), np.asarray(leg_length_m, float),
-                         np.asarray(speed_m_per_s, float), np.asarray(contact_time_s, float),
-                         np.asarray(flight_time_s, float), gravity_m_per_s2)
-    return np.asarray(out[3])
+    return np.asarray(_morin(mass_kg, leg_length_m, speed_m_per_s, contact_time_s,
+                             flight_time_s, gravity_m_per_s2)[3])
 
 
 def landing_angle_guess_rad(leg_length_m, speed_m_per_s, contact_time_s):

@@ -278,7 +278,12 @@ def touchdown_moving(p, s: State, mode: str, lead=None, *, search_steps=16, swin
     slope = jax.lax.stop_gradient(jnp.where(slope < 0.0, slope, -1.0))
     t = t - value / slope                       # the implicit-function derivative
     t = jnp.where(reachable, t, t_apex)
-    psi, _, _ = angle(t)
-    leg = None if mode != "pendulum" else integrate(p, lead[0], lead[1], t, swing_steps)
+    if mode == "pendulum":
+        # the landing leg with its hip work; its angle is the one the event was located on
+        leg = integrate(p, lead[0], lead[1], t, swing_steps)
+        psi = leg.phi - p.lean_rad
+    else:
+        leg = None
+        psi = angle(t)[0]
     s_td = ballistic(p, s, t)
     return Landing(t, s_td, s_td.x_m + L0 * jnp.sin(psi), psi, reachable, leg)
