@@ -40,9 +40,9 @@ from jax.sharding import NamedSharding, PartitionSpec  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 import simsrc  # noqa: E402
-from simsrc.params import as_arrays  # noqa: E402
-from simsrc.simulate import default_options  # noqa: E402
-from simsrc.step import run  # noqa: E402
+from simsrc.engine.params import as_arrays  # noqa: E402
+from simsrc.engine.simulate import default_options  # noqa: E402
+from simsrc.engine.step import run  # noqa: E402
 
 CASES = {
     "canonical": simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,

@@ -44,14 +44,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
-from simsrc.contacts import detect_steps, mean_stance_curve  # noqa: E402
-from simsrc.datasets import data_path  # noqa: E402
-from simsrc.fit_force import (fit_force_curve, force_curve_from_stance,  # noqa: E402
+from simsrc.measured.contacts import detect_steps, mean_stance_curve  # noqa: E402
+from simsrc.measured.datasets import data_path  # noqa: E402
+from simsrc.fit.force import (fit_force_curve, force_curve_from_stance,  # noqa: E402
                               force_curves_per_step)
-from simsrc.fit_guess import leg_length_from_height_m  # noqa: E402
-from simsrc.fit_watch import fit_watch  # noqa: E402
-from simsrc.forceplate import read_force_c3d  # noqa: E402
-from simsrc.watch import read_fit  # noqa: E402
+from simsrc.fit.guess import leg_length_from_height_m  # noqa: E402
+from simsrc.fit.watch import fit_watch  # noqa: E402
+from simsrc.measured.forceplate import read_force_c3d  # noqa: E402
+from simsrc.measured.watch import read_fit  # noqa: E402
 
 MASS_KG, LEG_M, SPEED = 62.0, float(leg_length_from_height_m(1.81)), 3.5
 

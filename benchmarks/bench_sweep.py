@@ -1,5 +1,5 @@
 """Benchmark: the 10^6-point sweep (100 leg stiffnesses x 100 lean angles x 100 push forces,
-10 steps each) through ``simsrc.sweep.run_sweep``; reports wall time, the time to the first
+10 steps each) through ``simsrc.sweep.run.run_sweep``; reports wall time, the time to the first
 chunk (compile included), throughput, and peak memory (resource.getrusage).
 
     python benchmarks/bench_sweep.py                    # the full 10^6 points
@@ -43,7 +43,7 @@ def parse_args(argv=None):
 
 
 def grid_config(n: int, steps: int, surface: str, per_step: bool):
-    from simsrc.config import parse_config
+    from simsrc.config.load import parse_config
 
     return parse_config({
         "ground": {"surface": surface}, "run": {"n_steps": steps},
@@ -72,7 +72,7 @@ def main(argv=None) -> int:
     import jax
 
     import simsrc
-    from simsrc.sweep import run_sweep
+    from simsrc.sweep.run import run_sweep
 
     n = max(1, round(args.points ** (1 / 3)))
     config = grid_config(n, args.steps, args.surface, args.per_step)

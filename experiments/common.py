@@ -4,7 +4,7 @@ An experiment answers one question. Its script ``experiments/eN_name.py`` define
 
 - ``compute(config, smoke) -> dict[str, np.ndarray]``: the simulations (the slow part); only
   arrays go out, so the result can be cached and re-plotted;
-- ``plot(data, png_path)``: data -> figure (``simsrc.figure_style`` for the look);
+- ``plot(data, png_path)``: data -> figure (``simsrc.viz.style`` for the look);
 - ``claim(data) -> str``: the figure's claim in one sentence, with the number that supports it,
   read from ``data`` (the gallery, figures/README.md, quotes it);
 - ``EXPERIMENT = Experiment(...)``: name, question, config, what the figure shows, and those
@@ -42,16 +42,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from simsrc.config import Config, load_config, to_params  # noqa: E402
-from simsrc.grid import Axis, grid_shape, n_points, point_values  # noqa: E402
+from simsrc.config.load import Config, load_config, to_params  # noqa: E402
+from simsrc.config.grid import Axis, grid_shape, n_points, point_values  # noqa: E402
 
 FIGURES_DIR = os.path.join(ROOT, "figures")
 CACHE_DIR = os.path.join(FIGURES_DIR, ".cache")
 SMOKE_DIR = os.path.join(tempfile.gettempdir(), "simsrc-figures-smoke")
 SMOKE_AXIS_POINTS = 3
-# simsrc modules that only draw or parse commands: changing them does not change results
-PRESENTATION_MODULES = ("cli.py", "figures_cli.py", "animate.py", "plots.py",
-                        "figure_style.py", "__main__.py")
+# simsrc layers that only draw or parse commands: changing them does not change results
+PRESENTATION_LAYERS = ("cli", "viz", "__main__.py")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,47 +153,28 @@ def config_grid(config: Config, **overrides):
 
 # ----------------------------------------------------------------------------- cache
 
-ENGINE_ENTRY_POINTS = ("__init__", "config", "gait", "metrics", "summary", "energy_series")
-
-
-def _simsrc_imports(module: str) -> set[str]:
-    """Names of the simsrc modules that ``simsrc/<module>.py`` imports (anywhere in it)."""
-    import ast
-
-    with open(os.path.join(ROOT, "simsrc", module + ".py"), "rb") as f:
-        tree = ast.parse(f.read())
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and (
-                node.module == "simsrc" or node.module.startswith("simsrc.")):
-            if node.module == "simsrc":
-                found |= {a.name for a in node.names}
-            else:
-                found.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("simsrc.")}
-    return {m for m in found if os.path.exists(os.path.join(ROOT, "simsrc", m + ".py"))}
-
-
 def engine_modules() -> list[str]:
-    """The simsrc modules the experiments compute with: ``ENGINE_ENTRY_POINTS`` and everything
-    they import, transitively (read from the sources), less ``PRESENTATION_MODULES``."""
-    todo, seen = list(ENGINE_ENTRY_POINTS), set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
+    """The package's source files that can change a result: every ``simsrc/**/*.py`` outside the
+    presentation layers (``PRESENTATION_LAYERS``), as paths relative to ``simsrc/``."""
+    package = os.path.join(ROOT, "simsrc")
+    found = []
+    for folder, _, files in os.walk(package):
+        rel = os.path.relpath(folder, package)
+        if rel.split(os.sep)[0] in PRESENTATION_LAYERS or "__pycache__" in rel:
             continue
-        seen.add(name)
-        todo += sorted(_simsrc_imports(name) - seen)
-    return sorted(m for m in seen if m + ".py" not in PRESENTATION_MODULES)
+        found += [os.path.normpath(os.path.join(rel, f)) for f in files if f.endswith(".py")]
+    if not any(m.startswith("engine" + os.sep) for m in found):
+        raise RuntimeError(f"no engine sources under {package}: the figure cache key would hash "
+                           "nothing")
+    return sorted(found)
 
 
 def engine_fingerprint() -> str:
-    """Hash of the sources of ``engine_modules()`` (other modules, e.g. the fitting commands,
-    cannot change an experiment's results)."""
+    """Hash of the sources of ``engine_modules()`` (drawing and command modules cannot change an
+    experiment's results)."""
     h = hashlib.sha256()
     for name in engine_modules():
-        with open(os.path.join(ROOT, "simsrc", name + ".py"), "rb") as f:
+        with open(os.path.join(ROOT, "simsrc", name), "rb") as f:
             h.update(name.encode() + f.read())
     return h.hexdigest()
 
@@ -305,8 +285,8 @@ def main(experiment: Experiment, argv=None) -> int:
 # ----------------------------------------------------------------------------- helpers
 
 def metrics_dict(params, records) -> dict[str, np.ndarray]:
-    """Every metric of every step as float64 arrays (``simsrc.summary.step_metrics``)."""
-    from simsrc.summary import step_metrics
+    """Every metric of every step as float64 arrays (``simsrc.metrics.summary.step_metrics``)."""
+    from simsrc.metrics.summary import step_metrics
 
     return step_metrics(records, params)
 
@@ -320,7 +300,7 @@ def push_gaits(params, speed_m_per_s, *, guess_height_m=None):
     """Periodic gaits at target apex speeds, with the push force as the unknown, and the
     metrics of one step of each (the runner's losses are replaced by the push).
 
-    The Newton solve (``simsrc.gait.solve_push_for_speed``) starts from the apex height of the
+    The Newton solve (``simsrc.gait.periodic.solve_push_for_speed``) starts from the apex height of the
     conservative gait of the same runner at the same energy (``find_gait_1d`` on the runner with
     no damping, no push, elastic level ground): the low-apex running branch; a fixed landing
     angle has other, high-flight fixed points that a plain guess can land on.
@@ -333,14 +313,14 @@ def push_gaits(params, speed_m_per_s, *, guess_height_m=None):
 
     Returns:
         dict: ``push_force_bw``, ``apex_height_m``, ``converged``, ``max_abs_multiplier``
-        every step metric (``simsrc.summary.step_metrics``, the step's ledger included) and
+        every step metric (``simsrc.metrics.summary.step_metrics``, the step's ledger included) and
         the peak braking and propulsive horizontal forces (N, from the trajectory samples),
         arrays of the batch shape; NaN where no gait was found.
     """
     import simsrc
-    from simsrc.flight import landing_angle_rad
-    from simsrc.gait import find_gait_1d, solve_push_for_speed, specific_energy_j_per_kg
-    from simsrc.params import as_arrays
+    from simsrc.engine.flight import landing_angle_rad
+    from simsrc.gait.periodic import find_gait_1d, solve_push_for_speed, specific_energy_j_per_kg
+    from simsrc.engine.params import as_arrays
 
     shape = np.broadcast_shapes(np.shape(speed_m_per_s), *[np.shape(v) for v in params])
     p = type(params)(*[np.broadcast_to(np.asarray(v, float), shape) for v in params])

@@ -18,7 +18,7 @@ What the figure shows: (left) the change of each energy store from touchdown ove
 gravitational energy, the leg spring's ½k(L0 − L)² and the ground's elastic energy; their sum
 (black) stays flat. (middle) at the deepest point of stance, where the spring's energy came
 from: a waterfall from the touchdown stores into the leg and the ground. (right) the step's
-energy ledger (simsrc/ledger.py): stored, returned, lost and the residual.
+energy ledger (simsrc/engine/ledger.py): stored, returned, lost and the residual.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
-from simsrc import figure_style  # noqa: E402
+from simsrc.viz import style as figure_style  # noqa: E402
 
 LEDGER_BARS = (  # (ledger entry, label)
     ("leg_elastic_peak_j", "leg\nstored"),
@@ -45,8 +45,8 @@ LEDGER_BARS = (  # (ledger entry, label)
 def compute(config, smoke: bool) -> dict:
     """Simulate the config's runner with a dense trajectory; energies of its last step."""
     import simsrc
-    from simsrc.config import base_point, numerical_options
-    from simsrc.energy_series import energy_series
+    from simsrc.config.load import base_point, numerical_options
+    from simsrc.metrics.energy_series import energy_series
 
     params, state = base_point(config)
     n_steps = 1 if smoke else config.n_steps

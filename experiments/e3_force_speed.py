@@ -15,7 +15,7 @@ Command (from the repository root):
 
 Config: configs/e3_force_speed.toml: target speeds 4-10 m/s x landing angles 64-70°
 (``[sweep]``), 70 kg, leg 0.95 m at 20 kN/m, damping ratio 0.03, rigid ground. For each point
-the push amplitude of the periodic gait is solved for (``simsrc.gait.solve_push_for_speed``,
+the push amplitude of the periodic gait is solved for (``simsrc.gait.periodic.solve_push_for_speed``,
 started on the low-apex running branch: ``common.push_gaits``); one step of each gait gives the
 metrics.
 
@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
-from simsrc import figure_style  # noqa: E402
+from simsrc.viz import style as figure_style  # noqa: E402
 
 WEYAND_TOP_SPEED_CONTACT_S = 0.1   # Weyand et al. 2000: contact ~0.1 s at top speed
 KEYS = ("push_force_bw", "speed_m_per_s", "step_length_m", "contact_time_s", "flight_time_s",

@@ -21,7 +21,7 @@ push of the periodic gait is solved for (``common.push_gaits``).
 What the figure shows: against the foot's distance ahead of the COM at touchdown (top axis:
 the lean), (left) the braking and propulsive impulses, (middle) the size of the horizontal
 force relative to the vertical (peak ratio and impulse ratio, in %), (right) the push force
-the gait needs and the metabolic estimate (J/kg/m; simsrc.metrics: the cost of replacing lost
+the gait needs and the metabolic estimate (J/kg/m; simsrc.metrics.steps: the cost of replacing lost
 work, not the full cost of running).
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
-from simsrc import figure_style  # noqa: E402
-from simsrc.flight import landing_angle_rad  # noqa: E402
+from simsrc.viz import style as figure_style  # noqa: E402
+from simsrc.engine.flight import landing_angle_rad  # noqa: E402
 
 KEYS = ("push_force_bw", "speed_m_per_s", "braking_impulse_n_s", "propulsive_impulse_n_s",
         "vertical_impulse_n_s", "peak_vertical_force_n", "peak_braking_force_n",

@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
-from simsrc import figure_style  # noqa: E402
+from simsrc.viz import style as figure_style  # noqa: E402
 
 # Ferris, Liang & Farley 1999 (J Biomech 32:787), 3 m/s: leg stiffness on each surface
 FERRIS_1999_SURFACE_KN_PER_M = np.array([21.3, 533.0])
@@ -52,7 +52,7 @@ KEYS = ("contact_time_s", "cadence_steps_per_min", "peak_vertical_force_bw",
 def compute(config, smoke: bool) -> dict:
     """One stance for every (leg stiffness, surface stiffness) of the config's grid."""
     import simsrc
-    from simsrc.config import numerical_options
+    from simsrc.config.load import numerical_options
 
     params, state, _ = common.config_grid(config)
     run = simsrc.simulate(params, state, 1,

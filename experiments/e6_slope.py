@@ -16,7 +16,7 @@ leg has no periodic gait with a push ≥ 0), 70 kg, leg 0.95 m at 20 kN/m
 landing at 68°, 5 m/s, rigid ground, leg damping ratio 0.06 (the muscles that absorb work on
 landing). For each slope the push of the periodic gait is solved for (``common.push_gaits``):
 the damper and the push's negative part are the negative muscle work, the push's positive
-part the positive work (simsrc.metrics: ``muscle_negative_work_j``, ``muscle_positive_work_j``).
+part the positive work (simsrc.metrics.steps: ``muscle_negative_work_j``, ``muscle_positive_work_j``).
 
 What the figure shows: (left) negative and positive muscle work per step and their difference
 against slope, with the energy balance m g d sin θ (d: step length) that a periodic gait must
@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
-from simsrc import figure_style  # noqa: E402
+from simsrc.viz import style as figure_style  # noqa: E402
 
 KEYS = ("push_force_bw", "speed_m_per_s", "step_length_m", "muscle_negative_work_j",
         "muscle_positive_work_j", "leg_damping_loss_j", "leg_elastic_unreturned_j",

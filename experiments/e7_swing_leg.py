@@ -18,7 +18,7 @@ Config: configs/e7_swing_leg.toml: 70 kg, leg 0.95 m at 11 kN/m, rigid level gro
 or leg damping (the body runs for free, so every joule of muscle work is the swing's), the
 pendulum landing mode with the hip spring's neutral angle 28° forward and damping ratio 0.7,
 from an apex of 0.93 m at 3.5 m/s; the hip stiffness is the ``[sweep]`` axis. Each runner runs
-40 steps and the last 5 are averaged when the run has settled (``simsrc.metrics.steady_state``);
+40 steps and the last 5 are averaged when the run has settled (``simsrc.metrics.steps.steady_state``);
 runners that fall or do not settle are left out (gaps).
 
 What the figure shows: (left) the angle of the swinging leg from the vertical through three
@@ -38,7 +38,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
-from simsrc import figure_style  # noqa: E402
+from simsrc.viz import style as figure_style  # noqa: E402
 
 LAST_STEPS = 5
 
@@ -46,9 +46,9 @@ LAST_STEPS = 5
 def compute(config, smoke: bool) -> dict:
     """Runs over the hip-stiffness axis, their steady state, and the base runner's swing."""
     import simsrc
-    from simsrc.config import base_point, numerical_options
-    from simsrc.metrics import steady_state
-    from simsrc.swing import natural_frequency_hz
+    from simsrc.config.load import base_point, numerical_options
+    from simsrc.metrics.steps import steady_state
+    from simsrc.engine.swing import natural_frequency_hz
 
     params, state, _ = common.config_grid(config)
     options = numerical_options(config.values, [params])
@@ -74,7 +74,7 @@ def compute(config, smoke: bool) -> dict:
     step_len = np.where(ok, np.asarray(m.step_length_m), np.nan)
     data = dict(
         hip_stiffness_n_m_per_rad=common.axis_values(config, "hip_stiffness_n_m_per_rad"),
-        natural_frequency_hz=np.asarray(natural_frequency_hz(simsrc.params.as_arrays(params))),
+        natural_frequency_hz=np.asarray(natural_frequency_hz(simsrc.engine.params.as_arrays(params))),
         converged=ok,
         steps_completed=np.sum(np.asarray(rec.status) == 0, axis=-1),
         cadence_steps_per_min=np.where(ok, np.asarray(m.cadence_steps_per_min), np.nan),
@@ -104,7 +104,7 @@ def compute(config, smoke: bool) -> dict:
     data["trace_status"] = np.asarray(shown.records.status)
     data["base_hip_stiffness"] = np.asarray(float(config.values["hip_stiffness_n_m_per_rad"]))
     data["base_natural_frequency_hz"] = np.asarray(
-        natural_frequency_hz(simsrc.params.as_arrays(p0)))
+        natural_frequency_hz(simsrc.engine.params.as_arrays(p0)))
     return data
 
 

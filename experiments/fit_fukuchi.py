@@ -36,14 +36,14 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from simsrc.contacts import detect_steps, mean_stance_curve  # noqa: E402
-from simsrc.datasets import data_path  # noqa: E402
-from simsrc.fit_force import (curve_rms_bw, fit_force_curve, fitted_stance,  # noqa: E402
+from simsrc.measured.contacts import detect_steps, mean_stance_curve  # noqa: E402
+from simsrc.measured.datasets import data_path  # noqa: E402
+from simsrc.fit.force import (curve_rms_bw, fit_force_curve, fitted_stance,  # noqa: E402
                               force_curve_from_stance, force_curves_per_step)
-from simsrc.fit_guess import leg_length_from_height_m, morin_leg_stiffness_n_per_m  # noqa: E402
-from simsrc.fit_plots import _pyplot, display, short_name  # noqa: E402
-from simsrc.forceplate import read_force_c3d, read_force_text  # noqa: E402
-from simsrc.params import STANDARD_GRAVITY_M_PER_S2  # noqa: E402
+from simsrc.fit.guess import leg_length_from_height_m, morin_leg_stiffness_n_per_m  # noqa: E402
+from simsrc.viz.fit_plots import _pyplot, display, short_name  # noqa: E402
+from simsrc.measured.forceplate import read_force_c3d, read_force_text  # noqa: E402
+from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2  # noqa: E402
 
 MASS_KG = 62.0                                   # RBDSinfo.txt, subject 1
 LEG_M = float(leg_length_from_height_m(1.81))    # 0.53 × 1.81 m

@@ -33,11 +33,11 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from simsrc.datasets import data_path  # noqa: E402
-from simsrc.fit_plots import _pyplot  # noqa: E402
-from simsrc.fit_stride import METRICS  # noqa: E402
-from simsrc.fit_watch import WATCH_METRICS, compare, fit_watch  # noqa: E402
-from simsrc.watch import read_fit  # noqa: E402
+from simsrc.measured.datasets import data_path  # noqa: E402
+from simsrc.viz.fit_plots import _pyplot  # noqa: E402
+from simsrc.fit.stride import METRICS  # noqa: E402
+from simsrc.fit.watch import WATCH_METRICS, compare, fit_watch  # noqa: E402
+from simsrc.measured.watch import read_fit  # noqa: E402
 
 FILES = ("watch_fit/activity-small-fenix2-run.fit", "watch_fit/developer-types-sample.fit",
          "watch_fit/garmin-fenix-5-run.fit")

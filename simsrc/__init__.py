@@ -21,14 +21,14 @@ if not os.environ.get("SIMSRC_NO_COMPILE_CACHE"):
     jax.config.update("jax_compilation_cache_dir", _cache)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
-from simsrc import status  # noqa: E402
+from simsrc.engine import status  # noqa: E402
 from simsrc.errors import SimsrcInputError  # noqa: E402
-from simsrc.ledger import Ledger, mechanical_j  # noqa: E402
-from simsrc.params import Params, State, apex, check_params, make_params  # noqa: E402
-from simsrc.simulate import Run, choose_surface_model, simulate  # noqa: E402
-from simsrc.step import Options, StepRecord, Trajectory  # noqa: E402
-from simsrc.surface import SURFACE_PRESETS  # noqa: E402
-from simsrc.swing import LANDING_MODES, Swing  # noqa: E402
+from simsrc.engine.ledger import Ledger, mechanical_j  # noqa: E402
+from simsrc.engine.params import Params, State, apex, check_params, make_params  # noqa: E402
+from simsrc.engine.simulate import Run, choose_surface_model, simulate  # noqa: E402
+from simsrc.engine.step import Options, StepRecord, Trajectory  # noqa: E402
+from simsrc.engine.surface import SURFACE_PRESETS  # noqa: E402
+from simsrc.engine.swing import LANDING_MODES, Swing  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,6 @@
-"""``python -m simsrc``: the same as the ``simsrc`` command (simsrc.cli)."""
+"""``python -m simsrc``: the same as the ``simsrc`` command (simsrc.cli.main)."""
 import sys
 
-from simsrc.cli import main
+from simsrc.cli.main import main
 
 sys.exit(main())

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from simsrc.animate import interpolated_swing_angle, spring_points
-from simsrc.cli import main
+from simsrc.viz.animate import interpolated_swing_angle, spring_points
+from simsrc.cli.main import main
 
 RIGID = """
 [runner]
@@ -81,7 +81,7 @@ def test_spring_runs_from_the_foot_to_the_hip():
 
 def _frames(landing):
     import simsrc
-    from simsrc.animate import make_frames
+    from simsrc.viz.animate import make_frames
 
     p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
                            angle_of_attack_deg=64.5)

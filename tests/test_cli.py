@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simsrc.cli import main
+from simsrc.cli.main import main
 from sweep_cases import CHUNK, TINY_RUN, TINY_SWEEP, write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,7 +166,7 @@ def test_every_shipped_config_checks(capsys):
 def test_gait_command_finds_the_periodic_gait_of_a_rigid_ground_runner(tmp_path, capsys):
     """`simsrc gait`: the fixed point maps to itself and the verdict excludes the neutral
     energy multiplier of a conservative runner."""
-    from simsrc.cli import main
+    from simsrc.cli.main import main
     src = Path(__file__).parent.parent / "configs" / "default.toml"
     cfg = tmp_path / "rigid.toml"
     cfg.write_text(src.read_text().replace('surface = "firm"', 'surface = "rigid"'))
@@ -176,7 +176,7 @@ def test_gait_command_finds_the_periodic_gait_of_a_rigid_ground_runner(tmp_path,
     import re
     height, speed = map(float, re.search(r"height ([\d.]+) m, speed ([\d.]+)", out).groups())
     import simsrc
-    from simsrc.config import base_point, load_config
+    from simsrc.config.load import base_point, load_config
     params, _ = base_point(load_config(str(cfg)))
     rec = simsrc.simulate(params, simsrc.apex(height, speed), 1).records
     assert abs(float(rec.end.y_m[0]) - height) < 1e-4      # printed to 5 decimals

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simsrc.config import (default_config, load_config, numerical_options, parse_config,
+from simsrc.config.load import (default_config, load_config, numerical_options, parse_config,
                            to_params)
-from simsrc.config_schema import KEYS, schema_markdown
-from simsrc.config_toml import dump_config
+from simsrc.config.schema import KEYS, schema_markdown
+from simsrc.config.dump import dump_config
 from simsrc.errors import SimsrcInputError
-from simsrc.grid import point_values
+from simsrc.config.grid import point_values
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((ROOT / "configs").glob("*.toml"))

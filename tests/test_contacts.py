@@ -10,10 +10,10 @@ processing of the same trials.
 import numpy as np
 import pytest
 
-from simsrc.datasets import data_path
+from simsrc.measured.datasets import data_path
 from simsrc.errors import SimsrcInputError
-from simsrc.forceplate import ForceRecording, read_force_c3d, read_force_text
-from simsrc.contacts import detect_steps, mean_stance_curve
+from simsrc.measured.forceplate import ForceRecording, read_force_c3d, read_force_text
+from simsrc.measured.contacts import detect_steps, mean_stance_curve
 
 MASS_KG = 62.0
 WEIGHT_N = MASS_KG * 9.80665

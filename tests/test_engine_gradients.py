@@ -20,7 +20,7 @@ from conftest import case
 from reference import canonical_state, reference_step
 
 import simsrc
-from simsrc.simulate import default_options
+from simsrc.engine.simulate import default_options
 
 MODELS = {
     "rigid_push": (case(push_force_bw=0.3, lean_rad=math.radians(2.0)),

@@ -12,7 +12,7 @@ import pytest
 from scipy.optimize import brentq
 
 import simsrc
-from simsrc.simulate import default_options
+from simsrc.engine.simulate import default_options
 
 CANON = simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
                            angle_of_attack_deg=68.0)
@@ -118,8 +118,8 @@ def test_vmap_equals_a_loop_and_jit_equals_eager():
                               simsrc.apex(1.0, 5.0), 2, options=opts).records
         for a, b in zip(jax.tree_util.tree_leaves(together), jax.tree_util.tree_leaves(one)):
             np.testing.assert_allclose(np.asarray(a)[i], np.asarray(b), rtol=1e-12, atol=1e-9)
-    from simsrc.params import as_arrays
-    from simsrc.step import step
+    from simsrc.engine.params import as_arrays
+    from simsrc.engine.step import step
     p, s = as_arrays(CANON), as_arrays(simsrc.apex(1.0, 5.0))
     jitted = jax.jit(lambda p, s: step(p, s, opts)[1])(p, s)
     with jax.disable_jit():

@@ -14,8 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "experiments"))
 
-from simsrc import figures_cli  # noqa: E402
-from simsrc.cli import main as cli_main  # noqa: E402
+from simsrc.cli import figures as figures_cli  # noqa: E402
+from simsrc.cli.main import main as cli_main  # noqa: E402
 
 NAMES = ("e1_springs", "e2_sand", "e3_force_speed", "e4_lean_overstriding", "e5_stiffness",
          "e6_slope", "e7_swing_leg", "e8_stability")

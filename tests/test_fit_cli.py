@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simsrc.cli import main
-from simsrc.datasets import data_path
-from simsrc.fit_solver import CONVERGED
-from simsrc.fit_stride import StrideData, fit_stride_metrics
-from simsrc.fit_watch import watch_stride_data
-from simsrc.watch import read_fit
+from simsrc.cli.main import main
+from simsrc.measured.datasets import data_path
+from simsrc.fit.solver import CONVERGED
+from simsrc.fit.stride import StrideData, fit_stride_metrics
+from simsrc.fit.watch import watch_stride_data
+from simsrc.measured.watch import read_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,9 +9,9 @@ import os
 import numpy as np
 import pytest
 
-from simsrc.datasets import DATA_FILES, data_path
+from simsrc.measured.datasets import DATA_FILES, data_path
 from simsrc.errors import SimsrcInputError
-from simsrc.forceplate import ForceRecording, read_force_c3d, read_force_text
+from simsrc.measured.forceplate import ForceRecording, read_force_c3d, read_force_text
 
 G_M_PER_S2 = 9.80665
 TEXT_NAME = "fukuchi2017/RBDS001runT25forces.txt"

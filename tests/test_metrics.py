@@ -1,4 +1,4 @@
-"""Stride metrics (simsrc.metrics): formulas, the impulse law, the sine-wave estimator, the
+"""Stride metrics (simsrc.metrics.steps): formulas, the impulse law, the sine-wave estimator, the
 steady-state verdict and human-like numbers.
 
 Published ranges used in ``test_human_numbers_in_published_ranges`` (endurance running at
@@ -29,12 +29,12 @@ import numpy as np
 import pytest
 
 import simsrc
-from simsrc import status
-from simsrc.ledger import Ledger
-from simsrc.metrics import (StepMetrics, morin_estimate, steady_state, step_metrics,
+from simsrc.engine import status
+from simsrc.engine.ledger import Ledger
+from simsrc.metrics.steps import (StepMetrics, morin_estimate, steady_state, step_metrics,
                             summary_table)
-from simsrc.params import State
-from simsrc.step import StepRecord
+from simsrc.engine.params import State
+from simsrc.engine.step import StepRecord
 import gait_cases as cases
 
 # ----------------------------------------------------------------------------- a hand-made step

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from simsrc.errors import SimsrcInputError
-from simsrc.stride_table import ALLOWED_COLUMNS, read_stride_table
+from simsrc.measured.stride_table import ALLOWED_COLUMNS, read_stride_table
 
 
 def write(tmp_path, text, name="strides.csv"):

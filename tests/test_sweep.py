@@ -10,12 +10,12 @@ import pytest
 import xarray as xr
 
 import simsrc
-from simsrc.config import load_config, to_params
+from simsrc.config.load import load_config, to_params
 from simsrc.errors import SimsrcInputError
-from simsrc.grid import point_values
-from simsrc.summary import INVALID, step_metrics
-from simsrc.sweep import auto_chunk_size, run_sweep
-from simsrc.sweep_results import load_results
+from simsrc.config.grid import point_values
+from simsrc.metrics.summary import INVALID, step_metrics
+from simsrc.sweep.run import auto_chunk_size, run_sweep
+from simsrc.sweep.results import load_results
 from sweep_cases import CHUNK, TINY_SWEEP, write
 
 

@@ -17,9 +17,9 @@ import pytest
 from scipy.special import ellipk
 
 import simsrc
-from simsrc import swing as sw
-from simsrc.simulate import default_options
-from simsrc.step import run as run_steps
+from simsrc.engine import swing as sw
+from simsrc.engine.simulate import default_options
+from simsrc.engine.step import run as run_steps
 
 from conftest import case, to_params
 from reference import canonical_state
@@ -54,7 +54,7 @@ def dataclass_replace(o, **kw):
 
 
 def _as(p, s, legs=None):
-    p = simsrc.params.as_arrays(p)
+    p = simsrc.engine.params.as_arrays(p)
     s = simsrc.State(*[jnp.asarray(v, jnp.float64) for v in s])
     legs = None if legs is None else sw.Swing(*[jnp.asarray(v, jnp.float64) for v in legs])
     return p, s, legs
@@ -69,11 +69,11 @@ def test_swing_leg_without_hip_spring_swings_at_the_compound_pendulum_frequency(
     p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, hip_stiffness_n_m_per_rad=0.0,
                            hip_damping_n_m_s_per_rad=0.0, hip_neutral_deg=0.0)
     omega = math.sqrt(p.swing_leg_mass_kg * 9.81 * p.swing_leg_com_m / p.swing_leg_inertia_kg_m2)
-    assert float(sw.natural_frequency_hz(simsrc.params.as_arrays(p))) == pytest.approx(
+    assert float(sw.natural_frequency_hz(simsrc.engine.params.as_arrays(p))) == pytest.approx(
         omega / (2 * math.pi), rel=1e-12)
     assert 0.58 < omega / (2 * math.pi) < 0.66
     amp = 1e-3
-    pa = simsrc.params.as_arrays(p)
+    pa = simsrc.engine.params.as_arrays(p)
     for t in (0.3, 0.8, 1.6):
         leg = sw.integrate(pa, jnp.float64(amp), jnp.float64(0.0), jnp.float64(t), 40)
         # the nonlinear correction of the frequency is ~A²/16 = 6e-8 relative
@@ -83,7 +83,7 @@ def test_swing_leg_without_hip_spring_swings_at_the_compound_pendulum_frequency(
 def test_large_swing_period_matches_the_elliptic_integral():
     """A 40° swing of the plain physical pendulum: period T = 4 K(sin²(θ0/2)) / ω0 exactly.
     After T the leg is back at 40° at rest (to the DOP853 accuracy with 8 steps per period/4)."""
-    p = simsrc.params.as_arrays(simsrc.make_params(
+    p = simsrc.engine.params.as_arrays(simsrc.make_params(
         hip_stiffness_n_m_per_rad=0.0, hip_damping_n_m_s_per_rad=0.0))
     theta0 = math.radians(40.0)
     w0 = math.sqrt(float(p.swing_leg_mass_kg * 9.81 * p.swing_leg_com_m / p.swing_leg_inertia_kg_m2))
@@ -99,7 +99,7 @@ def test_swing_integration_matches_the_reference():
     """With hip spring and damping, 0.4 s from a liftoff-like state: engine (DOP853, 8 steps)
     against solve_ivp at 1e-12, including the hip's positive and negative work."""
     d = swing_case()
-    p = simsrc.params.as_arrays(_params(d))
+    p = simsrc.engine.params.as_arrays(_params(d))
     leg = sw.integrate(p, jnp.float64(-0.45), jnp.float64(4.0), jnp.float64(0.4), 8)
     ref = rs.swing(d, -0.45, 4.0, 0.4)
     np.testing.assert_allclose([float(v) for v in leg], ref, rtol=0, atol=1e-7)
@@ -196,7 +196,7 @@ def test_touchdown_gradient_matches_finite_differences():
     reference's event finder (relative step 1e-5). The stance that follows is differentiated as
     in the fixed mode (tests/test_engine_gradients.py)."""
     d = swing_case()
-    base = simsrc.params.as_arrays(_params(d))
+    base = simsrc.engine.params.as_arrays(_params(d))
     _, s, _ = _as(base, canonical_state())
 
     def outputs(theta):
@@ -244,7 +244,7 @@ def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     perturbation of the leading leg decays step by step at the rate of the largest remaining
     multiplier (the slope of log deviation over 30 simulated steps, which averages over the
     rotation of the complex pair; independent of the Jacobian)."""
-    from simsrc.gait import find_swing_gait
+    from simsrc.gait.periodic import find_swing_gait
 
     p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
                            angle_of_attack_deg=64.5)

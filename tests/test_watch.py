@@ -7,9 +7,9 @@ has, the fenix 5 user profile (68 kg, 1.75 m), the Stryd file's Leg Spring Stiff
 import numpy as np
 import pytest
 
-from simsrc.datasets import data_path
+from simsrc.measured.datasets import data_path
 from simsrc.errors import SimsrcInputError
-from simsrc.watch import read_fit
+from simsrc.measured.watch import read_fit
 
 FENIX2 = "watch_fit/activity-small-fenix2-run.fit"
 STRYD = "watch_fit/developer-types-sample.fit"

@@ -1,0 +1,1 @@
+"""The ``simsrc`` command line: one module per command, thin glue over the library."""

@@ -1,0 +1,150 @@
+"""The public entry point: simulate N steps of the runner from a flight state.
+
+    >>> import simsrc
+    >>> p = simsrc.make_params(angle_of_attack_deg=68.0)
+    >>> out = simsrc.simulate(p, simsrc.apex(1.0, 5.0), n_steps=3)
+    >>> out.records.end.y_m        # apex heights after each step, m
+
+``simulate`` works eagerly, under ``jax.jit``, under ``jax.vmap`` and under ``jax.grad``; given
+batched parameters (arrays of one common shape) it vmaps over the batch itself.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
+from simsrc.engine.step import Options, StepRecord, Trajectory, run
+from simsrc.engine.swing import LANDING_MODES, Swing, default_swing
+
+
+class Run(NamedTuple):
+    """Result of ``simulate``: per-step records (leading axes: batch..., step)."""
+
+    records: StepRecord
+    trajectory: Trajectory | None
+    final_state: State
+    options: Options
+    final_swing: Swing | None = None
+
+
+def _concrete(x) -> bool:
+    return not isinstance(x, jax.core.Tracer)
+
+
+def choose_surface_model(p: Params) -> str:
+    """The cheapest contact model that covers the parameters (all elements of a batch).
+
+    ``"rigid"`` when every surface compliance is 0, ``"algebraic"`` when no damper sits in
+    series with a compliant surface, ``"damped"`` otherwise, and also whenever the deciding
+    fields are traced (the damped model covers every case, at 3rd instead of 4th order).
+    """
+    fields = (p.surface_compliance_m_per_n, p.surface_damping_n_s_per_m, p.leg_damping_n_s_per_m)
+    if not all(_concrete(v) for v in fields):
+        if _concrete(p.surface_compliance_m_per_n) and not np.any(
+                np.asarray(p.surface_compliance_m_per_n) > 0):
+            return "rigid"
+        return "damped"
+    c, cs, cl = (np.asarray(v, float) for v in fields)
+    compliant = c > 0
+    if not np.any(compliant):
+        return "rigid"
+    if np.any(compliant & ((cs > 0) | (cl > 0))):
+        return "damped"
+    return "algebraic"
+
+
+def _all_zero(v) -> bool:
+    return _concrete(v) and not np.any(np.asarray(v) != 0)
+
+
+def default_options(params: Params, **overrides) -> Options:
+    """Options for these parameters: the cheapest surface model that covers them, and the push
+    and leg-damping terms switched off when they are zero throughout (concrete values only)."""
+    push = not _all_zero(params.push_force_bw)
+    model = choose_surface_model(params)
+    # steps: 10 resolve the SLIP to ~1e-11; the push ramp and the damped model's 3rd-order
+    # method need more (docs/numerics.md has the convergence tables)
+    steps = 40 if model == "damped" else 20 if push else 10
+    opts = Options(surface_model=model, push=push, stance_steps=steps,
+                   event_iters=3,
+                   plastic=not (_concrete(params.surface_restitution)
+                                and np.all(np.asarray(params.surface_restitution) == 1.0)),
+                   leg_damping=not _all_zero(params.leg_damping_n_s_per_m))
+    return dataclasses.replace(opts, **overrides)
+
+
+def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options | None = None,
+             landing: str | None = None, swing: Swing | None = None,
+             trajectory: bool = False, flight_samples: int = 32, stance_samples: int = 40,
+             check: bool = True) -> Run:
+    """Simulate ``n_steps`` steps of the spring-mass runner.
+
+    Args:
+        params: model parameters (``make_params``), scalars or arrays of one batch shape.
+        state: start state in flight (``apex(height, speed)``), scalars or batch arrays.
+        n_steps: number of steps (apex to apex); static.
+        options: numerical options; by default the cheapest surface model that covers the
+            parameters is chosen (``choose_surface_model``).
+        landing: the landing mode, ``"fixed"``, ``"retraction"`` or ``"pendulum"`` (overrides
+            ``options.landing``; MODEL.md §5, ``simsrc.engine.swing``).
+        swing: the swinging legs at the start (pendulum mode); by default
+            ``simsrc.engine.swing.default_swing`` (leading leg at the angle of attack, at rest).
+        trajectory: also return dense samples (``flight_samples`` per flight phase and
+            ``stance_samples + 1`` per stance; the stance is then integrated in that many steps).
+        check: validate concrete parameters and state first (raises ``SimsrcInputError``).
+
+    Returns:
+        ``Run`` with ``records`` (``StepRecord``; every leaf has shape ``batch + (n_steps,)``),
+        ``trajectory`` (or None), ``final_state`` and the ``options`` used. Failed runs carry
+        a non-zero ``records.status`` (see ``simsrc.status``) and NaN after the failure.
+    """
+    if check:
+        check_params(params)
+        check_state(state)
+    if options is None:
+        options = default_options(params)
+    if landing is not None:
+        if landing not in LANDING_MODES:
+            from simsrc.errors import SimsrcInputError
+            raise SimsrcInputError(f"`landing` must be one of {', '.join(LANDING_MODES)}, "
+                                   f"got {landing!r}")
+        options = dataclasses.replace(options, landing=landing)
+    if trajectory and options.flight_samples == 0:
+        options = dataclasses.replace(options, flight_samples=flight_samples,
+                                      stance_steps=max(options.stance_steps, stance_samples))
+    if not trajectory and options.flight_samples:
+        options = dataclasses.replace(options, flight_samples=0)
+    p = as_arrays(params)
+    s = as_arrays(state) if isinstance(state, State) else State(*as_arrays(State(*state)))
+    p, s, shape = broadcast(p, s)
+    legs = None
+    if options.landing == "pendulum":
+        legs = default_swing(p, s) if swing is None else Swing(*as_arrays(Swing(*swing)))
+        legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
+        shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
+        p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
+        legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
+    if shape == ():
+        recs, trajs, final = _run_jit(p, s, n_steps, options, legs)
+    else:
+        flat = jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s, legs))
+        recs, trajs, final = _run_batch(flat[0], flat[1], n_steps, options, flat[2])
+        recs, trajs, final = jax.tree_util.tree_map(
+            lambda v: v.reshape(shape + v.shape[1:]), (recs, trajs, final))
+    final_swing = None
+    if options.landing == "pendulum":
+        final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)
+    return Run(recs, trajs, final, options, final_swing)
+
+
+def _run(p, s, n_steps, options, swing=None):
+    return run(p, s, n_steps, options, swing)
+
+
+_run_jit = jax.jit(_run, static_argnums=(2, 3))
+_run_batch = jax.jit(jax.vmap(_run, in_axes=(0, 0, None, None, 0)), static_argnums=(2, 3))

@@ -1,0 +1,289 @@
+"""The landing leg in flight: retraction, and the swinging leg as a physical pendulum (MODEL.md §5).
+
+Three landing modes (``Options.landing``):
+
+* ``"fixed"``: the leg lands at the angle of attack α (``flight.touchdown``, closed form).
+* ``"retraction"`` (Seyfarth, Geyer & Herr 2003): from the flight apex the leg rotates rearward
+  at a constant rate ω_R from the angle α_R = α; the landing angle follows from the flight time:
+  α(t) = α_R + ω_R (t − t_apex) for t after the apex.
+* ``"pendulum"``: the runner has two legs. The leg that is not in stance swings as a physical
+  pendulum hinged at the hip (mass m_l, centre of mass at d from the hip, inertia I about the hip)
+  driven by a hip torque τ_hip = −k_hip (φ − φ_0) − c_hip φ̇ toward the neutral angle φ_0. Its
+  angle φ is measured from the body axis (the surface normal turned forward by the lean λ),
+  forward positive; from the surface normal it is ψ = φ − λ. The legs swap roles at touchdown;
+  the leg that lifts off starts swinging from its liftoff angle and angular rate.
+
+Swing-leg equation (hip treated as an inertial pivot, see below):
+
+    I φ̈ = −m_l g d sin(ψ + θ) + τ_hip,   ψ = φ − λ,   θ the slope
+
+The swinging leg's mass does not move the body's centre of mass (the body is still the point mass
+m of the SLIP), and its hip is treated as an inertial pivot: the body's acceleration is not fed
+back into the pendulum. Averaged over a steady step the hip's acceleration is zero (the mean
+ground force is one body weight), so the pendulum sees gravity g on average. While the foot is
+behind the hip the swinging leg is assumed to clear the ground (knee flexion, not modelled): it can
+touch down only from the flight apex on.
+
+Touchdown is the first time after the apex at which the landing foot reaches the surface,
+y − L0 cos ψ(t) = 0. It is found by a coarse search over the fall from the apex to the ground and
+Newton's method on the accurate solution; only the final Newton update carries a gradient, which
+is the implicit-function derivative of the touchdown time (as for liftoff, docs/numerics.md).
+
+Energy: the hip torque's work on the swinging legs, split into positive and negative parts
+(muscle work, docs/metrics.md), is booked in the ledger. The swing legs' own energy
+E_sw = ½ I φ̇² + m_l g d (1 − cos(ψ + θ)) changes only by that work, by the energy the landing
+leg takes out of the swing at touchdown and by the energy the lifting leg brings in at liftoff;
+``swing_residual_j`` checks that balance. The body's ledger closes without these terms.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from simsrc.engine.flight import ballistic
+from simsrc.engine.integrators import dop853_step, rk4_step
+from simsrc.engine.leg import gravity_m_per_s2
+from simsrc.engine.params import LEG_COM_FRACTION, LEG_GYRATION_FRACTION, LEG_MASS_FRACTION, State
+
+LANDING_MODES = ("fixed", "retraction", "pendulum")
+__all__ = ["LANDING_MODES", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
+           "Swing", "default_swing", "natural_frequency_hz", "swing_energy_j"]
+
+
+class Swing(NamedTuple):
+    """The two legs in flight at a flight apex (pendulum mode): angles from the body axis, rad,
+    forward positive, and angular rates, rad/s. ``lead`` lands next; ``trail`` lifted off last."""
+
+    lead_angle_rad: jax.Array | float
+    lead_rate_rad_per_s: jax.Array | float
+    trail_angle_rad: jax.Array | float
+    trail_rate_rad_per_s: jax.Array | float
+
+
+class Leg(NamedTuple):
+    """One swinging leg during integration: angle, rate, and the hip's positive and negative work."""
+
+    phi: jax.Array
+    omega: jax.Array
+    w_pos: jax.Array
+    w_neg: jax.Array
+
+
+class _Y(NamedTuple):
+    phi: jax.Array
+    omega: jax.Array
+    work: jax.Array      # net hip work since the start
+
+
+def hip_torque_n_m(p, phi, omega):
+    """τ_hip = −k_hip (φ − φ_0) − c_hip φ̇ (N·m)."""
+    return -p.hip_stiffness_n_m_per_rad * (phi - p.hip_neutral_rad) \
+        - p.hip_damping_n_m_s_per_rad * omega
+
+
+def _rhs(p, y: _Y) -> _Y:
+    psi = y.phi - p.lean_rad
+    g = p.gravity_m_per_s2
+    tau_g = -p.swing_leg_mass_kg * g * p.swing_leg_com_m * jnp.sin(psi + p.slope_rad)
+    tau = hip_torque_n_m(p, y.phi, y.omega)
+    return _Y(y.omega, (tau_g + tau) / p.swing_leg_inertia_kg_m2, tau * y.omega)
+
+
+def _power_and_rate(p, y: _Y):
+    """Hip power P = τ φ̇ (W) and its time derivative."""
+    d = _rhs(p, y)
+    tau = hip_torque_n_m(p, y.phi, y.omega)
+    tau_rate = -p.hip_stiffness_n_m_per_rad * y.omega - p.hip_damping_n_m_s_per_rad * d.omega
+    return tau * y.omega, tau_rate * y.omega + tau * d.omega
+
+
+def swing_energy_j(p, phi, omega):
+    """Energy of a swinging leg about its hip: ½ I φ̇² + m_l g d (1 − cos(ψ + θ)), J."""
+    psi = phi - p.lean_rad
+    return 0.5 * p.swing_leg_inertia_kg_m2 * omega**2 + p.swing_leg_mass_kg * \
+        p.gravity_m_per_s2 * p.swing_leg_com_m * (1.0 - jnp.cos(psi + p.slope_rad))
+
+
+def natural_frequency_hz(p):
+    """Small-swing frequency of the leg about its hip: √((m_l g d + k_hip)/I) / 2π, Hz."""
+    return jnp.sqrt((p.swing_leg_mass_kg * p.gravity_m_per_s2 * p.swing_leg_com_m
+                     + p.hip_stiffness_n_m_per_rad) / p.swing_leg_inertia_kg_m2) / (2 * jnp.pi)
+
+
+def integrate(p, phi, omega, duration_s, n: int, method=dop853_step, crossing_iters=5) -> Leg:
+    """Swing one leg from (φ, φ̇) for ``duration_s`` in ``n`` equal steps (DOP853 by default).
+
+    The hip's net work is integrated with the leg; its positive and negative parts are split
+    exactly: a step in which the power τ φ̇ changes sign is cut at the sign change, located by
+    ``crossing_iters`` Newton iterations on the length of a single step (the power has a kink
+    there, which would cost the integrator its order if integrated as max(τ φ̇, 0)).
+    """
+    zero = jnp.zeros_like(phi + omega + duration_s)
+    y0 = _Y(phi + zero, omega + zero, zero)
+    h = duration_s / n
+
+    def f(u):
+        return _rhs(p, u)
+
+    def body(carry, _):
+        y, w_pos, w_neg = carry
+        y1 = method(f, y, h)
+        pa, _ = _power_and_rate(p, y)
+        pb, _ = _power_and_rate(p, y1)
+        cross = pa * pb < 0.0
+        frac = jnp.where(cross, pa / jnp.where(cross, pa - pb, 1.0), 0.5)
+
+        def newton(_, s):
+            ys = method(f, y, s * h)
+            ps, rate = _power_and_rate(p, ys)
+            safe = jnp.where(rate * h != 0.0, rate * h, 1.0)
+            return jnp.clip(s - ps / safe, 0.0, 1.0)
+
+        frac = jax.lax.fori_loop(0, crossing_iters, newton, frac)
+        w_first = method(f, y, frac * h).work - y.work
+        w_step = y1.work - y.work
+        w_second = w_step - w_first
+        sign = jnp.where(pa != 0.0, pa, jnp.where(pb != 0.0, pb, w_step))
+        pos = jnp.where(cross, jnp.where(pa > 0, w_first, w_second), jnp.where(sign > 0, w_step, 0.0))
+        neg = jnp.where(cross, jnp.where(pa > 0, w_second, w_first), jnp.where(sign > 0, 0.0, w_step))
+        return (y1, w_pos + pos, w_neg + neg), None
+
+    (y, w_pos, w_neg), _ = jax.lax.scan(body, (y0, zero, zero), None, length=n)
+    return Leg(y.phi, y.omega, w_pos, w_neg)
+
+
+def angle_at(p, phi, omega, duration_s, n: int):
+    """(φ, φ̇) after ``duration_s`` (no work split: for event location)."""
+    zero = jnp.zeros_like(phi + omega + duration_s)
+    h = duration_s / n
+
+    def body(y, _):
+        return dop853_step(lambda u: _rhs(p, u), y, h), None
+
+    y, _ = jax.lax.scan(body, _Y(phi + zero, omega + zero, zero), None, length=n)
+    return y.phi, y.omega
+
+
+def samples(p, phi, omega, times_s):
+    """Leg angle at increasing ``times_s`` (from 0), one RK4 step between samples (for plots)."""
+    y0 = _Y(phi, omega, jnp.zeros_like(phi))
+
+    def body(carry, t):
+        y, t_prev = carry
+        y = rk4_step(lambda u: _rhs(p, u), y, t - t_prev)
+        return (y, t), y.phi
+
+    _, out = jax.lax.scan(body, (y0, jnp.zeros_like(phi)), times_s)
+    return out
+
+
+def default_swing(p, state: State) -> Swing:
+    """A plausible start for the pendulum mode at a flight apex: the leading leg at the fixed
+    landing angle (π/2 − α relative to the body), at rest; the trailing leg mirrored behind,
+    swinging forward at the body's rate over the foot, v / L0."""
+    beta = 0.5 * jnp.pi - p.angle_of_attack_rad
+    return Swing(beta, jnp.zeros_like(beta), -beta + 0.0 * state.vx_m_per_s,
+                 state.vx_m_per_s / p.leg_length_m)
+
+
+def liftoff_leg(p, s_lo: State, x_f, sink_m):
+    """Angle (from the body axis) and rate of the stance leg at liftoff, which starts to swing.
+
+    The leg from the hip to the foot at (x_f, −z): ψ = atan2(x_f − x, y + z), ψ̇ from the body's
+    velocity (the sink rate at liftoff is neglected)."""
+    a = x_f - s_lo.x_m
+    b = s_lo.y_m + sink_m
+    psi = jnp.arctan2(a, b)
+    rate = (b * (-s_lo.vx_m_per_s) - a * s_lo.vy_m_per_s) / (a * a + b * b)
+    return psi + p.lean_rad, rate
+
+
+class Landing(NamedTuple):
+    """Touchdown found by ``touchdown_moving``."""
+
+    time_s: jax.Array
+    state: State
+    foot_x_m: jax.Array
+    angle_rad: jax.Array     # ψ at touchdown, from the surface normal, forward positive
+    reachable: jax.Array
+    lead: Leg | None         # the landing leg at touchdown (pendulum mode)
+
+
+def touchdown_moving(p, s: State, mode: str, lead=None, *, search_steps=16, swing_steps=8,
+                     event_iters=3) -> Landing:
+    """Touchdown with a landing leg that moves during flight (``retraction`` or ``pendulum``).
+
+    ``lead`` is (φ, φ̇) of the landing leg at the start (pendulum mode). The search runs from the
+    apex (or the start, if already descending) to the moment the COM would reach the surface.
+    """
+    _, gy = gravity_m_per_s2(p)
+    L0 = p.leg_length_m
+    t_apex = jnp.maximum(s.vy_m_per_s, 0.0) / (-gy)
+    disc = s.vy_m_per_s**2 - 2.0 * gy * s.y_m
+    t_ground = (s.vy_m_per_s + jnp.sqrt(jnp.maximum(disc, 0.0))) / (-gy)
+
+    if mode == "retraction":
+        def angle(t):
+            tau = jnp.maximum(t - t_apex, 0.0)
+            psi = 0.5 * jnp.pi - p.angle_of_attack_rad - p.lean_rad \
+                - p.retraction_rate_rad_per_s * tau
+            return psi, -p.retraction_rate_rad_per_s * jnp.ones_like(tau), None
+
+        def coarse(ts):
+            return angle(ts)[0]
+    elif mode == "pendulum":
+        phi0, om0 = lead
+
+        def angle(t):
+            phi, om = angle_at(p, phi0, om0, t, swing_steps)
+            return phi - p.lean_rad, om, None
+
+        def coarse(ts):
+            phi_a, om_a = angle_at(p, phi0, om0, t_apex, swing_steps)
+            dt = (t_ground - t_apex) / search_steps
+            return jnp.concatenate([phi_a[None], samples(
+                p, phi_a, om_a,
+                dt * jnp.arange(1, search_steps + 1, dtype=dt.dtype))]) - p.lean_rad
+    else:
+        raise ValueError(f"touchdown_moving: unknown mode {mode!r}")
+
+    frac = jnp.linspace(0.0, 1.0, search_steps + 1)
+    ts = t_apex + frac * (t_ground - t_apex)
+    ys = ballistic(p, s, ts).y_m
+    h = ys - L0 * jnp.cos(coarse(ts))
+    below = h <= 0.0
+    reachable = (h[0] > 0.0) & jnp.any(below) & (disc >= 0.0)
+    j = jnp.clip(jnp.argmax(below), 1, search_steps)
+    t_a, t_b = ts[j - 1], ts[j]
+    h_a, h_b = h[j - 1], h[j]
+    t = t_a + (t_b - t_a) * h_a / jnp.where(h_a - h_b > 0, h_a - h_b, 1.0)
+    t = jnp.where(reachable, t, t_apex)
+
+    def residual(tt):
+        psi, rate, leg = angle(tt)
+        st = ballistic(p, s, tt)
+        value = st.y_m - L0 * jnp.cos(psi)
+        slope = st.vy_m_per_s + L0 * jnp.sin(psi) * rate
+        return value, slope
+
+    def newton(_, tt):
+        value, slope = residual(tt)
+        safe = jnp.where(slope < 0.0, slope, -1.0)
+        return jnp.clip(tt - value / safe, t_a, t_b)
+
+    t = jax.lax.stop_gradient(jax.lax.fori_loop(0, event_iters, newton, t))
+    value, slope = residual(t)
+    slope = jax.lax.stop_gradient(jnp.where(slope < 0.0, slope, -1.0))
+    t = t - value / slope                       # the implicit-function derivative
+    t = jnp.where(reachable, t, t_apex)
+    if mode == "pendulum":
+        # the landing leg with its hip work; its angle is the one the event was located on
+        leg = integrate(p, lead[0], lead[1], t, swing_steps)
+        psi = leg.phi - p.lean_rad
+    else:
+        leg = None
+        psi = angle(t)[0]
+    s_td = ballistic(p, s, t)
+    return Landing(t, s_td, s_td.x_m + L0 * jnp.sin(psi), psi, reachable, leg)

@@ -1,0 +1,3 @@
+"""Fitting the model to measured strides: model parameters and bounds, starting guesses, a
+batched Levenberg-Marquardt solver, and fits to force curves, stride metrics and watch files.
+"""

@@ -1,0 +1,70 @@
+"""A run's metrics as plain numpy arrays, and per-point summaries: the bridge from
+``simulate``'s records to tables, sweep datasets and the command line.
+
+The metrics themselves are defined once, in ``simsrc.metrics.steps`` (MODEL.md §8: speed, step
+length, contact and flight time, forces in N and body weights, stiffnesses, costs, ...); this
+module adds the entries of the energy ledger (``simsrc.Ledger``, J, except its start and end
+energies) and summarises each run:
+
+- ``run_status``: the last step's status (0 when every step completed; a failure's code
+  otherwise, as later steps carry it), plus -1 (``invalid_params``) for sweep points whose
+  parameters are not allowed together;
+- ``steps_completed``: steps with status 0;
+- ``converged`` and ``steps_to_converge``: ``simsrc.metrics.steps.steady_state``'s verdict (apex
+  height and speed repeat to 1e-4 over the last steps);
+- ``mean_<metric>``: the mean over the completed steps (NaN when none completed).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from simsrc.engine.ledger import Ledger
+from simsrc.metrics.steps import StepMetrics, steady_state
+from simsrc.metrics.steps import step_metrics as _step_metrics
+from simsrc.engine.status import NAMES
+
+LEDGER_METRICS: tuple[str, ...] = tuple(
+    f for f in Ledger._fields if not (f.endswith("_start_j") or f.endswith("_end_j")))
+RECORD_METRICS: tuple[str, ...] = ("surface_peak_sink_m", "footprint_depth_m")
+METRIC_NAMES: tuple[str, ...] = tuple(
+    f for f in StepMetrics._fields if f != "status") + RECORD_METRICS + LEDGER_METRICS
+
+INVALID = -1  # a sweep point whose parameters are not allowed together (not simulated)
+STATUS_NAMES = {INVALID: "invalid_params", **NAMES}
+
+
+def status_name(code) -> str:
+    return STATUS_NAMES.get(int(code), f"unknown({int(code)})")
+
+
+def step_metrics(records, params) -> dict[str, np.ndarray]:
+    """Every metric of every step: dict name -> float64 array shaped like the records' leaves
+    (batch + (n_steps,)), plus ``status`` (int32)."""
+    m = _step_metrics(params, records)
+    out = {f: np.asarray(getattr(m, f), np.float64) for f in StepMetrics._fields
+           if f != "status"}
+    out.update({f: np.asarray(getattr(records, f), np.float64) for f in RECORD_METRICS})
+    out.update({f: np.asarray(getattr(records.ledger, f), np.float64) for f in LEDGER_METRICS})
+    out["status"] = np.asarray(records.status, np.int32)
+    return out
+
+
+def convergence(records, params) -> dict[str, np.ndarray]:
+    """``converged`` (int8, 1 or 0) and ``steps_to_converge`` of each run."""
+    ss = steady_state(params, records)
+    return {"converged": np.asarray(ss.converged, np.int8),
+            "steps_to_converge": np.asarray(ss.steps_to_converge, np.int32)}
+
+
+def summarize(metrics: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``run_status``, ``steps_completed`` and ``mean_<metric>`` over the completed steps."""
+    status = metrics["status"]
+    ok = status == 0
+    n_ok = ok.sum(axis=-1)
+    out = {"run_status": status[..., -1].astype(np.int32),
+           "steps_completed": n_ok.astype(np.int32)}
+    for name in METRIC_NAMES:
+        total = np.where(ok, metrics[name], 0.0).sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["mean_" + name] = np.where(n_ok > 0, total / np.maximum(n_ok, 1), np.nan)
+    return out

@@ -1,0 +1,1 @@
+"""Parameter sweeps: the chunked, resumable batch runner, its chunk store and the results writer."""

@@ -1,0 +1,151 @@
+"""A finished sweep as a labelled N-dimensional dataset (xarray, NetCDF), a flat CSV and figures.
+
+Dataset layout: one dimension per sweep axis (named after the key, or after the zipped group,
+whose keys become coordinates along it) and ``step`` (1..n_steps) for per-step metrics.
+Per-step variables carry the metric names of ``simsrc.metrics.summary`` (e.g. ``speed_m_per_s``);
+per-point summaries are ``run_status``, ``steps_completed`` and ``mean_<metric>`` (mean over
+the completed steps). ``run_status`` and ``status`` hold the codes of ``simsrc.status`` plus
+-1 (``invalid_params``); their ``flag_values``/``flag_meanings`` attributes list them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import sys
+
+import numpy as np
+
+from simsrc.metrics.summary import STATUS_NAMES
+
+NETCDF_ENGINE = "h5netcdf"
+
+UNITS = (("_m_per_s2", "m/s2"), ("_m_per_s", "m/s"), ("_j_per_kg_per_m", "J/kg/m"),
+         ("_kn_per_m", "kN/m"), ("_n_per_m", "N/m"), ("_hz", "Hz"), ("_steps_per_min", "steps/min"), ("_n_s", "N s"),
+         ("_bw", "body weights"), ("_n_s_per_m", "N s/m"),
+         ("_deg", "degrees"), ("_kg", "kg"), ("_j", "J"), ("_n", "N"), ("_s", "s"), ("_m", "m"))
+
+
+def unit_of(name: str) -> str:
+    """The unit written in a name's suffix (``contact_time_s`` -> ``s``), else ``1``."""
+    for suffix, unit in UNITS:
+        if name.endswith(suffix):
+            return unit
+    return "1"
+
+
+def _coords(plan) -> dict:
+    coords = {}
+    for a in plan.axes:
+        if a.zipped:
+            coords[a.name] = (a.name, np.arange(len(a)), {"long_name": "index in zipped group"})
+        for key, vals in zip(a.keys, a.values):
+            coords[key] = (a.name, np.asarray(vals), {"units": unit_of(key), "scale": a.scale})
+    coords["step"] = ("step", np.arange(1, plan.n_steps + 1), {"long_name": "step number"})
+    return coords
+
+
+def build_dataset(plan, arrays: dict[str, np.ndarray], attrs: dict | None = None):
+    """The dataset of a sweep from the concatenated chunk arrays (first axis: flat index)."""
+    import xarray as xr
+
+    dims = tuple(a.name for a in plan.axes)
+    shape = tuple(len(a) for a in plan.axes)
+    flags = {"flag_values": np.array(list(STATUS_NAMES), np.int32),
+             "flag_meanings": " ".join(STATUS_NAMES.values())}
+    data = {}
+    for name, arr in arrays.items():
+        per_step = arr.ndim == 2
+        var_dims = dims + ("step",) if per_step else dims
+        body = arr.reshape(shape + arr.shape[1:])
+        meta = dict(flags) if name in ("status", "run_status") else {"units": unit_of(name)}
+        data[name] = (var_dims, body, meta)
+    ds = xr.Dataset(data, coords=_coords(plan), attrs=attrs or {})
+    if not any(v.ndim == 2 for v in arrays.values()):
+        ds = ds.drop_vars("step")
+    return ds
+
+
+def flat_table(ds):
+    """One row per grid point: the axes' coordinates, ``status_name`` and the summaries."""
+    summary = [v for v in ds.data_vars if "step" not in ds[v].dims]
+    df = ds[summary].to_dataframe().reset_index()
+    df.insert(df.columns.get_loc("run_status") + 1, "status_name",
+              [STATUS_NAMES.get(int(c), str(c)) for c in df["run_status"]])
+    return df
+
+
+def write_run_files(config, plan, out_dir: str, command: str, scheduler) -> None:
+    """config.toml (the resolved config) and run.json (versions, options, devices)."""
+    import jax
+
+    from simsrc import __version__
+    from simsrc.config.dump import dump_config
+
+    header = (f"Resolved config written by simsrc {__version__} from {config.source}.\n"
+              f"Rerun: simsrc sweep {os.path.join(out_dir, 'config.toml')}")
+    with open(os.path.join(out_dir, "config.toml"), "w") as f:
+        f.write(dump_config(config, header))
+    info = {"simsrc_version": __version__, "jax_version": jax.__version__,
+            "python": sys.version.split()[0], "source": config.source, "command": command,
+            "started": datetime.datetime.now().isoformat(timespec="seconds"),
+            "n_points": plan.n_points, "n_steps": plan.n_steps, "chunk_size": plan.chunk_size,
+            "grid": {a.name: len(a) for a in plan.axes},
+            "options": dataclasses.asdict(plan.options),
+            "devices": [str(d) for d in jax.devices()],
+            "scheduler": scheduler if isinstance(scheduler, (str, type(None))) else "client"}
+    with open(os.path.join(out_dir, "run.json"), "w") as f:
+        json.dump(info, f, indent=1)
+
+
+def write_results(plan, store, config, draw: bool):
+    """Assemble the chunks into results.nc and results.csv (and figures/); return the dataset."""
+    from simsrc import __version__
+
+    attrs = {"title": config.description or f"simsrc sweep of {config.source}",
+             "source": config.source, "simsrc_version": __version__,
+             "n_steps": plan.n_steps, "options": json.dumps(dataclasses.asdict(plan.options)),
+             "history": f"{datetime.datetime.now().isoformat(timespec='seconds')} simsrc sweep"}
+    ds = build_dataset(plan, store.load_all(), attrs)
+    reason = invalid_reason(plan, ds)
+    if reason:
+        ds.attrs["invalid_params_example"] = reason
+    out = store.out_dir
+    tmp = os.path.join(out, "results.nc.tmp")
+    ds.to_netcdf(tmp, engine=NETCDF_ENGINE)
+    os.replace(tmp, os.path.join(out, "results.nc"))
+    flat_table(ds).to_csv(os.path.join(out, "results.csv"), index=False)
+    if draw:
+        from simsrc.viz.plots import sweep_figures
+        sweep_figures(ds, plan.axes, config.output.get("metrics", ()),
+                      os.path.join(out, "figures"))
+    return ds
+
+
+def invalid_reason(plan, ds) -> str:
+    """Why the first ``invalid_params`` point was refused (empty when there is none)."""
+    from simsrc.config.load import to_params
+    from simsrc.errors import SimsrcInputError
+    from simsrc.config.grid import point_values
+    from simsrc.metrics.summary import INVALID
+
+    flat = np.flatnonzero(ds["run_status"].values.ravel() == INVALID)
+    if flat.size == 0:
+        return ""
+    values = point_values(plan.values, plan.axes, flat[:1])
+    one = {k: v[0] if isinstance(v, np.ndarray) else v for k, v in values.items()}
+    where = ", ".join(f"{k} = {one[k]}" for a in plan.axes for k in a.keys)
+    try:
+        to_params(one, f"the point {where}")
+    except SimsrcInputError as e:
+        return str(e)
+    return ""
+
+
+def load_results(out_dir: str):
+    """The dataset of a finished sweep (``OUT/results.nc``), loaded into memory."""
+    import xarray as xr
+
+    with xr.open_dataset(os.path.join(out_dir, "results.nc"), engine=NETCDF_ENGINE) as ds:
+        return ds.load()

@@ -1,0 +1,359 @@
+"""Sweeps: a config's ``[sweep]`` grid run in chunks, resumable, in one process or on Dask.
+
+The grid (``simsrc.config.grid``) is cut into chunks of a fixed number of points (the last one padded),
+so ``simsrc.simulate`` (which vmaps over a batch) compiles once for the whole sweep: one
+``Options`` is chosen for every point together. Each finished chunk is written to the output
+folder at once (``simsrc.sweep.store``), so an interrupted or crashed sweep resumes where it
+stopped. Points whose parameter combination is not allowed (e.g. a landing angle beyond 80°
+from the normal) are recorded with status ``invalid_params`` and not simulated; points that
+fall, stall or never lift off carry their status code, as in ``simsrc.simulate``.
+
+Where the chunks run:
+- in this process (default), each chunk split across the local JAX devices when there are
+  several (a 1-D mesh; on CPU set ``XLA_FLAGS=--xla_force_host_platform_device_count=N``
+  before JAX starts, which ``simsrc sweep --devices N`` does);
+- as tasks on a Dask distributed cluster (``scheduler``: an address, ``"local"`` for a
+  LocalCluster, or a ``distributed.Client``). Workers return the metrics and this process
+  writes them, so the workers need no shared disk.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from typing import Any, Callable, Mapping
+
+import jax
+import numpy as np
+
+from simsrc.config.load import Config, numerical_options, to_params
+from simsrc.errors import SimsrcInputError
+from simsrc.config.grid import Axis, n_points, point_values
+from simsrc.engine.simulate import simulate
+from simsrc.engine.step import Options
+from simsrc.metrics.summary import INVALID, METRIC_NAMES, convergence, step_metrics, summarize
+from simsrc.sweep.store import ChunkStore
+
+MAX_CHUNK = 8192           # points; larger chunks gain little speed and lose more on a crash
+MIN_CHUNK = 64
+BYTES_PER_POINT_STEP = 20_000  # working memory of one point for one step (an upper bound)
+MEMORY_FRACTION = 0.25     # of the available memory, for the two chunks in flight
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepPlan:
+    """Everything a worker needs to compute any chunk (small and picklable).
+
+    Attributes:
+        values: base values of every key (config units).
+        axes: the grid axes.
+        n_steps: steps per point.
+        options: the numerical options of every chunk (one compile).
+        chunk_size: points per chunk (a multiple of the local device count).
+        per_step: keep every step's metrics (else only the per-point summaries).
+        source: the config file, for messages.
+    """
+
+    values: Mapping[str, Any]
+    axes: tuple[Axis, ...]
+    n_steps: int
+    options: Options
+    chunk_size: int
+    per_step: bool = True
+    source: str = ""
+
+    @property
+    def n_points(self) -> int:
+        return n_points(self.axes)
+
+    @property
+    def n_chunks(self) -> int:
+        return -(-self.n_points // self.chunk_size)
+
+
+# ----------------------------------------------------------------------------- planning
+
+def _available_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def auto_chunk_size(n_points_: int, n_steps: int, n_devices: int = 1, min_chunks: int = 1) -> int:
+    """Points per chunk: as many as fit in a quarter of the free memory, at most ``MAX_CHUNK``,
+    at least ``min_chunks`` chunks (to keep every worker busy), a multiple of ``n_devices``."""
+    fit = int(MEMORY_FRACTION * _available_memory_bytes() / (BYTES_PER_POINT_STEP * n_steps))
+    size = max(MIN_CHUNK, min(fit, MAX_CHUNK))
+    size = min(size, -(-n_points_ // max(min_chunks, 1)))
+    return max(n_devices, -(-size // n_devices) * n_devices)
+
+
+def plan_sweep(config: Config, chunk_size: int | None = None, min_chunks: int = 1) -> SweepPlan:
+    """The plan of a config's sweep: chunking and the one ``Options`` for every point.
+
+    Raises:
+        SimsrcInputError: the config has no ``[sweep]``, or a bad chunk size.
+    """
+    if not config.axes:
+        raise SimsrcInputError(f"{config.source} has no [sweep] table, so there is nothing to "
+                               "sweep; `simsrc run` runs its single point")
+    n_dev = jax.device_count()
+    if chunk_size is None:
+        chunk_size = auto_chunk_size(config.n_points, config.n_steps, n_dev, min_chunks)
+    elif chunk_size < 1:
+        raise SimsrcInputError(f"--chunk-size must be >= 1, got {chunk_size}")
+    else:
+        chunk_size = -(-chunk_size // n_dev) * n_dev
+    plan = SweepPlan(dict(config.values), config.axes, config.n_steps, Options(), chunk_size,
+                     bool(config.output.get("per_step", True)), config.source)
+    batches = (chunk_params(plan, i)[0] for i in range(plan.n_chunks))
+    return dataclasses.replace(plan, options=numerical_options(config.values, batches))
+
+
+def fingerprint(plan: SweepPlan) -> str:
+    """Hash of everything that decides the results (not the chunking)."""
+    from simsrc import __version__
+
+    body = {"version": __version__, "values": dict(plan.values), "n_steps": plan.n_steps,
+            "axes": [[a.name, list(a.keys), [list(v) for v in a.values]] for a in plan.axes],
+            "options": dataclasses.asdict(plan.options), "per_step": plan.per_step}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# ----------------------------------------------------------------------------- one chunk
+
+def _subset(values: Mapping, idx: np.ndarray) -> dict:
+    return {k: v[idx] if isinstance(v, np.ndarray) else v for k, v in values.items()}
+
+
+def _invalid_points(values: Mapping, n: int, where: str) -> np.ndarray:
+    """Mask of the points that ``make_params`` refuses, found by bisection (``make_params`` is
+    the one place the rules live; a chunk with k bad points costs about k·log2(n) checks)."""
+    bad = np.zeros(n, bool)
+
+    def visit(idx):
+        try:
+            to_params(_subset(values, idx), where)
+        except SimsrcInputError:
+            if len(idx) == 1:
+                bad[idx] = True
+            else:
+                visit(idx[: len(idx) // 2])
+                visit(idx[len(idx) // 2:])
+
+    visit(np.arange(n))
+    return bad
+
+
+def chunk_params(plan: SweepPlan, index: int):
+    """SI parameters of chunk ``index`` (padded to ``chunk_size``), with invalid points replaced
+    by a valid one. Returns (params, state, invalid mask) or (None, None, mask) if none valid."""
+    start = index * plan.chunk_size
+    flat = np.minimum(np.arange(start, start + plan.chunk_size), plan.n_points - 1)
+    values = point_values(plan.values, plan.axes, flat)
+    where = f"{plan.source} [sweep]"
+    bad = _invalid_points(values, plan.chunk_size, where)
+    if bad.all():
+        return None, None, bad
+    if bad.any():
+        good = int(np.argmin(bad))
+        values = {k: np.where(bad, v[good], v) if isinstance(v, np.ndarray) else v
+                  for k, v in values.items()}
+    params, state = to_params(values, where)
+    return params, state, bad
+
+
+def _place(tree, n: int):
+    """Every leaf as a float64 array of length n; split across the devices when there are
+    several (a 1-D mesh over the points)."""
+    arrays = jax.tree_util.tree_map(
+        lambda v: np.ascontiguousarray(np.broadcast_to(np.asarray(v, np.float64), (n,))), tree)
+    devices = jax.devices()
+    if len(devices) > 1 and n % len(devices) == 0:
+        mesh = jax.sharding.Mesh(np.array(devices), ("points",))
+        sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("points"))
+        return jax.tree_util.tree_map(lambda v: jax.device_put(v, sharding), arrays)
+    return arrays
+
+
+@dataclasses.dataclass
+class _Launched:
+    index: int
+    params: Any
+    state: Any
+    invalid: np.ndarray
+    run: Any
+
+
+def launch_chunk(plan: SweepPlan, index: int) -> _Launched:
+    """Start chunk ``index`` (JAX runs it asynchronously); ``finish_chunk`` collects it."""
+    params, state, bad = chunk_params(plan, index)
+    if params is None:
+        return _Launched(index, None, None, bad, None)
+    params, state = _place((params, state), plan.chunk_size)
+    run = simulate(params, state, plan.n_steps, options=plan.options, check=False)
+    return _Launched(index, params, state, bad, run)
+
+
+def finish_chunk(plan: SweepPlan, job: _Launched) -> dict[str, np.ndarray]:
+    """Metrics of a launched chunk, without the padding: per-point summaries, and per-step
+    metrics (shape (points, n_steps)) when ``plan.per_step``."""
+    n_real = min(plan.chunk_size, plan.n_points - job.index * plan.chunk_size)
+    size, bad = plan.chunk_size, job.invalid
+    if job.run is None:
+        metrics = {k: np.full((size, plan.n_steps), np.nan) for k in METRIC_NAMES}
+        metrics["status"] = np.full((size, plan.n_steps), INVALID, np.int32)
+        conv = {"converged": np.zeros(size, np.int8), "steps_to_converge": np.zeros(size, np.int32)}
+    else:
+        metrics = step_metrics(job.run.records, job.params)
+        conv = convergence(job.run.records, job.params)
+    if bad.any():
+        metrics = {k: np.where(bad[:, None], INVALID if k == "status" else np.nan, v)
+                   .astype(v.dtype) for k, v in metrics.items()}
+        conv = {k: np.where(bad, -1 if k == "steps_to_converge" else 0, v).astype(v.dtype)
+                for k, v in conv.items()}
+    out = {**summarize(metrics), **conv}
+    if plan.per_step:
+        out.update(metrics)
+    return {k: np.ascontiguousarray(v[:n_real]) for k, v in out.items()}
+
+
+def compute_chunk(plan: SweepPlan, index: int) -> dict[str, np.ndarray]:
+    """The metrics of chunk ``index`` (pure: writes nothing). This is the Dask task."""
+    return finish_chunk(plan, launch_chunk(plan, index))
+
+
+# ----------------------------------------------------------------------------- running
+
+def _progress_bar(store: ChunkStore, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=store.n_points, initial=store.points_done, unit="pt",
+                unit_scale=store.n_points >= 10_000,
+                file=sys.stderr, disable=not enabled, dynamic_ncols=True, smoothing=0.1,
+                desc="sweep (compiling)" if store.pending else "sweep")
+
+
+def _record(store, bar, index, arrays, on_chunk_done):
+    store.write_chunk(index, arrays)
+    start, stop = store.chunk_range(index)
+    bar.set_description("sweep", refresh=False)
+    bar.update(stop - start)
+    if on_chunk_done is not None:
+        on_chunk_done(index, len(store.done))
+
+
+def _run_here(plan, store, bar, on_chunk_done) -> None:
+    """Chunks in this process; the next chunk is launched before the current one is written,
+    so the Python work (metrics, files) overlaps JAX's computation."""
+    pending = store.pending
+    if not pending:
+        return
+    nxt = launch_chunk(plan, pending[0])
+    for pos in range(len(pending)):
+        job = nxt
+        if pos + 1 < len(pending):
+            nxt = launch_chunk(plan, pending[pos + 1])
+        _record(store, bar, job.index, finish_chunk(plan, job), on_chunk_done)
+
+
+def _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done) -> None:
+    """Chunks as tasks on a Dask cluster, at most two per worker in flight."""
+    from distributed import Client, LocalCluster, as_completed
+
+    own_client = cluster = None
+    if isinstance(scheduler, Client):
+        client = scheduler
+    elif scheduler == "local":
+        cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = own_client = Client(cluster)
+    else:
+        client = own_client = Client(scheduler)
+    try:
+        window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or (n_workers or 1))
+        todo = iter(store.pending)
+        futures = {}
+        done_iter = as_completed()
+        for index in todo:
+            fut = client.submit(compute_chunk, plan, index, pure=False)
+            futures[fut.key] = index
+            done_iter.add(fut)
+            if len(futures) >= window:
+                break
+        for fut in done_iter:
+            index = futures.pop(fut.key)
+            arrays = fut.result()
+            fut.release()
+            _record(store, bar, index, arrays, on_chunk_done)
+            nxt = next(todo, None)
+            if nxt is not None:
+                new = client.submit(compute_chunk, plan, nxt, pure=False)
+                futures[new.key] = nxt
+                done_iter.add(new)
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: bool = False,
+              chunk_size: int | None = None, scheduler=None, n_workers: int | None = None,
+              progress: bool = True, figures: bool | None = None, command: str = "", on_chunk_done: Callable[[int, int], None] | None = None):
+    """Run (or resume) the sweep of ``config`` into ``out_dir`` and return its dataset.
+
+    Args:
+        config: a config with a ``[sweep]`` table (``simsrc.config.load.load_config``).
+        out_dir: output folder (see ``simsrc.sweep.store``).
+        resume: continue the sweep already in ``out_dir`` (same config and version).
+        overwrite: delete an earlier sweep in ``out_dir`` first.
+        chunk_size: points per chunk (default: sized to the free memory).
+        scheduler: None (this process), ``"local"`` (a Dask LocalCluster), a scheduler address
+            or a ``distributed.Client``.
+        n_workers: workers of a ``"local"`` cluster (default: one per CPU core).
+        progress: show a progress bar on stderr.
+        figures: draw the figures (default: the config's ``[output] figures``).
+        command: the command line, recorded in run.json.
+        on_chunk_done: called as ``f(chunk_index, n_chunks_done)`` after each chunk is stored
+            (tests use it to simulate a crash).
+
+    Returns:
+        The ``xarray.Dataset`` also written to ``out_dir/results.nc``.
+
+    Raises:
+        SimsrcInputError: no ``[sweep]``, an output folder holding another sweep, or a bad
+            option.
+    """
+    from simsrc.sweep.results import write_results, write_run_files
+
+    if ChunkStore.read_manifest(out_dir) is not None and not (resume or overwrite):
+        raise SimsrcInputError(f"{out_dir} already holds a sweep; pass --resume to continue it "
+                               "or --overwrite to start again")
+    if overwrite:
+        ChunkStore.clear(out_dir)
+    min_chunks = 1
+    if scheduler is not None:
+        min_chunks = 4 * (n_workers or os.cpu_count() or 1)
+    plan = plan_sweep(config, chunk_size, min_chunks)
+    store = ChunkStore(out_dir, fingerprint(plan), plan.n_points, plan.chunk_size)
+    store.open(resume)
+    plan = dataclasses.replace(plan, chunk_size=store.chunk_size)
+    write_run_files(config, plan, out_dir, command, scheduler)
+    bar = _progress_bar(store, progress)
+    try:
+        if scheduler is None:
+            _run_here(plan, store, bar, on_chunk_done)
+        else:
+            _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done)
+    finally:
+        bar.close()
+    draw = config.output.get("figures", True) if figures is None else figures
+    return write_results(plan, store, config, draw)
+
+
+__all__ = ["SweepPlan", "auto_chunk_size", "compute_chunk", "fingerprint", "plan_sweep",
+           "run_sweep"]

@@ -1,0 +1,1 @@
+"""Drawing: the shared figure style, run and sweep plots, fit plots and animations."""
