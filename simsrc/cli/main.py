@@ -412,6 +412,7 @@ def _cmd_gait(args) -> int:
     import numpy as np
 
     from simsrc.config.load import base_point, check_value
+    from simsrc.engine.params import is_conservative
     from simsrc.gait.periodic import find_gait, gait_options, solve_push_for_speed
     from simsrc.engine.simulate import simulate
     from simsrc.metrics.summary import step_metrics
@@ -442,9 +443,7 @@ def _cmd_gait(args) -> int:
     push = float(np.asarray(gait.push_force_bw)) if hasattr(gait, "push_force_bw") else \
         float(params.push_force_bw)
     lam = np.asarray(gait.multipliers).ravel()
-    conservative = (push == 0 and float(params.leg_damping_n_s_per_m) == 0
-                    and float(params.surface_restitution) == 1
-                    and float(params.surface_damping_n_s_per_m) == 0)
+    conservative = is_conservative(params._replace(push_force_bw=push))
     judged = lam
     note = ""
     if conservative:

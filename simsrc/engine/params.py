@@ -361,6 +361,35 @@ def check_params(p: Params, where: str = "") -> None:
            where)
 
 
+# What makes a runner conservative (MODEL.md §10): total mechanical energy is then a constant of
+# the motion, the apex map is one-dimensional at fixed energy and one Floquet multiplier is 1.
+# (field, the value that conserves energy, how to say it)
+CONSERVATIVE_VALUES = (("push_force_bw", 0.0, "0"), ("leg_damping_n_s_per_m", 0.0, "0"),
+                       ("surface_damping_n_s_per_m", 0.0, "0"), ("surface_restitution", 1.0, "1"),
+                       ("slope_rad", 0.0, "0 (level ground)"))
+
+
+def conservation_breakers(p: Params) -> list[tuple[str, float, str]]:
+    """The concrete fields of ``p`` that break energy conservation, as (field, first offending
+    value, the value that would conserve energy); traced fields are not judged."""
+    found = []
+    for name, conserving, allowed in CONSERVATIVE_VALUES:
+        value = getattr(p, name)
+        if isinstance(value, jax.core.Tracer):
+            continue
+        v = np.asarray(value, float)
+        bad = v != conserving
+        if np.any(bad):
+            found.append((name, float(v[bad].flat[0]) if v.ndim else float(v), allowed))
+    return found
+
+
+def is_conservative(p: Params) -> bool:
+    """True when no member of the batch ``p`` loses or gains mechanical energy: no push, no leg
+    or surface damping, a fully elastic surface and level ground."""
+    return not conservation_breakers(p)
+
+
 def check_state(s: State, where: str = "") -> None:
     """Check a start state: finite, COM above the surface."""
     for name, v in zip(State._fields, s):

@@ -52,7 +52,8 @@ import numpy as np
 from simsrc.engine import status as st
 from simsrc.errors import SimsrcInputError
 from simsrc.engine.flight import landing_angle_rad
-from simsrc.engine.params import Params, State, as_arrays
+from simsrc.engine.params import (Params, State, as_arrays, conservation_breakers,
+                                  is_conservative)
 from simsrc.engine.simulate import default_options
 from simsrc.engine.step import Options, step
 
@@ -226,21 +227,10 @@ def _get(*xs):
 def _check_conservative(params: Params):
     """Raise ``SimsrcInputError`` naming the first (concrete) parameter that breaks energy
     conservation, which the 1-D map at fixed energy relies on."""
-    rules = (("push_force_bw", params.push_force_bw, lambda v: v == 0, "0"),
-             ("leg_damping_n_s_per_m", params.leg_damping_n_s_per_m, lambda v: v == 0, "0"),
-             ("surface_damping_n_s_per_m", params.surface_damping_n_s_per_m, lambda v: v == 0,
-              "0"),
-             ("surface_restitution", params.surface_restitution, lambda v: v == 1, "1"),
-             ("slope_rad", params.slope_rad, lambda v: v == 0, "0 (level ground)"))
-    for name, value, ok, allowed in rules:
-        if isinstance(value, jax.core.Tracer):
-            continue
-        bad = ~ok(np.asarray(value, float))
-        if np.any(bad):
-            shown = np.asarray(value, float)[bad].flat[0] if np.ndim(value) else float(value)
-            raise SimsrcInputError(
-                f"find_gait_1d needs a conservative runner: `{name}` must be {allowed}, got "
-                f"{shown:g}; use find_gait or solve_push_for_speed for a runner with losses")
+    for name, shown, allowed in conservation_breakers(params)[:1]:
+        raise SimsrcInputError(
+            f"find_gait_1d needs a conservative runner: `{name}` must be {allowed}, got "
+            f"{shown:g}; use find_gait or solve_push_for_speed for a runner with losses")
 
 
 def find_gait_1d(params: Params, energy_j_per_kg, *, options: Options | None = None,
@@ -701,10 +691,7 @@ def find_swing_gait(params: Params, state: State, swing=None, *, options: Option
     conv = ok & (rn <= tol)
     lam = np.linalg.eigvals(np.where(np.isfinite(jac), jac, 0.0))
     lam = np.take_along_axis(lam, np.argsort(-np.abs(lam), axis=1), axis=1)
-    conservative = not (_concrete_any(params.push_force_bw) or _concrete_any(
-        params.leg_damping_n_s_per_m) or _concrete_any(params.surface_damping_n_s_per_m)
-        or _concrete_any(np.asarray(params.surface_restitution) - 1.0)
-        or _concrete_any(params.slope_rad))
+    conservative = is_conservative(params)
     judged = np.where(conservative & (np.abs(lam - 1.0) < 1e-3), 0.0, np.abs(lam))
     max_abs = np.max(judged, axis=1)
     code = np.where(ok, code, st.FALL)
@@ -713,7 +700,3 @@ def find_swing_gait(params: Params, state: State, swing=None, *, options: Option
                    + [np.where(ok[:, None, None], jac, np.nan), lam, max_abs + nan,
                       conv & (max_abs < 1.0), rn, conv, it, code], shape)
     return SwingGait(vals[0], vals[1], Swing(*vals[2:6]), *vals[6:])
-
-
-def _concrete_any(v) -> bool:
-    return bool(np.any(np.asarray(v) != 0))
