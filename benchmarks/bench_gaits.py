@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 import simsrc
-from simsrc.gait.periodic import find_gait_1d, solve_push_fd, specific_energy_j_per_kg
+from simsrc.gait import find_gait_1d, solve_push_fd, specific_energy_j_per_kg
 
 
 def timed(f):

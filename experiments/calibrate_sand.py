@@ -15,7 +15,7 @@ so the same COM motion at the apex) on hard ground (rigid, standing in for firm 
 the config) and on a grid of sand candidates
 (surface stiffness k_s and damping c_s, restitution r = 0.1: loose dry sand keeps nearly all
 of its deformation as a footprint). On every surface the push force and the angle of attack
-are solved so that the step repeats itself (``simsrc.gait.periodic.solve_push_fd``, hold = "height"):
+are solved so that the step repeats itself (``simsrc.gait.solve_push_fd``, hold = "height"):
 the runner puts back exactly what the leg and the ground took. The ratios sand/firm of the
 mechanical work (positive work per kg and metre, ``mechanical_work_j_per_kg_per_m``) and of the
 metabolic estimate (``metabolic_cost_j_per_kg_per_m``, docs/metrics.md) are interpolated over
@@ -59,7 +59,7 @@ def gaits(params, height_m, speed_m_per_s, stiffness_n_per_m, damping_n_s_per_m,
           restitution=SAND_RESTITUTION):
     """Periodic gaits on the config's ground (index 0) and on each (k_s, c_s): metrics and solutions."""
     import simsrc
-    from simsrc.gait.periodic import solve_push_fd
+    from simsrc.gait import solve_push_fd
     from simsrc.metrics.steps import step_metrics
 
     compliance = np.concatenate([[params.surface_compliance_m_per_n], 1.0 / stiffness_n_per_m])

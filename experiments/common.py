@@ -300,7 +300,7 @@ def push_gaits(params, speed_m_per_s, *, guess_height_m=None):
     """Periodic gaits at target apex speeds, with the push force as the unknown, and the
     metrics of one step of each (the runner's losses are replaced by the push).
 
-    The Newton solve (``simsrc.gait.periodic.solve_push_for_speed``) starts from the apex height of the
+    The Newton solve (``simsrc.gait.solve_push_for_speed``) starts from the apex height of the
     conservative gait of the same runner at the same energy (``find_gait_1d`` on the runner with
     no damping, no push, elastic level ground): the low-apex running branch; a fixed landing
     angle has other, high-flight fixed points that a plain guess can land on.
@@ -319,7 +319,7 @@ def push_gaits(params, speed_m_per_s, *, guess_height_m=None):
     """
     import simsrc
     from simsrc.engine.flight import landing_angle_rad
-    from simsrc.gait.periodic import find_gait_1d, solve_push_for_speed, specific_energy_j_per_kg
+    from simsrc.gait import find_gait_1d, solve_push_for_speed, specific_energy_j_per_kg
     from simsrc.engine.params import as_arrays
 
     shape = np.broadcast_shapes(np.shape(speed_m_per_s), *[np.shape(v) for v in params])

@@ -17,7 +17,7 @@ Command (from the repository root):
 
 Config: configs/e2_sand.toml (the surface presets are the ``[sweep]`` axis). On each surface the
 push force and the angle of attack of a periodic gait through the apex are solved
-(``simsrc.gait.periodic.solve_push_fd``, hold = "height"), so every surface is compared at the same speed
+(``simsrc.gait.solve_push_fd``, hold = "height"), so every surface is compared at the same speed
 and the same COM apex. The sand preset was calibrated to Lejeune's metabolic ratio by
 experiments/calibrate_sand.py (figures/sand_calibration.png), so the sand bar's 1.6x is the
 calibration, not a prediction; the mechanical-work ratio, the footprint and the other surfaces
@@ -53,7 +53,7 @@ KEYS = ("push_force_bw", "leg_elastic_returned_j", "surface_elastic_returned_j",
 def compute(config, smoke: bool) -> dict:
     """Periodic gaits through the config's apex on each surface of the ``[sweep]`` axis."""
     import simsrc
-    from simsrc.gait.periodic import solve_push_fd
+    from simsrc.gait import solve_push_fd
 
     params, state, _ = common.config_grid(config)
     height = float(np.ravel(state.y_m)[0])

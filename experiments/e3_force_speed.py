@@ -15,7 +15,7 @@ Command (from the repository root):
 
 Config: configs/e3_force_speed.toml: target speeds 4-10 m/s x landing angles 64-70°
 (``[sweep]``), 70 kg, leg 0.95 m at 20 kN/m, damping ratio 0.03, rigid ground. For each point
-the push amplitude of the periodic gait is solved for (``simsrc.gait.periodic.solve_push_for_speed``,
+the push amplitude of the periodic gait is solved for (``simsrc.gait.solve_push_for_speed``,
 started on the low-apex running branch: ``common.push_gaits``); one step of each gait gives the
 metrics.
 

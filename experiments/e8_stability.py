@@ -12,7 +12,7 @@ Command (from the repository root):
 
 Config: configs/e8_stability.toml: k 5-80 kN/m x α 60-80° (``[sweep]``, 100 x 100). The same
 computation as experiments/stability_map.py (which it wraps into the experiment pattern): the
-1-D apex map at fixed energy (``simsrc.gait.periodic.find_gait_1d``, all gaits in one vmapped batch),
+1-D apex map at fixed energy (``simsrc.gait.find_gait_1d``, all gaits in one vmapped batch),
 a scan and safeguarded Newton on the exact autodiff derivative.
 
 What the figure shows: the modulus of the Floquet multiplier |λ| = |dP/dy| of each gait
@@ -36,7 +36,7 @@ CANONICAL = (20.0, 68.0)   # Seyfarth et al. 2002: k (kN/m), α (deg)
 
 def compute(config, smoke: bool) -> dict:
     """Conservative gaits and their multipliers over the config's (k, α) grid."""
-    from simsrc.gait.periodic import find_gait_1d, specific_energy_j_per_kg
+    from simsrc.gait import find_gait_1d, specific_energy_j_per_kg
 
     params, state, _ = common.config_grid(config)
     energy = specific_energy_j_per_kg(params, state.y_m, state.vx_m_per_s)

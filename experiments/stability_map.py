@@ -16,7 +16,7 @@ simsrc's persistent compilation cache holds the kernel; up to ~23 s when other j
 cores.
 
 What the figure shows: each cell is one parameter set; its conservative apex map
-y -> P(y) at fixed energy (``simsrc.gait.periodic.find_gait_1d``, all 10^4 sets in one vmapped batch)
+y -> P(y) at fixed energy (``simsrc.gait.find_gait_1d``, all 10^4 sets in one vmapped batch)
 has a fixed point found by a scan and safeguarded Newton on the exact autodiff derivative.
 The colour is the Floquet multiplier's modulus |λ| = |dP/dy| of that fixed point (the other
 multiplier of the 2-D apex map is 1, the neutral energy direction); |λ| < 1 is stable and is
@@ -47,7 +47,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import simsrc  # noqa: E402
-from simsrc.gait.periodic import find_gait_1d, specific_energy_j_per_kg  # noqa: E402
+from simsrc.gait import find_gait_1d, specific_energy_j_per_kg  # noqa: E402
 
 
 def compute(n_k: int, n_alpha: int):

@@ -11,7 +11,7 @@ import functools
 import math
 
 import simsrc
-from simsrc.gait.periodic import find_gait_1d, specific_energy_j_per_kg
+from simsrc.gait import find_gait_1d, specific_energy_j_per_kg
 
 N_STEPS = 12
 

@@ -2,7 +2,7 @@
 
 The runner is ``configs/human.toml`` (70 kg, 0.95 m leg of 11 kN/m, leg damping ratio 0.1, a
 push that puts back what the leg loses) on a periodic gait through its apex (0.89 m, 3.5 m/s)
-on the firm preset; push and angle are solved with ``simsrc.gait.periodic.solve_push_fd``.
+on the firm preset; push and angle are solved with ``simsrc.gait.solve_push_fd``.
 
 Published ranges (docs/gaits.md, "A human-like runner"):
 - contact time 0.20–0.30 s and flight time 0.06–0.15 s at 3–4 m/s (Fukuchi et al. 2017 data:
@@ -24,7 +24,7 @@ import pytest
 
 import simsrc
 from simsrc.config.load import base_point, load_config
-from simsrc.gait.periodic import solve_push_fd
+from simsrc.gait import solve_push_fd
 from simsrc.metrics.steps import step_metrics
 
 ROOT = Path(__file__).resolve().parents[1]

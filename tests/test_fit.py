@@ -9,7 +9,7 @@ Where the expected numbers come from:
   reported standard errors, report a residual SD near the 20 N that was added, and errors
   small enough to be useful (k to 3 %: the spread of leg stiffness between runners is ~20 %,
   Farley & Gonzalez 1996) — so an absurdly large error fails the test;
-- stride metrics: the truth is a periodic gait found by ``simsrc.gait.periodic.find_gait_1d``.
+- stride metrics: the truth is a periodic gait found by ``simsrc.gait.find_gait_1d``.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from simsrc.fit.force import fit_force_curve, make_force_curve
 from simsrc.fit.solver import CONVERGED, Solution, levenberg_marquardt, uncertainty
 from simsrc.fit.stride import fit_stride_metrics, make_stride_data
 from simsrc.fit.transforms import Bound, derivative, to_internal, to_natural
-from simsrc.gait.periodic import find_gait_1d, specific_energy_j_per_kg
+from simsrc.gait import find_gait_1d, specific_energy_j_per_kg
 from simsrc.metrics.steps import step_metrics
 
 G = 9.81

@@ -1,4 +1,4 @@
-"""Periodic gaits (simsrc.gait.periodic): fixed points, Floquet multipliers, the push for a speed.
+"""Periodic gaits (simsrc.gait): fixed points, Floquet multipliers, the push for a speed.
 
 The multipliers come from forward-mode autodiff through the JAX engine; they are checked
 against central finite differences (h = 1e-6) of the independent scipy oracle
@@ -13,7 +13,7 @@ import pytest
 
 import simsrc
 from simsrc.engine import status
-from simsrc.gait.periodic import (find_gait, find_gait_1d, floquet_multipliers, solve_push_for_speed,
+from simsrc.gait import (find_gait, find_gait_1d, floquet_multipliers, solve_push_for_speed,
                          specific_energy_j_per_kg)
 from simsrc.metrics.steps import step_metrics
 import gait_cases as cases

@@ -244,7 +244,7 @@ def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     perturbation of the leading leg decays step by step at the rate of the largest remaining
     multiplier (the slope of log deviation over 30 simulated steps, which averages over the
     rotation of the complex pair; independent of the Jacobian)."""
-    from simsrc.gait.periodic import find_swing_gait
+    from simsrc.gait import find_swing_gait
 
     p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
                            angle_of_attack_deg=64.5)

@@ -26,10 +26,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from simsrc.engine import status as st
+from simsrc.engine.batch import broadcast_tree
 from simsrc.errors import SimsrcInputError
 from simsrc.fit.guess import (apex_drop_guess_m, flight_time_from_impulse_s,
                               landing_angle_guess_rad, morin_leg_stiffness_n_per_m)
-from simsrc.fit.model import PARAMETERS, apply, broadcast_tree, evaluator, resolve_free
+from simsrc.fit.model import PARAMETERS, apply, evaluator, resolve_free
 from simsrc.fit.solver import FitResult, best_of_starts, levenberg_marquardt, uncertainty
 from simsrc.fit.transforms import Bound, internal_values, to_natural
 from simsrc.engine.params import Params, make_params

@@ -1,4 +1,4 @@
-"""What a fit may vary, how the fitted values enter one simulated step, and the batched kernel.
+"""What a fit may vary, how the fitted values enter one simulated step, and the batched evaluator.
 
 A fit varies some fields of ``Params`` (by name) and the start state of one simulated step
 (apex to apex, ``simsrc.engine.step.step``): the apex height, written as the drop from the apex to
@@ -6,22 +6,23 @@ the touchdown height (``apex_drop_m`` > 0; the touchdown height is L0 cos β), a
 speed. Everything else comes from the base ``Params`` (``simsrc.make_params``). Fields are
 always used by name, so ``Params`` may gain fields.
 
-``batched_kernel(fn, static)`` turns ``fn(*u_scalars, base, data) -> (r, J)`` into one jitted,
-vmapped kernel per (function, static options); batches are padded to a multiple of 8 so a
-single fit and a few starts share one compiled kernel (the arrangement of ``simsrc.gait.periodic``).
+``evaluator`` turns ``fn(*u_scalars, base, data, static=...) -> (r, J)`` into the host function
+of ``levenberg_marquardt``: one jitted, vmapped kernel per (function, static options), batches
+padded to a multiple of 8 so that a single fit and a few starts share one compiled kernel
+(``simsrc.engine.batch``, which the gait solvers use too).
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from simsrc.engine import batch
+from simsrc.engine.params import Params, State
 from simsrc.errors import SimsrcInputError
 from simsrc.fit.transforms import Bound
-from simsrc.engine.params import Params, State
 
 #: Every parameter a fit can vary, with its range (natural SI units). The transform follows
 #: from the range (``Bound.kind``): log for a lower bound, scaled logit for two bounds.
@@ -41,8 +42,6 @@ ALIASES = {
     "push_force": "push_force_bw", "apex_drop": "apex_drop_m", "apex_speed": "apex_speed_m_per_s",
     "surface_stiffness": "surface_stiffness_n_per_m", "leg_length": "leg_length_m",
 }
-
-_PAD = 8
 
 
 def resolve_free(names, allowed, where: str = "") -> tuple[Bound, ...]:
@@ -83,58 +82,24 @@ def apply(names: tuple[str, ...], values, base: Params, speed_m_per_s) -> tuple[
     return p, State(zero, p.leg_length_m * jnp.cos(beta) + drop, speed + zero, zero)
 
 
-def padded_size(n: int) -> int:
-    """Batch size padded to a multiple of 8 (at least 8)."""
-    return max(_PAD, -(-n // _PAD) * _PAD)
-
-
-def pad(tree, n_to: int):
-    """Pad every leaf's leading axis to ``n_to`` by repeating its first element."""
-    def one(v):
-        v = np.asarray(v)
-        extra = n_to - v.shape[0]
-        return v if extra == 0 else np.concatenate([v, np.repeat(v[:1], extra, axis=0)])
-    return jax.tree_util.tree_map(one, tree)
-
-
-def broadcast_tree(tree, n: int):
-    """Scalar leaves broadcast to (n,); other leaves must already have the leading axis n."""
-    def one(v):
-        v = np.asarray(v, dtype=float)
-        return np.full((n,), float(v)) if v.ndim == 0 else v
-    return jax.tree_util.tree_map(one, tree)
-
-
-@functools.lru_cache(maxsize=None)
-def batched_kernel(fn, static):
-    """``jit(vmap(fn))``: fn(*u scalars, base, data, static=...) -> (r, J); one per (fn, static)."""
-    return jax.jit(jax.vmap(functools.partial(fn, static=static)))
-
-
 def evaluator(fn, static, base: Params, data, n_params: int):
     """A host function ``u (N, p) -> (r (N, m), J (N, m, p))`` for ``levenberg_marquardt``.
 
-    ``base`` and ``data`` already have the padded batch axis; ``fn`` returns r as an array
-    (m,) or a tuple of scalars and J as a tuple over parameters (of arrays (m,) or of tuples
-    of scalars); both are stacked here, outside the kernel (see fit_solver's docstring).
+    ``base`` and ``data`` already have the batch axis (N,), padded here; ``fn`` returns r as an
+    array (m,) or a tuple of scalars and J as a tuple over parameters (of arrays (m,) or of
+    tuples of scalars); both are stacked here, outside the kernel (see fit/solver.py's
+    docstring).
     """
-    kernel = batched_kernel(fn, static)
+    kernel = batch.batched_kernel(fn, static=static)
     n_rows = jax.tree_util.tree_leaves(data)[0].shape[0]
-    n_to = padded_size(n_rows)
-    base_p, data_p = pad((base, data), n_to)
+    n_to = batch.padded_size(n_rows)
+    base_p, data_p = batch.pad((base, data), n_to)
 
     def evaluate(u):
         u = np.asarray(u, dtype=float)
-        up = pad(u, n_to)
+        up = batch.pad(u, n_to)
         r, jac = kernel(*[up[:, i] for i in range(n_params)], base_p, data_p)
-        r = _as_matrix(r)
-        jac = np.stack([_as_matrix(c) for c in jac], axis=-1)
+        r = batch.columns(r)
+        jac = np.stack([batch.columns(c) for c in jac], axis=-1)
         return r[:n_rows], jac[:n_rows]
     return evaluate
-
-
-def _as_matrix(x) -> np.ndarray:
-    """(N, m) from an array (N, m) or a tuple of m arrays (N,)."""
-    if isinstance(x, (tuple, list)):
-        return np.stack([np.asarray(c) for c in x], axis=-1)
-    return np.asarray(x)

@@ -3,8 +3,8 @@
 The model (a simulated step) runs in one jitted, vmapped JAX kernel that returns the residuals
 and their exact Jacobian (forward-mode autodiff through the step, event times included); the
 solver's bookkeeping is a few NumPy operations per iteration on the host, elementwise over the
-batch, the same arrangement as ``simsrc.gait.periodic``. One code path serves a single fit (a batch of
-one), multiple starts and thousands of per-second fits.
+batch, the arrangement of ``simsrc.engine.batch`` that the gait solvers use too. One code path
+serves a single fit (a batch of one), multiple starts and thousands of per-second fits.
 
 Why on the host: inside the vmapped kernel, stacking per-metric outputs of the step's
 derivative into one vector (``jnp.stack``, also after the ``vmap`` in the same ``jit``) made the

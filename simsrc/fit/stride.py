@@ -27,10 +27,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from simsrc.engine import status as st
+from simsrc.engine.batch import broadcast_tree
 from simsrc.errors import SimsrcInputError
 from simsrc.fit.guess import (apex_drop_guess_m, landing_angle_guess_rad,
                               morin_leg_stiffness_n_per_m)
-from simsrc.fit.model import PARAMETERS, apply, broadcast_tree, evaluator, resolve_free
+from simsrc.fit.model import PARAMETERS, apply, evaluator, resolve_free
 from simsrc.fit.solver import FitResult, levenberg_marquardt, uncertainty
 from simsrc.fit.transforms import Bound, internal_values, to_natural
 from simsrc.metrics.steps import step_metrics

@@ -1,0 +1,89 @@
+"""Batches for host-driven solvers: one jitted, vmapped kernel over a flat, padded batch.
+
+The gait solvers (``simsrc.gait``) and the fits (``simsrc.fit``) iterate on the host: each
+iteration evaluates one kernel ``jit(vmap(fn))`` (a step and its derivatives for every element
+of the batch) and does its bookkeeping (brackets, line searches, damping) in NumPy, elementwise
+over the batch. Nesting the step in a ``lax`` loop would make a solver one pure function, but
+XLA then takes 2-3 times longer to compile it on CPU, and the host loop stops as soon as the
+whole batch is done.
+
+- A batch is a flat leading axis of N elements, padded to ``padded_size(N)`` (a multiple of
+  ``PAD`` = 8, at least 8) by repeating its last element, so that every batch of up to 8
+  elements, a single one included, shares one compiled kernel (one per function, static
+  arguments and padded size). The padded rows are computed and dropped.
+- Kernels return tuples of scalars, stacked here on the host (``columns``): stacking the
+  per-output derivatives inside the vmapped kernel (``jnp.stack``) made the batched derivative
+  ~300 times slower on CPU (2.0 s against 7 ms for 256 strides; docs/fitting.md, "Solver").
+"""
+from __future__ import annotations
+
+import functools
+
+import jax
+import numpy as np
+
+#: Batches are padded to a multiple of this size.
+PAD = 8
+
+
+def padded_size(n: int) -> int:
+    """Batch size ``n`` padded to a multiple of ``PAD`` (at least ``PAD``)."""
+    return max(PAD, -(-n // PAD) * PAD)
+
+
+def pad(tree, n_to: int):
+    """Every leaf (NumPy, leading axis N) padded to ``n_to`` rows by repeating its last row;
+    an empty batch stays empty."""
+    def one(v):
+        v = np.asarray(v)
+        extra = n_to - v.shape[0]
+        return v if extra == 0 else np.concatenate([v, np.repeat(v[-1:], extra, axis=0)])
+    return jax.tree_util.tree_map(one, tree)
+
+
+def broadcast_tree(tree, n: int):
+    """Scalar leaves as float arrays (n,); other leaves must already have the leading axis n."""
+    def one(v):
+        v = np.asarray(v, dtype=float)
+        return np.full((n,), float(v)) if v.ndim == 0 else v
+    return jax.tree_util.tree_map(one, tree)
+
+
+def flatten(*trees):
+    """The leaves of ``trees`` as float64, broadcast to one batch shape, flattened to (N,) and
+    padded (``pad``); ``unflatten`` undoes it.
+
+    Returns:
+        (the tuple of trees, with NumPy leaves (N_padded,); the batch shape).
+    """
+    leaves, treedef = jax.tree_util.tree_flatten(trees)
+    leaves = [np.asarray(v, dtype=np.float64) for v in leaves]
+    shape = np.broadcast_shapes(*[v.shape for v in leaves])
+    n = int(np.prod(shape, dtype=int))
+    flat = pad([np.broadcast_to(v, shape).reshape(n) for v in leaves], padded_size(n))
+    return jax.tree_util.tree_unflatten(treedef, flat), shape
+
+
+def unflatten(values, shape) -> list[np.ndarray]:
+    """Each (N_padded, ...) array of ``values`` without its padding, in the batch ``shape``."""
+    n = int(np.prod(shape, dtype=int))
+    return [np.reshape(np.asarray(v)[:n], tuple(shape) + np.shape(v)[1:]) for v in values]
+
+
+@functools.lru_cache(maxsize=None)
+def batched_kernel(fn, **static):
+    """``jit(vmap(fn))`` with the keyword arguments ``static`` bound (hashable, not batched):
+    one compiled kernel per (function, static arguments) and batch size."""
+    return jax.jit(jax.vmap(functools.partial(fn, **static)))
+
+
+def host(*xs) -> list[np.ndarray]:
+    """Kernel outputs fetched to the host as NumPy arrays."""
+    return [np.asarray(x) for x in jax.device_get(xs)]
+
+
+def columns(x) -> np.ndarray:
+    """(N, m) from an array (N, m) or from a tuple of m arrays (N,) (a kernel's output)."""
+    if isinstance(x, (tuple, list)):
+        return np.stack([np.asarray(c) for c in x], axis=-1)
+    return np.asarray(x)

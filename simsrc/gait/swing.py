@@ -1,0 +1,133 @@
+"""Periodic gaits of the pendulum landing mode (two swinging legs): ``find_swing_gait``.
+
+In the pendulum mode (``simsrc.engine.swing``) the apex state is z = (y, v_x, φ_lead, φ̇_lead,
+φ_trail, φ̇_trail): the body's apex and both swinging legs' angles and rates. A periodic gait is
+a fixed point of the 6-D apex map, r(z) = P(z) − z = 0, found by the damped Newton method of
+``newton.py`` with the 6×6 Jacobian from forward differences,
+column j = (P(z + h_j e_j) − P(z)) / h_j with h = ``fd_step`` · (L0, √(g L0), 1, √(g/L0), 1,
+√(g/L0)): 7 steps per parameter set and iteration, in one batched kernel call
+(``simsrc.engine.batch``).
+
+Floquet multipliers: the eigenvalues of ∂P/∂z. For a conservative body the fixed points form a
+one-parameter family, one per energy, and one multiplier is exactly 1 (the energy direction);
+the regularised Newton step stays defined there, and the stability verdict ignores multipliers
+within 1e-3 of 1.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from simsrc.engine import batch
+from simsrc.engine import status as st
+from simsrc.engine.params import Params, State, as_arrays, is_conservative
+from simsrc.engine.step import Options, step
+from simsrc.engine.swing import Swing, default_swing
+from simsrc.gait.apex_map import gait_options
+from simsrc.gait.newton import damped_newton
+
+
+class SwingGait(NamedTuple):
+    """A periodic gait of the pendulum landing mode (NumPy arrays of the batch shape).
+
+    The reduced state at the apex is z = (y, v_x, φ_lead, φ̇_lead, φ_trail, φ̇_trail): the body's
+    apex and both swinging legs (``simsrc.Swing``).
+
+    Attributes:
+        apex_height_m, apex_speed_m_per_s: the body's apex of the gait.
+        swing: the swinging legs at that apex (``simsrc.Swing`` of arrays).
+        jacobian: ∂P/∂z at the fixed point (forward differences), shape (..., 6, 6).
+        multipliers: its eigenvalues, largest modulus first, shape (..., 6).
+        max_abs_multiplier: the largest |λ| (for a conservative body, of those not within
+            1e-3 of the neutral multiplier 1 of the energy direction).
+        stable: converged and that modulus < 1.
+        residual, converged, iterations, status: as for ``Gait``.
+    """
+
+    apex_height_m: np.ndarray
+    apex_speed_m_per_s: np.ndarray
+    swing: tuple
+    jacobian: np.ndarray
+    multipliers: np.ndarray
+    max_abs_multiplier: np.ndarray
+    stable: np.ndarray
+    residual: np.ndarray
+    converged: np.ndarray
+    iterations: np.ndarray
+    status: np.ndarray
+
+
+def _swing_step_end(p, s, z, options):
+    """The end apex (y, v_x), the swinging legs there and the status of one step from the apex
+    ``s`` with the legs ``z``."""
+    _, rec, _ = step(p, s, options, Swing(*z))
+    return (rec.end.y_m, rec.end.vx_m_per_s) + tuple(rec.swing) + (rec.status,)
+
+
+def find_swing_gait(params: Params, state: State, swing=None, *, options: Options | None = None,
+                    iters: int = 30, tol: float = 1e-9, fd_step: float = 1e-7) -> SwingGait:
+    """Periodic gait and Floquet multipliers of the pendulum landing mode.
+
+    Newton's method on r(z) = P(z) − z over the 6-D apex state z (body apex height and speed,
+    both swinging legs' angles and rates), with the 6×6 Jacobian from forward differences
+    evaluated in the same batched call (7 steps per parameter set and iteration): the same
+    damped, Levenberg-regularised Newton as ``find_gait``, which stays defined when the body is
+    conservative and its fixed points form a one-parameter family (one multiplier is then 1,
+    the energy direction). Start from a settled run for a good guess (``simulate`` then its
+    ``final_state`` and ``final_swing``).
+
+    Args:
+        params: parameters (scalars or arrays of one batch shape).
+        state: the body's apex guess (y and v_x are used).
+        swing: the swinging legs' guess (default ``simsrc.engine.swing.default_swing``).
+        options: step options with ``landing="pendulum"`` (default: ``simulate``'s for these
+            parameters, in the pendulum mode).
+    """
+    opts = gait_options(params, options, landing="pendulum")
+    kernel = batch.batched_kernel(_swing_step_end, options=opts)
+    pa = as_arrays(params)
+    sa = State(*[jnp.asarray(v, jnp.float64) for v in state])
+    legs = default_swing(pa, sa) if swing is None else Swing(*[jnp.asarray(v, jnp.float64)
+                                                               for v in swing])
+    (p, z0), shape = batch.flatten(params, (sa.y_m, sa.vx_m_per_s, *legs))
+    n = z0[0].shape[0]
+    u0 = np.stack(z0, axis=1)
+    length = np.asarray(p.leg_length_m)
+    vscale = np.sqrt(np.asarray(p.gravity_m_per_s2) * length)
+    scale = np.stack([length, vscale, np.ones(n), vscale / length, np.ones(n), vscale / length],
+                     axis=1)
+    h = fd_step * scale
+    p7 = jax.tree_util.tree_map(lambda v: jnp.tile(v, 7), p)
+
+    def residual(u):
+        trial = np.concatenate([u] + [u + np.eye(6)[j] * h for j in range(6)])
+        s7 = State(jnp.zeros(7 * n), jnp.asarray(trial[:, 0]), jnp.asarray(trial[:, 1]),
+                   jnp.zeros(7 * n))
+        out = batch.host(*kernel(p7, s7, tuple(jnp.asarray(trial[:, 2 + j]) for j in range(4))))
+        image = np.stack(out[:6], axis=1).reshape(7, n, 6)
+        code = out[6].reshape(7, n)
+        r = image - trial.reshape(7, n, 6)
+        jac = np.stack([(r[1 + j] - r[0]) / h[:, j:j + 1] for j in range(6)], axis=2)
+        ok = (code == st.OK).all(axis=0)
+        return r[0], jac, ok, (code[0], np.stack([(image[1 + j] - image[0]) / h[:, j:j + 1]
+                                                  for j in range(6)], axis=2))
+
+    u, _, ok, aux, rn, it = damped_newton(residual, u0, scale, scale[:, :2].repeat(3, axis=1),
+                                          iters=iters, map_iters=0, tol=tol, max_step=0.2)
+    code, jac = aux
+    conv = ok & (rn <= tol)
+    lam = np.linalg.eigvals(np.where(np.isfinite(jac), jac, 0.0))
+    lam = np.take_along_axis(lam, np.argsort(-np.abs(lam), axis=1), axis=1)
+    conservative = is_conservative(params)
+    judged = np.where(conservative & (np.abs(lam - 1.0) < 1e-3), 0.0, np.abs(lam))
+    max_abs = np.max(judged, axis=1)
+    code = np.where(ok, code, st.FALL)
+    nan = np.where(ok, 0.0, np.nan)
+    vals = batch.unflatten(
+        [u[:, 0] + nan, u[:, 1] + nan] + [u[:, 2 + j] + nan for j in range(4)]
+        + [np.where(ok[:, None, None], jac, np.nan), lam, max_abs + nan, conv & (max_abs < 1.0),
+           rn, conv, it, code], shape)
+    return SwingGait(vals[0], vals[1], Swing(*vals[2:6]), *vals[6:])
