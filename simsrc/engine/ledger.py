@@ -11,6 +11,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from simsrc.engine.frame import potential_energy_j_per_kg
 from simsrc.engine.params import State
 
 
@@ -52,9 +53,8 @@ def kinetic_j(p, s: State):
 
 
 def gravitational_j(p, s: State):
-    """m g (x sin θ + y cos θ): potential energy in the tilted-gravity frame, J."""
-    return p.mass_kg * p.gravity_m_per_s2 * (s.x_m * jnp.sin(p.slope_rad)
-                                             + s.y_m * jnp.cos(p.slope_rad))
+    """Gravitational potential energy m u(x, y) = m g (x sin θ + y cos θ), J (``frame``)."""
+    return p.mass_kg * potential_energy_j_per_kg(p, s.x_m, s.y_m)
 
 
 def mechanical_j(p, s: State):

@@ -47,11 +47,6 @@ def leg_force_n(p, length_m, length_rate_m_per_s, push_n):
             - p.leg_damping_n_s_per_m * length_rate_m_per_s + push_n)
 
 
-def gravity_m_per_s2(p):
-    """Gravity in the surface frame, (g_x, g_y) = (-g sin θ, -g cos θ)."""
-    return (-p.gravity_m_per_s2 * jnp.sin(p.slope_rad), -p.gravity_m_per_s2 * jnp.cos(p.slope_rad))
-
-
 def push_force_and_slope_n(p, sin_phi):
     """(F_act, dF_act/d(sin φ)) in N: the push of ``push_force_n`` and its slope."""
     ramp = jnp.sin(p.push_ramp_rad)

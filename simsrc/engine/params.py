@@ -10,6 +10,7 @@ Where each parameter enters the physics: docs/physics.md.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import jax
@@ -17,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from simsrc.errors import SimsrcInputError
+from simsrc.engine.frame import landing_angle_rad
 from simsrc.engine.surface import SURFACE_PRESETS
 
 STANDARD_GRAVITY_M_PER_S2 = 9.81
@@ -264,7 +266,8 @@ def make_params(
     _check("push_ramp", np.degrees(ramp) if _is_concrete(ramp) else ramp,
            lambda v: (v > 0) & (v <= 90), "in (0, 90] degrees", where)
     if all(_is_concrete(v) for v in (alpha, lean)):
-        beta = np.degrees(np.pi / 2 - np.asarray(alpha, float) - np.asarray(lean, float))
+        beta = np.degrees(landing_angle_rad(SimpleNamespace(
+            angle_of_attack_rad=np.asarray(alpha, float), lean_rad=np.asarray(lean, float))))
         _check("landing angle from the surface normal (90° − angle_of_attack − lean)", beta,
                lambda v: (v > -80) & (v < 80), "in (-80, 80) degrees", where)
 

@@ -27,7 +27,8 @@ import jax.numpy as jnp
 
 from simsrc.engine.integrators import (ARK_A_EXPLICIT, ARK_A_IMPLICIT, ARK_B, ARK_GAMMA, METHODS,
                                 axpy)
-from simsrc.engine.leg import gravity_m_per_s2, leg_force_n, push_force_and_slope_n, push_force_n
+from simsrc.engine.frame import gravity_m_per_s2
+from simsrc.engine.leg import leg_force_n, push_force_and_slope_n, push_force_n
 from simsrc.engine.surface import unloaded_force
 
 

@@ -13,7 +13,8 @@ import jax
 import jax.numpy as jnp
 
 from simsrc.engine import status as st
-from simsrc.engine.flight import ballistic, landing_angle_rad, to_apex, touchdown
+from simsrc.engine.flight import ballistic, to_apex, touchdown
+from simsrc.engine.frame import gravity_m_per_s2, landing_angle_rad
 from simsrc.engine.interp import local_crossing, local_maxima
 from simsrc.engine.ledger import Ledger, make_ledger
 from simsrc.engine.liftoff import stance_path
@@ -168,8 +169,7 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
     t_ap, s_end = to_apex(p, s_lo)
     t_c = path.contact_time_s
     m = p.mass_kg
-    gx = -p.gravity_m_per_s2 * jnp.sin(p.slope_rad)
-    gy = -p.gravity_m_per_s2 * jnp.cos(p.slope_rad)
+    gx, gy = gravity_m_per_s2(p)
 
     # impulses from momentum; braking impulse up to the mid-stance crossing x = x_f
     imp_y = m * (s_lo.vy_m_per_s - s_td.vy_m_per_s) - m * gy * t_c

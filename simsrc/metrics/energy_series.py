@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from simsrc.engine.frame import potential_energy_j_per_kg
 from simsrc.engine.leg import push_force_n
 from simsrc.engine.surface import stored_energy
 
@@ -53,9 +54,8 @@ def energy_series(params, trajectory, foot_x_m) -> EnergySeries:
     Returns:
         ``EnergySeries``; NaN samples (failed steps) are dropped.
     """
-    m, g = _scalar(params.mass_kg), _scalar(params.gravity_m_per_s2)
+    m = _scalar(params.mass_kg)
     k, l0 = _scalar(params.leg_stiffness_n_per_m), _scalar(params.leg_length_m)
-    slope = _scalar(params.slope_rad)
     tr = {f: np.asarray(getattr(trajectory, f), float) for f in trajectory._fields}
     n_steps, n_samples = tr["t_s"].shape
     foot = np.repeat(np.asarray(foot_x_m, float).reshape(n_steps, 1), n_samples, axis=1)
@@ -65,7 +65,7 @@ def energy_series(params, trajectory, foot_x_m) -> EnergySeries:
     stance = f["phase"] == 1
 
     kinetic = 0.5 * m * (f["vx_m_per_s"] ** 2 + f["vy_m_per_s"] ** 2)
-    grav = m * g * (f["x_m"] * np.sin(slope) + f["y_m"] * np.cos(slope))
+    grav = m * np.asarray(potential_energy_j_per_kg(params, f["x_m"], f["y_m"]))
     length = np.where(stance, np.hypot(f["x_m"] - foot, f["y_m"] + f["sink_m"]), l0)
     leg = np.where(stance, 0.5 * k * (l0 - length) ** 2, 0.0)
 
