@@ -41,10 +41,23 @@ def push_force_n(p, sin_phi):
     return p.push_force_bw * p.mass_kg * p.gravity_m_per_s2 * smooth_step(xi)
 
 
-def leg_force_n(p, length_m, length_rate_m_per_s, push_n):
-    """Axial leg force F = k (L0 - L) - c dL/dt + F_act (N), positive pushing the body away."""
+def leg_force_n(p, length_m, length_rate_m_per_s, push_n, damping_n_s_per_m):
+    """Axial leg force F = k (L0 − L) − c dL/dt + F_act (N), positive pushing the body away.
+
+    Args:
+        length_m, length_rate_m_per_s: leg length L (m) and its rate dL/dt (m/s).
+        push_n: the push force F_act (``push_force_n``), N.
+        damping_n_s_per_m: the leg damping c (``p.leg_damping_n_s_per_m``). The stance models
+            pass the literal 0.0 for terms that are zero for the whole batch (no push, no
+            damper, or a rate they do not need), which keeps those terms out of the program.
+    """
     return (p.leg_stiffness_n_per_m * (p.leg_length_m - length_m)
-            - p.leg_damping_n_s_per_m * length_rate_m_per_s + push_n)
+            - damping_n_s_per_m * length_rate_m_per_s + push_n)
+
+
+def leg_elastic_energy_j(p, compression_m):
+    """Elastic energy of the leg spring compressed by L0 − L: ½ k (L0 − L)², J."""
+    return 0.5 * p.leg_stiffness_n_per_m * compression_m ** 2
 
 
 def push_force_and_slope_n(p, sin_phi):

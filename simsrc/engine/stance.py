@@ -117,7 +117,7 @@ def _eval(p, Y: SY, x_f, zdot, feats: Features) -> Eval:
     need_rate = feats.push or feats.leg_damping
     ldot = (rx * Y.vx + ry * (Y.vy + zdot)) * inv_l if need_rate else 0.0
     c_leg = _damping(p, feats)
-    force = p.leg_stiffness_n_per_m * (p.leg_length_m - length) - c_leg * ldot + push
+    force = leg_force_n(p, length, ldot, push, c_leg)
     gx, gy = gravity_m_per_s2(p)
     fx = force * rx * inv_l
     fy = force * ry * inv_l
@@ -162,12 +162,11 @@ def _normal_force_partials(p, rx, ry, feats):
     length = jnp.sqrt(rx * rx + ry * ry)
     inv_l = 1.0 / length
     inv_l3 = inv_l * inv_l * inv_l
-    force = p.leg_stiffness_n_per_m * (p.leg_length_m - length)
+    push, slope = push_force_and_slope_n(p, rx * inv_l) if feats.push else (0.0, 0.0)
+    force = leg_force_n(p, length, 0.0, push, 0.0)
     dforce_drx = -p.leg_stiffness_n_per_m * rx * inv_l
     dforce_dry = -p.leg_stiffness_n_per_m * ry * inv_l
     if feats.push:
-        push, slope = push_force_and_slope_n(p, rx * inv_l)
-        force = force + push
         dforce_drx = dforce_drx + slope * ry * ry * inv_l3      # d(rx/L)/drx = ry²/L³
         dforce_dry = dforce_dry - slope * rx * ry * inv_l3      # d(rx/L)/dry = −rx ry/L³
     cos_psi = ry * inv_l
@@ -247,8 +246,7 @@ def _normal_parts(p, Y, z, x_f, feats):
     cos_psi = ry / length
     ldot_body = (rx * Y.vx + ry * Y.vy) / length
     c_leg = _damping(p, feats)
-    f_n0 = (p.leg_stiffness_n_per_m * (p.leg_length_m - length) - c_leg * ldot_body
-            + _push(p, rx / length, feats)) * cos_psi
+    f_n0 = leg_force_n(p, length, ldot_body, _push(p, rx / length, feats), c_leg) * cos_psi
     c_eff = p.surface_damping_n_s_per_m + c_leg * cos_psi * cos_psi
     return f_n0, c_eff
 

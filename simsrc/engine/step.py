@@ -16,6 +16,7 @@ from simsrc.engine import status as st
 from simsrc.engine.flight import ballistic, to_apex, touchdown
 from simsrc.engine.frame import gravity_m_per_s2, landing_angle_rad
 from simsrc.engine.interp import local_crossing, local_maxima
+from simsrc.engine.leg import leg_elastic_energy_j
 from simsrc.engine.ledger import Ledger, make_ledger
 from simsrc.engine.liftoff import stance_path
 from simsrc.engine.params import Params, State
@@ -221,11 +222,10 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
         swing_end, swing_terms = _swing_through(p, swing, lead_td, s_lo, x_f, path,
                                                 t_td + t_c + t_ap, t_ap, options.swing_steps)
 
-    k = p.leg_stiffness_n_per_m
     ledger = make_ledger(
         p, s, s_end,
-        leg_peak_j=0.5 * k * jnp.maximum(max_comp, 0.0) ** 2,
-        leg_unreturned_j=0.5 * k * (path.ev.leg_length_m[-1] - p.leg_length_m) ** 2,
+        leg_peak_j=leg_elastic_energy_j(p, jnp.maximum(max_comp, 0.0)),
+        leg_unreturned_j=leg_elastic_energy_j(p, compression[-1]),
         leg_damping_j=_or_zero(y_lo.w_leg_damping, t_c),
         push_pos_j=_or_zero(y_lo.w_push_positive, t_c),
         push_neg_j=_or_zero(y_lo.w_push_negative, t_c), surface_peak_j=surface_peak,
