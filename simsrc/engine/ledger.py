@@ -13,6 +13,7 @@ import jax.numpy as jnp
 
 from simsrc.engine.frame import potential_energy_j_per_kg
 from simsrc.engine.params import State
+from simsrc.engine.surface import plastic_loss_j
 
 
 class Ledger(NamedTuple):
@@ -77,7 +78,7 @@ def make_ledger(p, start: State, end: State, *, leg_peak_j, leg_unreturned_j, le
     kh1, kv1 = kinetic_j(p, end)
     g0, g1 = gravitational_j(p, start), gravitational_j(p, end)
     change = (kh1 + kv1 + g1) - (kh0 + kv0 + g0)
-    plastic = (1.0 - p.surface_restitution) * surface_peak_j
+    plastic = plastic_loss_j(surface_peak_j, p.surface_restitution)
     injected = push_pos_j + push_neg_j
     dissipated = leg_damping_j + leg_unreturned_j + surface_damping_j + plastic + surface_unreturned_j
     zero = jnp.zeros_like(change)

@@ -29,7 +29,7 @@ from simsrc.engine.integrators import (ARK_A_EXPLICIT, ARK_A_IMPLICIT, ARK_B, AR
                                 axpy)
 from simsrc.engine.frame import gravity_m_per_s2
 from simsrc.engine.leg import leg_force_n, push_force_and_slope_n, push_force_n
-from simsrc.engine.surface import unloaded_force
+from simsrc.engine.surface import compliance_times_force_m, unloaded_force, unloaded_force_slope
 
 
 class SY(NamedTuple):
@@ -181,7 +181,7 @@ def _sink_residual_and_slope(p, rx, y, z, peak_n, feats):
     c = p.surface_compliance_m_per_n
     r = p.surface_restitution
     normal, _, dn_dry = _normal_force_partials(p, rx, y + z, feats)
-    du = jnp.where(normal >= peak_n, 1.0, r)
+    du = unloaded_force_slope(normal, peak_n, r)
     return z - c * unloaded_force(normal, peak_n, r), 1.0 - c * du * dn_dry
 
 
@@ -208,7 +208,7 @@ def solve_sink(p, q, peak_n, x_f, z_guess, feats, iters=3):
     c = p.surface_compliance_m_per_n
     r = p.surface_restitution
     normal, dn_drx, dn_dry = _normal_force_partials(p, q[0] - x_f, q[1] + z, feats)
-    du = jnp.where(normal >= peak_n, 1.0, r)
+    du = unloaded_force_slope(normal, peak_n, r)
     zdot = c * du * (dn_drx * q[2] + dn_dry * q[3]) / (1.0 - c * du * dn_dry)
     return z, zdot
 
@@ -234,11 +234,6 @@ def algebraic_model(p, x_f, feats, newton_iters=3, method="dop853"):
 
 # ---------------------------------------------------------------------------------- damped
 
-def _compliance_times_elastic_force(z, zmax, r):
-    """C·F_e(z): elastic surface force times the compliance (m), from the sink z."""
-    return jnp.where(z >= zmax, z, (z - (1.0 - r) * zmax) / r)
-
-
 def _normal_parts(p, Y, z, x_f, feats):
     rx = Y.x - x_f
     ry = Y.y + z
@@ -256,7 +251,7 @@ def _stage_residual(p, Y, z, base, hg, zmax, x_f, feats):
     c = p.surface_compliance_m_per_n
     f_n0, c_eff = _normal_parts(p, Y, z, x_f, feats)
     return c * c_eff * (z - base) - hg * (
-        c * f_n0 - _compliance_times_elastic_force(z, zmax, p.surface_restitution))
+        c * f_n0 - compliance_times_force_m(z, zmax, p.surface_restitution))
 
 
 def initial_sink_rate(p, Y, x_f, feats):
