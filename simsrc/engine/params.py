@@ -104,7 +104,8 @@ class Parameter:
         if not self.is_angle:
             return self.words(with_unit=False)
         lo, hi, lo_in, hi_in = self.bounds
-        return f"in {'[' if lo_in else '('}{_radians_words(lo)}, {_radians_words(hi)}{']' if hi_in else ')'}"
+        low, high = _radians_words(lo), _radians_words(hi)
+        return f"in {'[' if lo_in else '('}{low}, {high}{']' if hi_in else ')'}"
 
 
 def _radians_words(degrees: float) -> str:
@@ -112,8 +113,10 @@ def _radians_words(degrees: float) -> str:
     turns = Fraction(degrees / 180.0).limit_denominator(12)
     if float(turns) * 180.0 != degrees or abs(turns.numerator) > 1:
         return f"{math.radians(degrees):g}"
+    if turns == 0:
+        return "0"
     sign = "-" if turns < 0 else ""
-    return "0" if turns == 0 else f"{sign}pi" + ("" if turns.denominator == 1 else f"/{turns.denominator}")
+    return f"{sign}pi" + ("" if turns.denominator == 1 else f"/{turns.denominator}")
 
 
 # The default runner (configs/default.toml) is the table's defaults on this surface preset: a
@@ -393,7 +396,8 @@ def _given(values: dict, where: str) -> dict:
 def _preset(surface: str | None, where: str):
     name = DEFAULT_SURFACE if surface is None else surface
     if name not in SURFACE_PRESETS:
-        raise SimsrcInputError(f"unknown surface preset {surface!r}{' in ' + where if where else ''}; "
+        raise SimsrcInputError(f"unknown surface preset {surface!r}"
+                               f"{' in ' + where if where else ''}; "
                                f"allowed: {', '.join(SURFACE_PRESETS)}")
     return SURFACE_PRESETS[name]
 
