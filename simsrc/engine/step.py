@@ -196,7 +196,7 @@ def _land(p, s: State, options: Options, swing) -> sw.Landing:
                                swing_steps=options.swing_steps, event_iters=options.event_iters)
 
 
-def _stance(p, land: sw.Landing, options: Options, surface: "Surface"):
+def _stance(p, land: sw.Landing, options: Options, surface: Surface):
     """Stance from touchdown to the root-found liftoff on the chosen contact model
     (``liftoff.stance_path``), with a time budget of ``horizon_factor`` periods of the series
     spring, 2π √(m (1/k + C))."""
