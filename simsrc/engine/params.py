@@ -82,6 +82,11 @@ class Parameter:
         lo_b, lo, hi, hi_b = re.fullmatch(r"in ([\[(])(\S+), (\S+)([\])])", self.allowed).groups()
         return float(lo), float(hi), lo_b == "[", hi_b == "]"
 
+    @property
+    def high(self) -> float:
+        """The upper bound in ``unit`` (inf: none)."""
+        return self.bounds[1]
+
     def accepts(self, value):
         """Element-wise: ``value`` (in ``unit``, NumPy) is inside the allowed range."""
         lo, hi, lo_in, hi_in = self.bounds

@@ -52,7 +52,7 @@ import numpy as np
 from simsrc.engine import status as st
 from simsrc.errors import SimsrcInputError
 from simsrc.engine.frame import gravity_m_per_s2, landing_angle_rad, potential_energy_j_per_kg
-from simsrc.engine.params import (Params, State, as_arrays, conservation_breakers,
+from simsrc.engine.params import (PARAMETER, Params, State, as_arrays, conservation_breakers,
                                   is_conservative)
 from simsrc.engine.simulate import default_options
 from simsrc.engine.step import Options, step
@@ -429,7 +429,7 @@ def solve_push_for_speed(params: Params, target_speed_m_per_s, *, height_guess_m
                          tol: float = 1e-11) -> Gait:
     """The push force (body weights) that sustains a periodic gait at a target apex speed.
 
-    Formulation: unknowns (apex height y, push amplitude A ∈ [0, 5]), the apex speed held at
+    Formulation: unknowns (apex height y, push amplitude A in its allowed range), the apex speed held at
     ``target_speed_m_per_s``; equations P(y, v*, A) = (y, v*) (the next apex equals this one).
     The other parameters (stiffness, angle, losses, surface, slope) stay as given, so the answer
     is the push that replaces what the losses (leg damping, surface, slope) take per step.
@@ -470,7 +470,7 @@ def solve_push_for_speed(params: Params, target_speed_m_per_s, *, height_guess_m
     u, _, ok, (jac, code), rn, it = _damped_newton(
         residual, np.stack([y0, a0], axis=1), np.stack([length, np.ones_like(length)], axis=1),
         np.stack([length, vscale], axis=1), iters=iters, map_iters=0, tol=tol, max_step=0.2,
-        bounds=(np.array([0.0, 0.0]), np.array([np.inf, 5.0])))
+        bounds=(np.array([0.0, 0.0]), np.array([np.inf, PARAMETER["push_force_bw"].high])))
     return _gait_record(u[:, 0], speed, jac, ok, code, rn, tol, np.where(ok, u[:, 1], np.nan),
                         it, shape)
 
@@ -574,11 +574,11 @@ def solve_push_fd(params: Params, speed_m_per_s, *, hold: str = "angle", height_
     if hold == "height":
         u0 = np.stack([a0, b0], axis=1)
         u_scale = np.stack([np.ones(n), np.full(n, 0.1)], axis=1)
-        bounds = (np.array([0.0, 0.05]), np.array([5.0, np.pi - 0.05]))
+        bounds = (np.array([0.0, 0.05]), np.array([PARAMETER["push_force_bw"].high, np.pi - 0.05]))
     else:
         u0 = np.stack([a0, y0], axis=1)
         u_scale = np.stack([np.ones(n), length], axis=1)
-        bounds = (np.array([0.0, 0.0]), np.array([5.0, np.inf]))
+        bounds = (np.array([0.0, 0.0]), np.array([PARAMETER["push_force_bw"].high, np.inf]))
     u, _, ok, code, rn, it = _damped_newton(
         residual, u0, u_scale, np.stack([length, vscale], axis=1), iters=iters, map_iters=0,
         tol=tol, max_step=0.2, bounds=bounds)
