@@ -11,7 +11,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from simsrc.engine.frame import potential_energy_j_per_kg
+from simsrc.engine.frame import potential_energy_j
 from simsrc.engine.params import State
 from simsrc.engine.surface import plastic_loss_j
 
@@ -54,8 +54,8 @@ def kinetic_j(p, s: State):
 
 
 def gravitational_j(p, s: State):
-    """Gravitational potential energy m u(x, y) = m g (x sin θ + y cos θ), J (``frame``)."""
-    return p.mass_kg * potential_energy_j_per_kg(p, s.x_m, s.y_m)
+    """Gravitational potential energy m g (x sin θ + y cos θ) of the body, J (``frame``)."""
+    return potential_energy_j(p, p.mass_kg, s.x_m, s.y_m)
 
 
 def mechanical_j(p, s: State):

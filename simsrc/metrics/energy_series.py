@@ -5,7 +5,7 @@ The ledger (``simsrc.engine.ledger``) has the exact per-step totals; this module
 time from the ``Trajectory`` samples:
 
     kinetic        ½ m (vx² + vy²)
-    gravitational  m g (x sin θ + y cos θ)  (``frame.potential_energy_j_per_kg``)
+    gravitational  m g (x sin θ + y cos θ)  (``frame.potential_energy_j``)
     leg elastic    ½ k (L0 − L)²,  L = |COM − foot|, foot at (x_f, −z), stance samples only
                    (``leg.leg_elastic_energy_j``)
     surface        the elastic-plastic law's stored energy at the normal force (surface.py)
@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simsrc.engine.frame import potential_energy_j_per_kg
+from simsrc.engine.frame import potential_energy_j
 from simsrc.engine.leg import leg_elastic_energy_j, push_force_n
 from simsrc.engine.surface import stored_energy
 
@@ -66,7 +66,7 @@ def energy_series(params, trajectory, foot_x_m) -> EnergySeries:
     stance = f["phase"] == 1
 
     kinetic = 0.5 * m * (f["vx_m_per_s"] ** 2 + f["vy_m_per_s"] ** 2)
-    grav = m * np.asarray(potential_energy_j_per_kg(params, f["x_m"], f["y_m"]))
+    grav = np.asarray(potential_energy_j(params, m, f["x_m"], f["y_m"]))
     length = np.where(stance, np.hypot(f["x_m"] - foot, f["y_m"] + f["sink_m"]), l0)
     leg = np.where(stance, np.asarray(leg_elastic_energy_j(params, l0 - length)), 0.0)
 
