@@ -41,18 +41,23 @@ def push_force_n(p, sin_phi):
     return p.push_force_bw * p.mass_kg * p.gravity_m_per_s2 * smooth_step(xi)
 
 
-def leg_force_n(p, length_m, length_rate_m_per_s, push_n, damping_n_s_per_m):
+def leg_force_n(p, length_m, length_rate_m_per_s=None, push_n=None):
     """Axial leg force F = k (L0 − L) − c dL/dt + F_act (N), positive pushing the body away.
 
     Args:
-        length_m, length_rate_m_per_s: leg length L (m) and its rate dL/dt (m/s).
+        length_m: leg length L (m).
+        length_rate_m_per_s: its rate dL/dt (m/s), for the damper c = ``p.leg_damping_n_s_per_m``.
         push_n: the push force F_act (``push_force_n``), N.
-        damping_n_s_per_m: the leg damping c (``p.leg_damping_n_s_per_m``). The stance models
-            pass the literal 0.0 for terms that are zero for the whole batch (no push, no
-            damper, or a rate they do not need), which keeps those terms out of the program.
+
+    A term given as None is left out of the program: the stance models leave out the damper
+    and the push when they are zero for the whole batch (``stance.Features``).
     """
-    return (p.leg_stiffness_n_per_m * (p.leg_length_m - length_m)
-            - damping_n_s_per_m * length_rate_m_per_s + push_n)
+    force = p.leg_stiffness_n_per_m * (p.leg_length_m - length_m)
+    if length_rate_m_per_s is not None:
+        force = force - p.leg_damping_n_s_per_m * length_rate_m_per_s
+    if push_n is not None:
+        force = force + push_n
+    return force
 
 
 def leg_elastic_energy_j(p, compression_m):

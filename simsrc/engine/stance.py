@@ -117,7 +117,8 @@ def _eval(p, Y: SY, x_f, zdot, feats: Features) -> Eval:
     need_rate = feats.push or feats.leg_damping
     ldot = (rx * Y.vx + ry * (Y.vy + zdot)) * inv_l if need_rate else 0.0
     c_leg = _damping(p, feats)
-    force = leg_force_n(p, length, ldot, push, c_leg)
+    force = leg_force_n(p, length, ldot if feats.leg_damping else None,
+                        push if feats.push else None)
     gx, gy = gravity_m_per_s2(p)
     fx = force * rx * inv_l
     fy = force * ry * inv_l
@@ -162,8 +163,8 @@ def _normal_force_partials(p, rx, ry, feats):
     length = jnp.sqrt(rx * rx + ry * ry)
     inv_l = 1.0 / length
     inv_l3 = inv_l * inv_l * inv_l
-    push, slope = push_force_and_slope_n(p, rx * inv_l) if feats.push else (0.0, 0.0)
-    force = leg_force_n(p, length, 0.0, push, 0.0)
+    push, slope = push_force_and_slope_n(p, rx * inv_l) if feats.push else (None, None)
+    force = leg_force_n(p, length, push_n=push)
     dforce_drx = -p.leg_stiffness_n_per_m * rx * inv_l
     dforce_dry = -p.leg_stiffness_n_per_m * ry * inv_l
     if feats.push:
@@ -241,7 +242,8 @@ def _normal_parts(p, Y, z, x_f, feats):
     cos_psi = ry / length
     ldot_body = (rx * Y.vx + ry * Y.vy) / length
     c_leg = _damping(p, feats)
-    f_n0 = leg_force_n(p, length, ldot_body, _push(p, rx / length, feats), c_leg) * cos_psi
+    f_n0 = leg_force_n(p, length, ldot_body if feats.leg_damping else None,
+                       push_force_n(p, rx / length) if feats.push else None) * cos_psi
     c_eff = p.surface_damping_n_s_per_m + c_leg * cos_psi * cos_psi
     return f_n0, c_eff
 
