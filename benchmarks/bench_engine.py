@@ -45,11 +45,9 @@ from simsrc.engine.simulate import default_options  # noqa: E402
 from simsrc.engine.step import run  # noqa: E402
 
 CASES = {
-    "canonical": simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
-                                    angle_of_attack_deg=68.0),
-    "full": simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
-                               angle_of_attack_deg=68.0, surface="sand", push_force_bw=0.5,
-                               leg_damping_ratio=0.1, slope_deg=3.0),
+    "canonical": simsrc.canonical_params(),
+    "full": simsrc.canonical_params(surface="sand", push_force_bw=0.5, leg_damping_ratio=0.1,
+                                    slope_deg=3.0),
 }
 STATE = simsrc.apex(1.0, 5.0)
 

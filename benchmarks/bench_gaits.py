@@ -47,8 +47,8 @@ def main():
     # 1. conservative gaits with multipliers (the stability map's workload)
     k, a = np.meshgrid(np.linspace(5e3, 80e3, side), np.linspace(60.0, 80.0, side),
                        indexing="ij")
-    p = simsrc.make_params(leg_stiffness_n_per_m=k, angle_of_attack_deg=a)
-    energy = specific_energy_j_per_kg(simsrc.make_params(), 1.0, 5.0)
+    p = simsrc.canonical_params(leg_stiffness_n_per_m=k, angle_of_attack_deg=a)
+    energy = specific_energy_j_per_kg(simsrc.canonical_params(), 1.0, 5.0)
     g, t_cold = timed(lambda: find_gait_1d(p, energy))
     _, t_warm = timed(lambda: find_gait_1d(p, energy))
     res["find_gait_1d"] = dict(first_call_s=t_cold, warm_s=t_warm,
@@ -59,8 +59,8 @@ def main():
 
     # 2. push and angle through an apex, forward-only (human runner with leg damping)
     kk = np.linspace(9e3, 14e3, side * side)
-    ph = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=kk,
-                            leg_damping_ratio=0.1, angle_of_attack_deg=66.9)
+    ph = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=kk,
+                                 leg_damping_ratio=0.1, angle_of_attack_deg=66.9)
     sol, t_cold = timed(lambda: solve_push_fd(ph, 3.5, hold="height", height_m=0.89,
                                               push_guess_bw=0.85))
     _, t_warm = timed(lambda: solve_push_fd(ph, 3.5, hold="height", height_m=0.89,
@@ -73,9 +73,9 @@ def main():
           f"({kk.size / t_warm:,.0f} solves/s); {int(np.sum(sol.converged))} converged")
 
     # 3. pendulum vs fixed landing, steps per second
-    pp = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95,
-                            leg_stiffness_n_per_m=np.linspace(10e3, 12e3, side * side),
-                            angle_of_attack_deg=64.5)
+    pp = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95,
+                                 leg_stiffness_n_per_m=np.linspace(10e3, 12e3, side * side),
+                                 angle_of_attack_deg=64.5)
     s = simsrc.apex(0.93, 3.5)
     res["landing"] = {}
     for mode in ("fixed", "pendulum"):

@@ -318,7 +318,7 @@ def push_gaits(params, speed_m_per_s, *, guess_height_m=None):
         arrays of the batch shape; NaN where no gait was found.
     """
     import simsrc
-    from simsrc.engine.flight import landing_angle_rad
+    from simsrc.engine.frame import landing_angle_rad
     from simsrc.gait import find_gait_1d, solve_push_for_speed, specific_energy_j_per_kg
     from simsrc.engine.params import as_arrays
 

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 from simsrc.viz import style as figure_style  # noqa: E402
-from simsrc.engine.flight import landing_angle_rad  # noqa: E402
+from simsrc.engine.frame import landing_angle_rad  # noqa: E402
 
 KEYS = ("push_force_bw", "speed_m_per_s", "braking_impulse_n_s", "propulsive_impulse_n_s",
         "vertical_impulse_n_s", "peak_vertical_force_n", "peak_braking_force_n",

@@ -55,9 +55,8 @@ def compute(n_k: int, n_alpha: int):
     k_kn = np.linspace(5.0, 80.0, n_k)
     alpha_deg = np.linspace(60.0, 80.0, n_alpha)
     kk, aa = np.meshgrid(k_kn * 1e3, alpha_deg, indexing="ij")
-    params = simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=kk,
-                                angle_of_attack_deg=aa)
-    energy = specific_energy_j_per_kg(simsrc.make_params(), 1.0, 5.0)
+    params = simsrc.canonical_params(leg_stiffness_n_per_m=kk, angle_of_attack_deg=aa)
+    energy = specific_energy_j_per_kg(simsrc.canonical_params(), 1.0, 5.0)
     gaits = find_gait_1d(params, energy)
     return k_kn, alpha_deg, gaits
 

@@ -24,7 +24,8 @@ if not os.environ.get("SIMSRC_NO_COMPILE_CACHE"):
 from simsrc.engine import status  # noqa: E402
 from simsrc.errors import SimsrcInputError  # noqa: E402
 from simsrc.engine.ledger import Ledger, mechanical_j  # noqa: E402
-from simsrc.engine.params import Params, State, apex, check_params, make_params  # noqa: E402
+from simsrc.engine.params import (Params, State, apex, canonical_params, check_params,  # noqa: E402
+                                  make_params)
 from simsrc.engine.simulate import Run, choose_surface_model, simulate  # noqa: E402
 from simsrc.engine.step import Options, StepRecord, Trajectory  # noqa: E402
 from simsrc.engine.surface import SURFACE_PRESETS  # noqa: E402
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "LANDING_MODES", "Ledger", "Options", "Params", "Run", "SURFACE_PRESETS", "SimsrcInputError", "State",
-    "StepRecord", "Trajectory", "apex", "check_params", "choose_surface_model", "make_params",
+    "StepRecord", "Trajectory", "apex", "canonical_params", "check_params", "choose_surface_model",
+    "make_params",
     "Swing", "mechanical_j", "simulate", "status",
 ]

@@ -14,9 +14,10 @@ from reference import CANONICAL, canonical_state  # noqa: E402
 
 
 def to_params(d: dict) -> simsrc.Params:
-    """The reference's SI parameter dict as simsrc Params (stiffness inf -> compliance 0)."""
+    """The reference's SI parameter dict as simsrc Params (stiffness inf -> compliance 0); the
+    fields the reference has no key for (the swinging leg) are the canonical case's."""
     ks = d["surface_stiffness_n_per_m"]
-    return simsrc.Params(
+    return simsrc.canonical_params()._replace(
         mass_kg=d["mass_kg"], leg_length_m=d["leg_length_m"],
         leg_stiffness_n_per_m=d["leg_stiffness_n_per_m"],
         leg_damping_n_s_per_m=d["leg_damping_n_s_per_m"],

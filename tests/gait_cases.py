@@ -28,8 +28,9 @@ HUMAN_APEX_ABOVE_TOUCHDOWN_M = 0.015
 
 
 def params(**kw):
-    """Rigid level ground, no push, no damping, plus ``kw`` (``make_params`` keywords)."""
-    return simsrc.make_params(**kw)
+    """The canonical case (rigid level ground, no push, no damping) with ``kw`` (``make_params``
+    keywords)."""
+    return simsrc.canonical_params(**kw)
 
 
 @functools.lru_cache(maxsize=None)

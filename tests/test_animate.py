@@ -83,8 +83,8 @@ def _frames(landing):
     import simsrc
     from simsrc.viz.animate import make_frames
 
-    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
-                           angle_of_attack_deg=64.5)
+    p = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
+                                angle_of_attack_deg=64.5)
     run = simsrc.simulate(p, simsrc.apex(0.93, 3.5), 3, landing=landing, trajectory=True,
                           flight_samples=8, stance_samples=12)
     return run, make_frames(p, run, 40)

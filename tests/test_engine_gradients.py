@@ -34,7 +34,7 @@ OUTPUTS = ("next apex height", "next apex speed", "contact time")
 
 
 def _params(d):
-    return simsrc.Params(
+    return simsrc.canonical_params()._replace(
         mass_kg=d["mass_kg"], leg_length_m=d["leg_length_m"],
         leg_stiffness_n_per_m=d["leg_stiffness_n_per_m"],
         angle_of_attack_rad=d["angle_of_attack_rad"], lean_rad=d["lean_rad"],

@@ -14,8 +14,7 @@ from scipy.optimize import brentq
 import simsrc
 from simsrc.engine.simulate import default_options
 
-CANON = simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
-                           angle_of_attack_deg=68.0)
+CANON = simsrc.canonical_params()
 G = 9.81
 ENERGY = 0.5 * 80.0 * 5.0**2 + 80.0 * G * 1.0      # system energy: 5 m/s at 1 m apex
 
@@ -68,8 +67,8 @@ def test_results_depend_only_on_dimensionless_groups():
         k_s = 60e3 * (m * g / (80.0 * G)) / L0
         extra = dict(surface_stiffness_n_per_m=k_s, surface_restitution=0.7) if surface else \
             dict(push_force_bw=0.2)
-        p = simsrc.make_params(mass_kg=m, leg_length_m=L0, leg_stiffness_n_per_m=k,
-                               gravity_m_per_s2=g, angle_of_attack_deg=68.0, **extra)
+        p = simsrc.canonical_params(mass_kg=m, leg_length_m=L0, leg_stiffness_n_per_m=k,
+                                    gravity_m_per_s2=g, angle_of_attack_deg=68.0, **extra)
         v = 5.0 * math.sqrt(g * L0 / G)
         r = simsrc.simulate(p, simsrc.apex(1.0 * L0, v), 1).records
         return np.array([float(r.end.y_m[0]) / L0,
@@ -84,8 +83,8 @@ def test_results_depend_only_on_dimensionless_groups():
 
 
 def test_undamped_elastic_surface_loses_no_energy():
-    p = simsrc.make_params(angle_of_attack_deg=68.0, surface_stiffness_n_per_m=80e3,
-                           surface_restitution=1.0)
+    p = simsrc.canonical_params(angle_of_attack_deg=68.0, surface_stiffness_n_per_m=80e3,
+                                surface_restitution=1.0)
     r = simsrc.simulate(p, simsrc.apex(1.0, 5.0), 1).records
     assert np.all(np.asarray(r.status) == 0)
     assert float(r.surface_peak_sink_m[0]) > 0.01              # the surface really moved
@@ -134,7 +133,7 @@ def test_failures_are_status_codes_and_later_steps_are_masked():
     assert list(np.asarray(r.status)) == [simsrc.status.FALL] * 3
     assert np.all(np.isnan(np.asarray(r.end.y_m)))
     # a runner losing height every step (sand, steep angle) falls after a few good steps
-    p = simsrc.make_params(angle_of_attack_deg=60.0, surface="sand")
+    p = simsrc.canonical_params(angle_of_attack_deg=60.0, surface="sand")
     r = simsrc.simulate(p, simsrc.apex(1.0, 5.0), 6).records
     status = np.asarray(r.status)
     first_bad = int(np.argmax(status != 0))

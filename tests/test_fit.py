@@ -115,10 +115,10 @@ MASS_KG, LEG_M, SPEED = 62.0, 0.96, 3.5
 def true_stance():
     """The true step, densely sampled by the simulator: (t from touchdown, Fy, Fx (N), t_c,
     t_f)."""
-    p = simsrc.make_params(mass_kg=MASS_KG, leg_length_m=LEG_M,
-                           leg_stiffness_n_per_m=TRUTH["leg_stiffness_n_per_m"],
-                           angle_of_attack_rad=TRUTH["angle_of_attack_rad"],
-                           push_force_bw=TRUTH["push_force_bw"])
+    p = simsrc.canonical_params(mass_kg=MASS_KG, leg_length_m=LEG_M,
+                                leg_stiffness_n_per_m=TRUTH["leg_stiffness_n_per_m"],
+                                angle_of_attack_rad=TRUTH["angle_of_attack_rad"],
+                                push_force_bw=TRUTH["push_force_bw"])
     y0 = LEG_M * math.sin(TRUTH["angle_of_attack_rad"]) + TRUTH["apex_drop_m"]
     out = simsrc.simulate(p, simsrc.apex(y0, SPEED), 1, trajectory=True, stance_samples=400)
     tr, rec = out.trajectory, out.records
@@ -175,8 +175,8 @@ def test_force_curve_errors_match_the_scatter_of_repeated_fits(true_stance):
 @pytest.fixture(scope="module")
 def periodic_stride():
     """A periodic SLIP gait (find_gait_1d) and its stride metrics (step_metrics)."""
-    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11.6e3,
-                           angle_of_attack_deg=66.0)
+    p = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11.6e3,
+                                angle_of_attack_deg=66.0)
     y_td = 0.95 * math.sin(math.radians(66.0))
     energy = specific_energy_j_per_kg(p, y_td + 0.02, 3.6)
     gait = find_gait_1d(p, energy)
@@ -226,8 +226,8 @@ def test_surface_stiffness_fit_recovers_the_truth():
     """Leg and surface in series (elastic ground, 150 kN/m), no push: k, α, apex drop and the
     surface stiffness from one noisy stance (compiles the algebraic surface model: ~1 min,
     ~2 GB)."""
-    p = simsrc.make_params(mass_kg=MASS_KG, leg_length_m=LEG_M, leg_stiffness_n_per_m=14e3,
-                           angle_of_attack_deg=67.0, surface_stiffness_n_per_m=150e3)
+    p = simsrc.canonical_params(mass_kg=MASS_KG, leg_length_m=LEG_M, leg_stiffness_n_per_m=14e3,
+                                angle_of_attack_deg=67.0, surface_stiffness_n_per_m=150e3)
     y0 = LEG_M * math.sin(math.radians(67.0)) + 0.01
     out = simsrc.simulate(p, simsrc.apex(y0, SPEED), 1, trajectory=True, stance_samples=400)
     tr, rec = out.trajectory, out.records

@@ -40,7 +40,7 @@ import gait_cases as cases
 # ----------------------------------------------------------------------------- a hand-made step
 
 M, G, L0 = 80.0, 10.0, 1.0
-P_HAND = simsrc.make_params(mass_kg=M, leg_length_m=L0, gravity_m_per_s2=G)
+P_HAND = simsrc.canonical_params(mass_kg=M, leg_length_m=L0, gravity_m_per_s2=G)
 
 
 def hand_record():

@@ -25,7 +25,7 @@ from conftest import case, to_params
 from reference import canonical_state
 import reference_swing as rs
 
-RIGID = default_options(simsrc.Params())
+RIGID = default_options(simsrc.canonical_params())
 
 
 def _params(d: dict) -> simsrc.Params:
@@ -66,8 +66,8 @@ def test_swing_leg_without_hip_spring_swings_at_the_compound_pendulum_frequency(
     """No hip spring, no damping, small swing: φ(t) = A cos(ω t) with ω = √(m_l g d / I), the
     compound-pendulum frequency (0.61 Hz for the Winter-proportioned 0.95 m leg, close to the
     0.64 Hz Doke, Donelan & Kuo 2005 measured)."""
-    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, hip_stiffness_n_m_per_rad=0.0,
-                           hip_damping_n_m_s_per_rad=0.0, hip_neutral_deg=0.0)
+    p = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, hip_stiffness_n_m_per_rad=0.0,
+                                hip_damping_n_m_s_per_rad=0.0, hip_neutral_deg=0.0)
     omega = math.sqrt(p.swing_leg_mass_kg * 9.81 * p.swing_leg_com_m / p.swing_leg_inertia_kg_m2)
     assert float(sw.natural_frequency_hz(simsrc.engine.params.as_arrays(p))) == pytest.approx(
         omega / (2 * math.pi), rel=1e-12)
@@ -83,7 +83,7 @@ def test_swing_leg_without_hip_spring_swings_at_the_compound_pendulum_frequency(
 def test_large_swing_period_matches_the_elliptic_integral():
     """A 40° swing of the plain physical pendulum: period T = 4 K(sin²(θ0/2)) / ω0 exactly.
     After T the leg is back at 40° at rest (to the DOP853 accuracy with 8 steps per period/4)."""
-    p = simsrc.engine.params.as_arrays(simsrc.make_params(
+    p = simsrc.engine.params.as_arrays(simsrc.canonical_params(
         hip_stiffness_n_m_per_rad=0.0, hip_damping_n_m_s_per_rad=0.0))
     theta0 = math.radians(40.0)
     w0 = math.sqrt(float(p.swing_leg_mass_kg * 9.81 * p.swing_leg_com_m / p.swing_leg_inertia_kg_m2))
@@ -225,8 +225,8 @@ def test_default_human_runner_finds_a_steady_pendulum_gait():
     """The default hip (300 N·m/rad toward 28°, ζ = 0.7) carries the default-sized runner
     (70 kg, 0.95 m, 11 kN/m) from a rough start at 3.5 m/s into a steady gait: the last steps
     repeat to 1e-6, with a landing angle near the hip's neutral angle and 3.5–4.2 m/s."""
-    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
-                           angle_of_attack_deg=64.5)
+    p = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
+                                angle_of_attack_deg=64.5)
     out = simsrc.simulate(p, simsrc.apex(0.93, 3.5), 40,
                           options=dataclass_replace(RIGID, landing="pendulum"))
     r = out.records
@@ -246,8 +246,8 @@ def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     rotation of the complex pair; independent of the Jacobian)."""
     from simsrc.gait import find_swing_gait
 
-    p = simsrc.make_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
-                           angle_of_attack_deg=64.5)
+    p = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
+                                angle_of_attack_deg=64.5)
     opts = dataclass_replace(RIGID, landing="pendulum")
     settle = simsrc.simulate(p, simsrc.apex(0.93, 3.5), 30, options=opts)
     g = find_swing_gait(p, settle.final_state, settle.final_swing, options=opts)

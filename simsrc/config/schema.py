@@ -3,7 +3,9 @@
 This table is the single source of truth for ``simsrc.config.load`` (validation), for the sweep
 (which keys can be swept) and for ``configs/README.md`` (``schema_markdown`` prints the table
 that the README carries; a test checks they agree). Units are in the key names; values are in
-those units here and are converted to SI in ``simsrc.config.load.to_params``.
+those units here and are converted to SI in ``simsrc.config.load.to_params``. The keys of the
+runner, leg, landing and ground take their default and allowed range from the engine's table
+of parameters (``simsrc.engine.params.PARAMETERS``), converting units where the key's differ.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import dataclasses
 import math
 from typing import Any, Callable
 
+from simsrc.engine.params import DEFAULT_SURFACE, PARAMETER
 from simsrc.engine.step import Options
 from simsrc.engine.surface import SURFACE_PRESETS
 
@@ -46,18 +49,8 @@ class Key:
     choices: tuple[str, ...] = ()
 
 
-def _between(lo, hi, lo_open=True, hi_open=True):
-    def ok(v):
-        return (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
-    return ok
-
-
 def _positive(v):
     return math.isfinite(v) and v > 0
-
-
-def _non_negative(v):
-    return math.isfinite(v) and v >= 0
 
 
 def _int_at_least(lo, hi=None):
@@ -72,6 +65,18 @@ def _one_of(*names):
     return ok
 
 
+def _param(name, table, meaning, *, key=None, unit=None, scale=1.0):
+    """The config key of the engine's parameter ``name`` (``PARAMETERS``), with its default and
+    allowed range; ``key`` (default: ``name``) is in ``unit``, ``scale`` times ``name``'s unit
+    (kN/m for N/m)."""
+    row = PARAMETER[name]
+    lo, hi, _, _ = row.bounds
+    assert scale == 1.0 or (lo == 0 and hi == math.inf), "scaled bounds need scaled words"
+    default = None if row.default is None else row.default / scale
+    return Key(key or name, table, "number", default, lambda v: bool(row.accepts(v * scale)),
+               row.words(with_unit=False), row.unit if unit is None else unit, meaning)
+
+
 def _choice(name, table, default, names, meaning, sweepable=False):
     allowed = ", ".join(f'"{n}"' for n in names)
     return Key(name, table, "string", default, _one_of(*names), "one of " + allowed, "", meaning,
@@ -82,68 +87,59 @@ PRESET_NAMES = tuple(SURFACE_PRESETS)
 
 KEYS: tuple[Key, ...] = (
     # [runner]
-    Key("mass_kg", "runner", "number", 70.0, _positive, "> 0", "kg",
-        "body mass m (a point mass at the centre of mass)"),
-    Key("lean_deg", "runner", "number", 0.0, _between(-60, 60), "in (-60, 60)", "degrees",
-        "forward whole-body lean λ; the leg lands at β = 90° − α − λ from the surface normal"),
-    Key("push_force_bw", "runner", "number", 0.0, _between(0, 5, False, False), "in [0, 5]",
-        "body weights", "amplitude A of the active push force F_act = A·m·g·S(...) in late stance"),
-    Key("push_ramp_deg", "runner", "number", 20.0, _between(0, 90, hi_open=False), "in (0, 90]",
-        "degrees", "leg angle behind the vertical at which the push reaches full amplitude"),
+    _param("mass_kg", "runner", "body mass m (a point mass at the centre of mass)"),
+    _param("lean_deg", "runner", "forward whole-body lean λ; the leg lands at β = 90° − α − λ "
+           "from the surface normal"),
+    _param("push_force_bw", "runner",
+           "amplitude A of the active push force F_act = A·m·g·S(...) in late stance"),
+    _param("push_ramp_deg", "runner",
+           "leg angle behind the vertical at which the push reaches full amplitude"),
     # [leg]
-    Key("leg_length_m", "leg", "number", 0.95, _positive, "> 0", "m",
-        "leg rest length L0 (hip to foot, about 0.53 x body height)"),
-    Key("leg_stiffness_kn_per_m", "leg", "number", 15.0, _positive, "> 0", "kN/m",
-        "leg spring stiffness k (human running: about 7 to 30 kN/m)"),
-    Key("leg_damping_ratio", "leg", "number", None, _non_negative, ">= 0", "",
-        "leg damping as a ratio ζ = c/(2√(k·m)); give this or leg_damping_n_s_per_m, not both "
-        "(default: no damping)"),
-    Key("leg_damping_n_s_per_m", "leg", "number", None, _non_negative, ">= 0", "N·s/m",
-        "leg damping c_leg acting on the leg's rate of extension (default: no damping)"),
+    _param("leg_length_m", "leg", "leg rest length L0 (hip to foot, about 0.53 x body height)"),
+    _param("leg_stiffness_n_per_m", "leg",
+           "leg spring stiffness k (human running: about 7 to 30 kN/m)",
+           key="leg_stiffness_kn_per_m", unit="kN/m", scale=1e3),
+    _param("leg_damping_ratio", "leg", "leg damping as a ratio ζ = c/(2√(k·m)); give this or "
+           "leg_damping_n_s_per_m, not both (default: no damping)"),
+    _param("leg_damping_n_s_per_m", "leg",
+           "leg damping c_leg acting on the leg's rate of extension (default: no damping)"),
     # [landing]
     _choice("mode", "landing", "fixed", ("fixed", "retraction", "pendulum"),
             'how the landing angle is set (MODEL.md §5): "fixed" (angle_of_attack_deg), '
             '"retraction" (the leg rotates rearward from the flight apex) or "pendulum" (a '
             "swinging leg driven by a hip spring; legs swap at touchdown)"),
-    Key("angle_of_attack_deg", "landing", "number", 69.0, _between(0, 180), "in (0, 180)",
-        "degrees", "landing angle α of the leg from the surface line, relative to the body "
-        "(90 = vertical leg); in retraction mode the angle at the flight apex"),
-    Key("retraction_rate_deg_per_s", "landing", "number", 0.0, _between(-2000, 2000, False, False),
-        "in [-2000, 2000]", "degrees/s", "retraction mode: rearward rotation rate ω_R of the leg "
-        "from the flight apex (Seyfarth, Geyer & Herr 2003)"),
-    Key("hip_stiffness_n_m_per_rad", "landing", "number", 300.0, _non_negative, ">= 0",
-        "N·m/rad", "pendulum mode: hip spring k_hip swinging the leg toward hip_neutral_deg"),
-    Key("hip_neutral_deg", "landing", "number", 28.0, _between(-90, 90), "in (-90, 90)",
-        "degrees", "pendulum mode: neutral angle φ_0 of the hip spring, from the body axis, "
-        "forward positive"),
-    Key("hip_damping_ratio", "landing", "number", 0.7, _non_negative, ">= 0", "",
-        "pendulum mode: hip damping as a ratio ζ of the small swing, "
-        "c = 2ζ√(I·(k_hip + m_l·g·d))"),
-    Key("swing_leg_mass_kg", "landing", "number", None, _positive, "> 0", "kg",
-        "pendulum mode: mass m_l of the swinging leg (default: 0.161 x body mass, Winter 2009)"),
-    Key("swing_leg_com_m", "landing", "number", None, _non_negative, ">= 0", "m",
-        "pendulum mode: distance d of the leg's centre of mass from the hip "
-        "(default: 0.447 x leg length, Winter 2009)"),
-    Key("swing_leg_inertia_kg_m2", "landing", "number", None, _positive, "> 0", "kg·m²",
-        "pendulum mode: inertia I of the leg about the hip "
-        "(default: m_l x (0.560 x leg length)², Winter 2009)"),
+    _param("angle_of_attack_deg", "landing", "landing angle α of the leg from the surface line, "
+           "relative to the body (90 = vertical leg); in retraction mode the angle at the "
+           "flight apex"),
+    _param("retraction_rate_deg_per_s", "landing", "retraction mode: rearward rotation rate ω_R "
+           "of the leg from the flight apex (Seyfarth, Geyer & Herr 2003)"),
+    _param("hip_stiffness_n_m_per_rad", "landing",
+           "pendulum mode: hip spring k_hip swinging the leg toward hip_neutral_deg"),
+    _param("hip_neutral_deg", "landing", "pendulum mode: neutral angle φ_0 of the hip spring, "
+           "from the body axis, forward positive"),
+    _param("hip_damping_ratio", "landing", "pendulum mode: hip damping as a ratio ζ of the small "
+           "swing, c = 2ζ√(I·(k_hip + m_l·g·d))"),
+    _param("swing_leg_mass_kg", "landing", "pendulum mode: mass m_l of the swinging leg "
+           "(default: 0.161 x body mass, Winter 2009)"),
+    _param("swing_leg_com_m", "landing", "pendulum mode: distance d of the leg's centre of mass "
+           "from the hip (default: 0.447 x leg length, Winter 2009)"),
+    _param("swing_leg_inertia_kg_m2", "landing", "pendulum mode: inertia I of the leg about the "
+           "hip (default: m_l x (0.560 x leg length)², Winter 2009)"),
     # [ground]
-    _choice("surface", "ground", "firm", PRESET_NAMES,
+    _choice("surface", "ground", DEFAULT_SURFACE, PRESET_NAMES,
             "surface preset (stiffness, damping, restitution; numbers and sources in "
             "simsrc/engine/surface.py); the three keys below override single numbers of it",
             sweepable=True),
-    Key("surface_stiffness_kn_per_m", "ground", "number", None, lambda v: v > 0,
-        "> 0 (inf is rigid ground)", "kN/m",
-        "surface stiffness k_s in series with the leg (default: from the preset)"),
-    Key("surface_damping_n_s_per_m", "ground", "number", None, _non_negative, ">= 0", "N·s/m",
-        "surface damping c_s in parallel with the surface spring (default: from the preset)"),
-    Key("surface_restitution", "ground", "number", None, _between(0, 1, hi_open=False),
-        "in (0, 1]", "", "fraction r of the stored surface energy returned; 1 is elastic, sand "
-        "is low (default: from the preset)"),
-    Key("slope_deg", "ground", "number", 0.0, _between(-45, 45), "in (-45, 45)", "degrees",
-        "slope θ of the running surface, uphill positive (gravity is tilted)"),
-    Key("gravity_m_per_s2", "ground", "number", 9.81, _positive, "> 0", "m/s²",
-        "gravitational acceleration g"),
+    _param("surface_stiffness_n_per_m", "ground",
+           "surface stiffness k_s in series with the leg (default: from the preset)",
+           key="surface_stiffness_kn_per_m", unit="kN/m", scale=1e3),
+    _param("surface_damping_n_s_per_m", "ground",
+           "surface damping c_s in parallel with the surface spring (default: from the preset)"),
+    _param("surface_restitution", "ground", "fraction r of the stored surface energy returned; 1 "
+           "is elastic, sand is low (default: from the preset)"),
+    _param("slope_deg", "ground",
+           "slope θ of the running surface, uphill positive (gravity is tilted)"),
+    _param("gravity_m_per_s2", "ground", "gravitational acceleration g"),
     # [initial]
     Key("apex_height_m", "initial", "number", 0.89, _positive, "> 0", "m",
         "height of the centre of mass at the starting flight apex (vertical velocity 0)"),

@@ -3,13 +3,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from simsrc.engine.leg import gravity_m_per_s2
+from simsrc.engine.frame import gravity_m_per_s2, landing_angle_rad
 from simsrc.engine.params import State
-
-
-def landing_angle_rad(p):
-    """Landing leg angle from the surface normal, forward positive: β = π/2 − α − λ."""
-    return 0.5 * jnp.pi - p.angle_of_attack_rad - p.lean_rad
 
 
 def ballistic(p, s: State, t) -> State:

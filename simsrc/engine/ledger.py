@@ -11,7 +11,9 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from simsrc.engine.frame import potential_energy_j
 from simsrc.engine.params import State
+from simsrc.engine.surface import plastic_loss_j
 
 
 class Ledger(NamedTuple):
@@ -52,9 +54,8 @@ def kinetic_j(p, s: State):
 
 
 def gravitational_j(p, s: State):
-    """m g (x sin θ + y cos θ): potential energy in the tilted-gravity frame, J."""
-    return p.mass_kg * p.gravity_m_per_s2 * (s.x_m * jnp.sin(p.slope_rad)
-                                             + s.y_m * jnp.cos(p.slope_rad))
+    """Gravitational potential energy m g (x sin θ + y cos θ) of the body, J (``frame``)."""
+    return potential_energy_j(p, p.mass_kg, s.x_m, s.y_m)
 
 
 def mechanical_j(p, s: State):
@@ -77,7 +78,7 @@ def make_ledger(p, start: State, end: State, *, leg_peak_j, leg_unreturned_j, le
     kh1, kv1 = kinetic_j(p, end)
     g0, g1 = gravitational_j(p, start), gravitational_j(p, end)
     change = (kh1 + kv1 + g1) - (kh0 + kv0 + g0)
-    plastic = (1.0 - p.surface_restitution) * surface_peak_j
+    plastic = plastic_loss_j(surface_peak_j, p.surface_restitution)
     injected = push_pos_j + push_neg_j
     dissipated = leg_damping_j + leg_unreturned_j + surface_damping_j + plastic + surface_unreturned_j
     zero = jnp.zeros_like(change)

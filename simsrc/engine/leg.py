@@ -41,15 +41,28 @@ def push_force_n(p, sin_phi):
     return p.push_force_bw * p.mass_kg * p.gravity_m_per_s2 * smooth_step(xi)
 
 
-def leg_force_n(p, length_m, length_rate_m_per_s, push_n):
-    """Axial leg force F = k (L0 - L) - c dL/dt + F_act (N), positive pushing the body away."""
-    return (p.leg_stiffness_n_per_m * (p.leg_length_m - length_m)
-            - p.leg_damping_n_s_per_m * length_rate_m_per_s + push_n)
+def leg_force_n(p, length_m, length_rate_m_per_s=None, push_n=None):
+    """Axial leg force F = k (L0 − L) − c dL/dt + F_act (N), positive pushing the body away.
+
+    Args:
+        length_m: leg length L (m).
+        length_rate_m_per_s: its rate dL/dt (m/s), for the damper c = ``p.leg_damping_n_s_per_m``.
+        push_n: the push force F_act (``push_force_n``), N.
+
+    A term given as None is left out of the program: the stance models leave out the damper
+    and the push when they are zero for the whole batch (``stance.Features``).
+    """
+    force = p.leg_stiffness_n_per_m * (p.leg_length_m - length_m)
+    if length_rate_m_per_s is not None:
+        force = force - p.leg_damping_n_s_per_m * length_rate_m_per_s
+    if push_n is not None:
+        force = force + push_n
+    return force
 
 
-def gravity_m_per_s2(p):
-    """Gravity in the surface frame, (g_x, g_y) = (-g sin θ, -g cos θ)."""
-    return (-p.gravity_m_per_s2 * jnp.sin(p.slope_rad), -p.gravity_m_per_s2 * jnp.cos(p.slope_rad))
+def leg_elastic_energy_j(p, compression_m):
+    """Elastic energy of the leg spring compressed by L0 − L: ½ k (L0 − L)², J."""
+    return 0.5 * p.leg_stiffness_n_per_m * compression_m ** 2
 
 
 def push_force_and_slope_n(p, sin_phi):

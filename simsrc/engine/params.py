@@ -1,15 +1,23 @@
 """Parameters of the runner, the leg, the surface and the slope, as one PyTree in SI units.
 
 ``Params`` is a ``NamedTuple`` of scalars or same-shaped arrays (a batch): it travels as one
-argument through ``jit``, ``vmap`` and ``grad``. ``make_params`` is the user-facing builder: it
-takes degrees and body weights, surface presets and damping ratios, checks every value and names
-the offending one, and returns SI.
+argument through ``jit``, ``vmap`` and ``grad``. ``PARAMETERS`` is the one table of every
+parameter's unit, default and allowed range: ``make_params`` (the user-facing builder: degrees,
+body weights, surface presets and damping ratios in, checked SI out), ``check_params`` and the
+config schema (``simsrc.config.schema``) all read it.
+
+Two named runners: the default runner (the table's defaults: what ``make_params()`` and
+``simsrc run`` without a config give, configs/default.toml) and the canonical case of Seyfarth
+et al. 2002 (``canonical_params``), which the reference tests and the gait studies use.
 
 Where each parameter enters the physics: docs/physics.md.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
+from fractions import Fraction
 from typing import NamedTuple
 
 import jax
@@ -17,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from simsrc.errors import SimsrcInputError
+from simsrc.engine.frame import landing_angle_rad
 from simsrc.engine.surface import SURFACE_PRESETS
 
 STANDARD_GRAVITY_M_PER_S2 = 9.81
@@ -26,21 +35,158 @@ STANDARD_GRAVITY_M_PER_S2 = 9.81
 LEG_MASS_FRACTION = 0.161
 LEG_COM_FRACTION = 0.447
 LEG_GYRATION_FRACTION = 0.560
-# Hip torque of the swinging leg (pendulum mode): a spring toward a forward neutral angle with
-# 0.7 of critical damping. Chosen (not measured) so that the default runner swings its leg
-# forward in time and lands on a steady gait from 3 to 4.5 m/s (docs/gaits.md "The swinging leg").
-DEFAULT_HIP_STIFFNESS_N_M_PER_RAD = 300.0
-DEFAULT_HIP_NEUTRAL_RAD = math.radians(28.0)
-DEFAULT_HIP_DAMPING_RATIO = 0.7
+
+
+# ----------------------------------------------------------------------------- the table
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """One parameter as a person gives it: name, unit, default and allowed range.
+
+    Attributes:
+        name: the ``make_params`` keyword and config key, unit in the name (``lean_deg``).
+        field: the ``Params`` field it sets, SI (``lean_rad``); ``None`` when it only derives a
+            field (a damping ratio; the surface stiffness, whose field is the compliance).
+        unit: the unit of ``name`` in words (``"degrees"``, ``"kg"``; ``""``: dimensionless).
+            Angles are given in degrees (``..._deg``, ``..._deg_per_s``) or in radians under
+            the field's name; every other value is in the field's SI unit.
+        default: the default runner's value in ``unit``; ``None``: from the surface preset,
+            derived from other parameters (see ``make_params``), or off.
+        allowed: the allowed range in ``unit``: ``"> 0"``, ``">= 0"`` or an interval such as
+            ``"in (0, 1]"``. Values must also be finite unless ``infinite``.
+        note: words after the range in messages (``"(inf is rigid ground)"``).
+        infinite: +inf is allowed (the surface stiffness of rigid ground).
+        keyword: given by people (``make_params``, configs); False for a field that is only
+            derived (the surface compliance).
+    """
+
+    name: str
+    field: str | None
+    unit: str
+    default: float | None
+    allowed: str
+    note: str = ""
+    infinite: bool = False
+    keyword: bool = True
+
+    @property
+    def is_angle(self) -> bool:
+        return self.unit.startswith("degrees")
+
+    @property
+    def bounds(self) -> tuple[float, float, bool, bool]:
+        """(low, high, low allowed, high allowed) in ``unit``."""
+        one_sided = re.fullmatch(r"(>=?) (\S+)", self.allowed)
+        if one_sided:
+            return float(one_sided[2]), math.inf, one_sided[1] == ">=", True
+        lo_b, lo, hi, hi_b = re.fullmatch(r"in ([\[(])(\S+), (\S+)([\])])", self.allowed).groups()
+        return float(lo), float(hi), lo_b == "[", hi_b == "]"
+
+    @property
+    def high(self) -> float:
+        """The upper bound in ``unit`` (inf: none)."""
+        return self.bounds[1]
+
+    def accepts(self, value):
+        """Element-wise: ``value`` (in ``unit``, NumPy) is inside the allowed range."""
+        lo, hi, lo_in, hi_in = self.bounds
+        v = np.asarray(value, dtype=float)
+        ok = (v >= lo if lo_in else v > lo) & (v <= hi if hi_in else v < hi)
+        return ok & (np.isfinite(v) | (self.infinite & (v == math.inf)))
+
+    def accepts_si(self, value_si):
+        """``accepts`` for the field's SI value (radians for angles)."""
+        return self.accepts(np.degrees(value_si) if self.is_angle else value_si)
+
+    def words(self, with_unit: bool = True) -> str:
+        """What is allowed, for messages: the range, then the unit of a two-sided range (when
+        ``with_unit``), then the note."""
+        unit = f" {self.unit}" if with_unit and self.unit and self.allowed.startswith("in") else ""
+        return f"{self.allowed}{unit}{' ' + self.note if self.note else ''}"
+
+    def words_si(self) -> str:
+        """``words`` for the field's SI value: angles in radians (multiples of pi where short)."""
+        if not self.is_angle:
+            return self.words(with_unit=False)
+        lo, hi, lo_in, hi_in = self.bounds
+        low, high = _radians_words(lo), _radians_words(hi)
+        return f"in {'[' if lo_in else '('}{low}, {high}{']' if hi_in else ')'}"
+
+
+def _radians_words(degrees: float) -> str:
+    """An angle in degrees written in radians: ``pi/3`` for 60, else the number."""
+    turns = Fraction(degrees / 180.0).limit_denominator(12)
+    if float(turns) * 180.0 != degrees or abs(turns.numerator) > 1:
+        return f"{math.radians(degrees):g}"
+    if turns == 0:
+        return "0"
+    sign = "-" if turns < 0 else ""
+    return f"{sign}pi" + ("" if turns.denominator == 1 else f"/{turns.denominator}")
+
+
+# The default runner (configs/default.toml) is the table's defaults on this surface preset: a
+# 70 kg runner with a 0.95 m leg of 15 kN/m landing at 69° on firm ground. The hip spring of the
+# pendulum mode is chosen (not measured) so that it swings its leg forward in time and lands on
+# a steady gait from 3 to 4.5 m/s (docs/gaits.md "The swinging leg").
+DEFAULT_SURFACE = "firm"
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("mass_kg", "mass_kg", "kg", 70.0, "> 0"),
+    Parameter("leg_length_m", "leg_length_m", "m", 0.95, "> 0"),
+    Parameter("leg_stiffness_n_per_m", "leg_stiffness_n_per_m", "N/m", 15e3, "> 0"),
+    Parameter("leg_damping_n_s_per_m", "leg_damping_n_s_per_m", "N·s/m", None, ">= 0"),
+    Parameter("leg_damping_ratio", None, "", None, ">= 0"),
+    Parameter("angle_of_attack_deg", "angle_of_attack_rad", "degrees", 69.0, "in (0, 180)"),
+    Parameter("lean_deg", "lean_rad", "degrees", 0.0, "in (-60, 60)"),
+    Parameter("push_force_bw", "push_force_bw", "body weights", 0.0, "in [0, 5]"),
+    Parameter("push_ramp_deg", "push_ramp_rad", "degrees", 20.0, "in (0, 90]"),
+    Parameter("slope_deg", "slope_rad", "degrees", 0.0, "in (-45, 45)"),
+    Parameter("gravity_m_per_s2", "gravity_m_per_s2", "m/s²", STANDARD_GRAVITY_M_PER_S2, "> 0"),
+    Parameter("surface_stiffness_n_per_m", None, "N/m", None, "> 0", "(inf is rigid ground)",
+              infinite=True),
+    Parameter("surface_compliance_m_per_n", "surface_compliance_m_per_n", "m/N", None, ">= 0",
+              "(0 is rigid)", keyword=False),
+    Parameter("surface_damping_n_s_per_m", "surface_damping_n_s_per_m", "N·s/m", None, ">= 0"),
+    Parameter("surface_restitution", "surface_restitution", "", None, "in (0, 1]"),
+    Parameter("retraction_rate_deg_per_s", "retraction_rate_rad_per_s", "degrees/s", 0.0,
+              "in [-2000, 2000]"),
+    Parameter("swing_leg_mass_kg", "swing_leg_mass_kg", "kg", None, "> 0"),
+    Parameter("swing_leg_com_m", "swing_leg_com_m", "m", None, ">= 0"),
+    Parameter("swing_leg_inertia_kg_m2", "swing_leg_inertia_kg_m2", "kg·m²", None, "> 0"),
+    Parameter("hip_stiffness_n_m_per_rad", "hip_stiffness_n_m_per_rad", "N·m/rad", 300.0, ">= 0"),
+    Parameter("hip_neutral_deg", "hip_neutral_rad", "degrees", 28.0, "in (-90, 90)"),
+    Parameter("hip_damping_n_m_s_per_rad", "hip_damping_n_m_s_per_rad", "N·m·s/rad", None, ">= 0"),
+    Parameter("hip_damping_ratio", None, "", 0.7, ">= 0"),
+)
+PARAMETER: dict[str, Parameter] = {row.name: row for row in PARAMETERS}
+# Pairs of keywords that set the same field: give one or the other.
+EITHER: tuple[tuple[str, str], ...] = (
+    *((row.name, row.field) for row in PARAMETERS if row.is_angle),
+    ("leg_damping_n_s_per_m", "leg_damping_ratio"),
+    ("hip_damping_n_m_s_per_rad", "hip_damping_ratio"),
+)
+
+# The canonical case (Seyfarth, Geyer, Blickhan & Herr 2002; the scipy reference tests): an
+# 80 kg runner with a 1 m leg of 20 kN/m landing at 68° on rigid ground. ``make_params`` keywords.
+CANONICAL: dict = dict(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
+                       angle_of_attack_deg=68.0, surface="rigid")
 
 
 def hip_damping_from_ratio(ratio, mass_leg_kg, com_m, inertia_kg_m2, hip_stiffness, g=9.81):
     """c_hip = 2 ζ √(I (k_hip + m_l g d)) (N·m·s/rad): ζ of the small swing about the hip."""
-    return 2.0 * ratio * (inertia_kg_m2 * (hip_stiffness + mass_leg_kg * g * com_m)) ** 0.5
+    return 2.0 * ratio * _sqrt(inertia_kg_m2 * (hip_stiffness + mass_leg_kg * g * com_m))
+
+
+def leg_damping_from_ratio(ratio, leg_stiffness_n_per_m, mass_kg):
+    """c_leg = 2 ζ √(k m) (N·s/m): ζ of the body bouncing on the leg spring."""
+    return ratio * 2.0 * _sqrt(leg_stiffness_n_per_m * mass_kg)
 
 
 class Params(NamedTuple):
     """Model parameters, SI units (see docs/physics.md for where each enters).
+
+    Every field must be given: ``make_params`` fills them from the table's defaults,
+    ``canonical_params`` from the canonical case; change one with ``p._replace(...)``.
 
     Attributes:
         mass_kg: body mass m.
@@ -68,28 +214,26 @@ class Params(NamedTuple):
             the body axis, forward positive.
     """
 
-    mass_kg: jax.Array | float = 80.0
-    leg_length_m: jax.Array | float = 1.0
-    leg_stiffness_n_per_m: jax.Array | float = 20e3
-    leg_damping_n_s_per_m: jax.Array | float = 0.0
-    angle_of_attack_rad: jax.Array | float = math.radians(68.0)
-    lean_rad: jax.Array | float = 0.0
-    push_force_bw: jax.Array | float = 0.0
-    push_ramp_rad: jax.Array | float = math.radians(20.0)
-    slope_rad: jax.Array | float = 0.0
-    gravity_m_per_s2: jax.Array | float = STANDARD_GRAVITY_M_PER_S2
-    surface_compliance_m_per_n: jax.Array | float = 0.0
-    surface_damping_n_s_per_m: jax.Array | float = 0.0
-    surface_restitution: jax.Array | float = 1.0
-    retraction_rate_rad_per_s: jax.Array | float = 0.0
-    swing_leg_mass_kg: jax.Array | float = LEG_MASS_FRACTION * 80.0
-    swing_leg_com_m: jax.Array | float = LEG_COM_FRACTION * 1.0
-    swing_leg_inertia_kg_m2: jax.Array | float = LEG_MASS_FRACTION * 80.0 * LEG_GYRATION_FRACTION**2
-    hip_stiffness_n_m_per_rad: jax.Array | float = DEFAULT_HIP_STIFFNESS_N_M_PER_RAD
-    hip_neutral_rad: jax.Array | float = DEFAULT_HIP_NEUTRAL_RAD
-    hip_damping_n_m_s_per_rad: jax.Array | float = hip_damping_from_ratio(
-        DEFAULT_HIP_DAMPING_RATIO, LEG_MASS_FRACTION * 80.0, LEG_COM_FRACTION,
-        LEG_MASS_FRACTION * 80.0 * LEG_GYRATION_FRACTION**2, DEFAULT_HIP_STIFFNESS_N_M_PER_RAD)
+    mass_kg: jax.Array | float
+    leg_length_m: jax.Array | float
+    leg_stiffness_n_per_m: jax.Array | float
+    leg_damping_n_s_per_m: jax.Array | float
+    angle_of_attack_rad: jax.Array | float
+    lean_rad: jax.Array | float
+    push_force_bw: jax.Array | float
+    push_ramp_rad: jax.Array | float
+    slope_rad: jax.Array | float
+    gravity_m_per_s2: jax.Array | float
+    surface_compliance_m_per_n: jax.Array | float
+    surface_damping_n_s_per_m: jax.Array | float
+    surface_restitution: jax.Array | float
+    retraction_rate_rad_per_s: jax.Array | float
+    swing_leg_mass_kg: jax.Array | float
+    swing_leg_com_m: jax.Array | float
+    swing_leg_inertia_kg_m2: jax.Array | float
+    hip_stiffness_n_m_per_rad: jax.Array | float
+    hip_neutral_rad: jax.Array | float
+    hip_damping_n_m_s_per_rad: jax.Array | float
 
 
 class State(NamedTuple):
@@ -113,6 +257,11 @@ def _is_concrete(x) -> bool:
     return not isinstance(x, jax.core.Tracer)
 
 
+def _sqrt(x):
+    """√x with NumPy for concrete values (checks and results stay NumPy), JAX for tracers."""
+    return np.sqrt(x) if _is_concrete(x) else jnp.sqrt(x)
+
+
 def _check(name, value, ok, allowed: str, where: str = ""):
     """Raise SimsrcInputError naming the parameter, the value and what is allowed."""
     if value is None or not _is_concrete(value):
@@ -126,14 +275,40 @@ def _check(name, value, ok, allowed: str, where: str = ""):
         raise SimsrcInputError(f"`{name}` must be {allowed}, got {shown:g}{loc}")
 
 
-def _pick(name_deg, deg, name_rad, rad, default_rad):
-    if deg is not None and rad is not None:
-        raise SimsrcInputError(f"give either `{name_deg}` or `{name_rad}`, not both")
+def check_params(p: Params, where: str = "") -> None:
+    """Check an SI ``Params`` (e.g. built by hand) against ``PARAMETERS``; tracers pass unchecked.
+
+    Raises:
+        SimsrcInputError: naming the field, the value and what is allowed.
+    """
+    for row in PARAMETERS:
+        if row.field is not None:
+            _check(row.field, getattr(p, row.field), row.accepts_si, row.words_si(), where)
+
+
+def _check_combinations(p: Params, where: str) -> None:
+    """Rules between parameters: the landing angle from the surface normal, and the swing leg's
+    inertia about the hip at least that of its mass at d."""
+    if all(_is_concrete(v) for v in (p.angle_of_attack_rad, p.lean_rad)):
+        _check("landing angle from the surface normal (90° − angle_of_attack − lean)",
+               np.degrees(landing_angle_rad(p)), lambda v: (v > -80) & (v < 80),
+               "in (-80, 80) degrees", where)
+    m_leg, d_leg, i_leg = p.swing_leg_mass_kg, p.swing_leg_com_m, p.swing_leg_inertia_kg_m2
+    if all(_is_concrete(v) for v in (m_leg, d_leg, i_leg)):
+        _check("swing_leg_inertia_kg_m2 (at least m_l d², the inertia of a point mass at d)",
+               np.asarray(i_leg, float) - np.asarray(m_leg, float) * np.asarray(d_leg, float) ** 2,
+               lambda v: v >= -1e-12, ">= 0", where)
+
+
+# ----------------------------------------------------------------------------- the builder
+
+def _radians(deg, rad, default_deg):
+    """An angle in radians from the one given in degrees or radians, else from the default."""
     if deg is not None:
         if _is_float(deg):
             return math.radians(deg)
         return np.radians(np.asarray(deg, float)) if _is_concrete(deg) else jnp.deg2rad(deg)
-    return default_rad if rad is None else rad
+    return math.radians(default_deg) if rad is None else rad
 
 
 def _compliance(stiffness_n_per_m):
@@ -149,168 +324,91 @@ def _is_float(x) -> bool:
     return isinstance(x, (int, float))
 
 
-def make_params(
-    *,
-    mass_kg=80.0,
-    leg_length_m=1.0,
-    leg_stiffness_n_per_m=20e3,
-    leg_damping_n_s_per_m=None,
-    leg_damping_ratio=None,
-    angle_of_attack_deg=None,
-    angle_of_attack_rad=None,
-    lean_deg=None,
-    lean_rad=None,
-    push_force_bw=0.0,
-    push_ramp_deg=None,
-    push_ramp_rad=None,
-    slope_deg=None,
-    slope_rad=None,
-    gravity_m_per_s2=STANDARD_GRAVITY_M_PER_S2,
-    surface: str | None = None,
-    surface_stiffness_n_per_m=None,
-    surface_damping_n_s_per_m=None,
-    surface_restitution=None,
-    retraction_rate_deg_per_s=None,
-    retraction_rate_rad_per_s=None,
-    swing_leg_mass_kg=None,
-    swing_leg_com_m=None,
-    swing_leg_inertia_kg_m2=None,
-    hip_stiffness_n_m_per_rad=DEFAULT_HIP_STIFFNESS_N_M_PER_RAD,
-    hip_neutral_deg=None,
-    hip_neutral_rad=None,
-    hip_damping_n_m_s_per_rad=None,
-    hip_damping_ratio=None,
-    where: str = "",
-) -> Params:
-    """Build and check a ``Params`` from user units (degrees, body weights, presets).
+def make_params(*, surface: str | None = None, where: str = "", **values) -> Params:
+    """Build and check a ``Params`` from the units people use (degrees, body weights, presets).
 
     Args:
-        mass_kg, leg_length_m, leg_stiffness_n_per_m: body mass, leg rest length, leg stiffness.
-        leg_damping_n_s_per_m / leg_damping_ratio: leg damping as c (N·s/m) or as ζ = c/(2√(k m)).
-        angle_of_attack_deg / _rad: landing angle from the surface, relative to the body
-            (default 68°).
-        lean_deg / _rad: forward lean (default 0).
-        push_force_bw: push force amplitude in body weights (default 0).
-        push_ramp_deg / _rad: leg angle behind vertical at full push (default 20°).
-        slope_deg / _rad: uphill positive (default 0).
-        surface: a preset name (``simsrc.SURFACE_PRESETS``); explicit surface numbers override it.
-        surface_stiffness_n_per_m: k_s; ``math.inf`` is rigid.
-        surface_damping_n_s_per_m, surface_restitution: c_s and r ∈ (0, 1].
-        retraction_rate_deg_per_s / _rad_per_s: rearward leg rotation from the flight apex
-            (``retraction`` landing mode; default 0).
-        swing_leg_mass_kg, swing_leg_com_m, swing_leg_inertia_kg_m2: the swinging leg
-            (``pendulum`` landing mode); by default 0.161 m, 0.447 L0 and 0.161 m (0.560 L0)²
-            (Winter 2009 segment data).
-        hip_stiffness_n_m_per_rad, hip_neutral_deg / _rad: the hip spring that swings the leg
-            (pendulum mode; defaults 300 N·m/rad toward 28° forward).
-        hip_damping_n_m_s_per_rad / hip_damping_ratio: hip damping as c or as the ratio ζ of
-            the small swing, c = 2 ζ √(I (k_hip + m_l g d)) (default ζ = 0.7).
+        surface: a surface preset (``SURFACE_PRESETS``; default ``DEFAULT_SURFACE``, "firm");
+            the surface numbers given explicitly override single numbers of it.
         where: text naming the source of the values (a config file and table), put in errors.
+        **values: any ``name`` of ``PARAMETERS`` (its unit, default and allowed range are
+            there), or an angle's field name to give it in radians (``lean_rad`` instead of
+            ``lean_deg``). None is the same as not given. Not given, a value is the default
+            runner's, or derived: leg damping c = 2ζ√(k m) from ``leg_damping_ratio`` (no
+            damping when neither is given); the swinging leg from Winter 2009 segment data
+            (0.161 m, 0.447 L0, inertia 0.161 m (0.560 L0)²); hip damping
+            c = 2ζ√(I (k_hip + m_l g d)) from ``hip_damping_ratio``.
 
     Every value may be a scalar or an array (a batch). Values are checked when they are
     concrete; inside ``jit`` or ``grad`` tracers pass through unchecked.
 
     Raises:
         SimsrcInputError: naming the parameter, the value and what is allowed.
+        TypeError: an unknown keyword.
     """
-    if surface is not None:
-        if surface not in SURFACE_PRESETS:
-            raise SimsrcInputError(
-                f"unknown surface preset {surface!r}{' in ' + where if where else ''}; "
-                f"allowed: {', '.join(SURFACE_PRESETS)}")
-        preset = SURFACE_PRESETS[surface]
-    else:
-        preset = SURFACE_PRESETS["rigid"]
-    k_s = preset.stiffness_n_per_m if surface_stiffness_n_per_m is None else surface_stiffness_n_per_m
-    c_s = preset.damping_n_s_per_m if surface_damping_n_s_per_m is None else surface_damping_n_s_per_m
-    r_s = preset.restitution if surface_restitution is None else surface_restitution
+    values = _given(values, where)
+    preset = _preset(surface, where)
+    v = {row.name: values.get(row.name, row.default) for row in PARAMETERS if row.keyword}
+    si = {row.field: _radians(values.get(row.name), values.get(row.field), row.default)
+          for row in PARAMETERS if row.is_angle}
+    ratio = v["leg_damping_ratio"]
+    si["leg_damping_n_s_per_m"] = (
+        leg_damping_from_ratio(ratio, v["leg_stiffness_n_per_m"], v["mass_kg"])
+        if ratio is not None else _or(v["leg_damping_n_s_per_m"], 0.0))
+    k_s = _or(v["surface_stiffness_n_per_m"], preset.stiffness_n_per_m)
+    si["surface_compliance_m_per_n"] = _compliance(k_s)
+    si["surface_damping_n_s_per_m"] = _or(v["surface_damping_n_s_per_m"], preset.damping_n_s_per_m)
+    si["surface_restitution"] = _or(v["surface_restitution"], preset.restitution)
+    m_leg = _or(v["swing_leg_mass_kg"], LEG_MASS_FRACTION * v["mass_kg"])
+    d_leg = _or(v["swing_leg_com_m"], LEG_COM_FRACTION * v["leg_length_m"])
+    i_leg = _or(v["swing_leg_inertia_kg_m2"],
+                m_leg * (LEG_GYRATION_FRACTION * v["leg_length_m"]) ** 2)
+    si.update(swing_leg_mass_kg=m_leg, swing_leg_com_m=d_leg, swing_leg_inertia_kg_m2=i_leg)
+    si["hip_damping_n_m_s_per_rad"] = _or(v["hip_damping_n_m_s_per_rad"], hip_damping_from_ratio(
+        v["hip_damping_ratio"], m_leg, d_leg, i_leg, v["hip_stiffness_n_m_per_rad"],
+        v["gravity_m_per_s2"]))
+    params = Params(**{f: si[f] if f in si else v[f] for f in Params._fields})
+    check_params(params, where)
+    _check_combinations(params, where)
+    return params
 
-    _check("mass_kg", mass_kg, lambda v: v > 0, "> 0", where)
-    _check("leg_length_m", leg_length_m, lambda v: v > 0, "> 0", where)
-    _check("leg_stiffness_n_per_m", leg_stiffness_n_per_m, lambda v: v > 0, "> 0", where)
-    _check("gravity_m_per_s2", gravity_m_per_s2, lambda v: v > 0, "> 0", where)
-    _check("surface_stiffness_n_per_m", k_s, lambda v: v > 0, "> 0 (inf for rigid ground)", where)
-    _check("surface_damping_n_s_per_m", c_s, lambda v: v >= 0, ">= 0", where)
-    _check("surface_restitution", r_s, lambda v: (v > 0) & (v <= 1), "in (0, 1]", where)
-    _check("push_force_bw", push_force_bw, lambda v: (v >= 0) & (v <= 5), "in [0, 5] body weights",
-           where)
 
-    if leg_damping_n_s_per_m is not None and leg_damping_ratio is not None:
-        raise SimsrcInputError("give either `leg_damping_n_s_per_m` or `leg_damping_ratio`, not both")
-    if leg_damping_ratio is not None:
-        _check("leg_damping_ratio", leg_damping_ratio, lambda v: v >= 0, ">= 0", where)
-        c_leg = leg_damping_ratio * 2.0 * np.sqrt(leg_stiffness_n_per_m * mass_kg) \
-            if _is_concrete(leg_damping_ratio) and _is_concrete(leg_stiffness_n_per_m) \
-            and _is_concrete(mass_kg) \
-            else leg_damping_ratio * 2.0 * jnp.sqrt(leg_stiffness_n_per_m * mass_kg)
-    else:
-        c_leg = 0.0 if leg_damping_n_s_per_m is None else leg_damping_n_s_per_m
-    _check("leg_damping_n_s_per_m", c_leg, lambda v: v >= 0, ">= 0", where)
+def canonical_params(**changes) -> Params:
+    """The canonical case (``CANONICAL``: Seyfarth et al. 2002, rigid ground) with ``changes``
+    (``make_params`` keywords; an angle may be given in degrees or radians)."""
+    taken = set(changes).union(*({a, b} for a, b in EITHER if {a, b} & set(changes)))
+    return make_params(**{k: v for k, v in CANONICAL.items() if k not in taken}, **changes)
 
-    alpha = _pick("angle_of_attack_deg", angle_of_attack_deg, "angle_of_attack_rad",
-                  angle_of_attack_rad, math.radians(68.0))
-    lean = _pick("lean_deg", lean_deg, "lean_rad", lean_rad, 0.0)
-    ramp = _pick("push_ramp_deg", push_ramp_deg, "push_ramp_rad", push_ramp_rad, math.radians(20.0))
-    slope = _pick("slope_deg", slope_deg, "slope_rad", slope_rad, 0.0)
-    deg = "degrees" if angle_of_attack_deg is not None else "radians"
-    _check("angle_of_attack" + ("_deg" if deg == "degrees" else "_rad"),
-           np.degrees(alpha) if deg == "degrees" and _is_concrete(alpha) else alpha,
-           (lambda v: (v > 0) & (v < 180)) if deg == "degrees" else (lambda v: (v > 0) & (v < np.pi)),
-           "in (0, 180) degrees" if deg == "degrees" else "in (0, pi) radians", where)
-    _check("lean", np.degrees(lean) if _is_concrete(lean) else lean,
-           lambda v: (v > -60) & (v < 60), "in (-60, 60) degrees", where)
-    _check("slope", np.degrees(slope) if _is_concrete(slope) else slope,
-           lambda v: (v > -45) & (v < 45), "in (-45, 45) degrees", where)
-    _check("push_ramp", np.degrees(ramp) if _is_concrete(ramp) else ramp,
-           lambda v: (v > 0) & (v <= 90), "in (0, 90] degrees", where)
-    if all(_is_concrete(v) for v in (alpha, lean)):
-        beta = np.degrees(np.pi / 2 - np.asarray(alpha, float) - np.asarray(lean, float))
-        _check("landing angle from the surface normal (90° − angle_of_attack − lean)", beta,
-               lambda v: (v > -80) & (v < 80), "in (-80, 80) degrees", where)
 
-    omega_r = _pick("retraction_rate_deg_per_s", retraction_rate_deg_per_s,
-                    "retraction_rate_rad_per_s", retraction_rate_rad_per_s, 0.0)
-    _check("retraction_rate", np.degrees(omega_r) if _is_concrete(omega_r) else omega_r,
-           lambda v: np.abs(v) <= 2000, "in [-2000, 2000] degrees/s", where)
-    hip_neutral = _pick("hip_neutral_deg", hip_neutral_deg, "hip_neutral_rad", hip_neutral_rad,
-                        DEFAULT_HIP_NEUTRAL_RAD)
-    _check("hip_neutral", np.degrees(hip_neutral) if _is_concrete(hip_neutral) else hip_neutral,
-           lambda v: np.abs(v) < 90, "in (-90, 90) degrees", where)
-    m_leg = LEG_MASS_FRACTION * mass_kg if swing_leg_mass_kg is None else swing_leg_mass_kg
-    d_leg = LEG_COM_FRACTION * leg_length_m if swing_leg_com_m is None else swing_leg_com_m
-    i_leg = (m_leg * (LEG_GYRATION_FRACTION * leg_length_m) ** 2
-             if swing_leg_inertia_kg_m2 is None else swing_leg_inertia_kg_m2)
-    _check("swing_leg_mass_kg", m_leg, lambda v: v > 0, "> 0", where)
-    _check("swing_leg_com_m", d_leg, lambda v: v >= 0, ">= 0", where)
-    _check("swing_leg_inertia_kg_m2", i_leg, lambda v: v > 0, "> 0", where)
-    if all(_is_concrete(v) for v in (m_leg, d_leg, i_leg)):
-        _check("swing_leg_inertia_kg_m2 (at least m_l d², the inertia of a point mass at d)",
-               np.asarray(i_leg, float) - np.asarray(m_leg, float) * np.asarray(d_leg, float) ** 2,
-               lambda v: v >= -1e-12, ">= 0", where)
-    _check("hip_stiffness_n_m_per_rad", hip_stiffness_n_m_per_rad, lambda v: v >= 0, ">= 0", where)
-    if hip_damping_n_m_s_per_rad is not None and hip_damping_ratio is not None:
-        raise SimsrcInputError(
-            "give either `hip_damping_n_m_s_per_rad` or `hip_damping_ratio`, not both")
-    if hip_damping_n_m_s_per_rad is None:
-        ratio = DEFAULT_HIP_DAMPING_RATIO if hip_damping_ratio is None else hip_damping_ratio
-        _check("hip_damping_ratio", ratio, lambda v: v >= 0, ">= 0", where)
-        sqrt = np.sqrt if all(_is_concrete(v) for v in (
-            ratio, m_leg, d_leg, i_leg, hip_stiffness_n_m_per_rad, gravity_m_per_s2)) else jnp.sqrt
-        hip_damping_n_m_s_per_rad = 2.0 * ratio * sqrt(
-            i_leg * (hip_stiffness_n_m_per_rad + m_leg * gravity_m_per_s2 * d_leg))
-    _check("hip_damping_n_m_s_per_rad", hip_damping_n_m_s_per_rad, lambda v: v >= 0, ">= 0",
-           where)
+def _given(values: dict, where: str) -> dict:
+    """The given keywords (None dropped), each checked in the unit it was given in."""
+    by_field = {row.field: row for row in PARAMETERS if row.is_angle}
+    for name in values:
+        if not (name in by_field or (name in PARAMETER and PARAMETER[name].keyword)):
+            raise TypeError(f"make_params() got an unexpected keyword argument {name!r}")
+    values = {k: v for k, v in values.items() if v is not None}
+    for a, b in EITHER:
+        if a in values and b in values:
+            raise SimsrcInputError(f"give either `{a}` or `{b}`, not both")
+    for name, value in values.items():
+        if name in by_field:
+            _check(name, value, by_field[name].accepts_si, by_field[name].words_si(), where)
+        else:
+            _check(name, value, PARAMETER[name].accepts, PARAMETER[name].words(), where)
+    return values
 
-    compliance = _compliance(k_s)
-    return Params(
-        mass_kg=mass_kg, leg_length_m=leg_length_m, leg_stiffness_n_per_m=leg_stiffness_n_per_m,
-        leg_damping_n_s_per_m=c_leg, angle_of_attack_rad=alpha, lean_rad=lean,
-        push_force_bw=push_force_bw, push_ramp_rad=ramp, slope_rad=slope,
-        gravity_m_per_s2=gravity_m_per_s2, surface_compliance_m_per_n=compliance,
-        surface_damping_n_s_per_m=c_s, surface_restitution=r_s,
-        retraction_rate_rad_per_s=omega_r, swing_leg_mass_kg=m_leg, swing_leg_com_m=d_leg,
-        swing_leg_inertia_kg_m2=i_leg, hip_stiffness_n_m_per_rad=hip_stiffness_n_m_per_rad,
-        hip_neutral_rad=hip_neutral, hip_damping_n_m_s_per_rad=hip_damping_n_m_s_per_rad)
+
+def _preset(surface: str | None, where: str):
+    name = DEFAULT_SURFACE if surface is None else surface
+    if name not in SURFACE_PRESETS:
+        raise SimsrcInputError(f"unknown surface preset {surface!r}"
+                               f"{' in ' + where if where else ''}; "
+                               f"allowed: {', '.join(SURFACE_PRESETS)}")
+    return SURFACE_PRESETS[name]
+
+
+def _or(value, default):
+    return default if value is None else value
 
 
 def as_arrays(params: Params, dtype=None) -> Params:
@@ -326,39 +424,6 @@ def broadcast(params: Params, state: State):
     p = Params(*[jnp.broadcast_to(v, shape) for v in params])
     s = State(*[jnp.broadcast_to(v, shape) for v in state])
     return p, s, shape
-
-
-def check_params(p: Params, where: str = "") -> None:
-    """Check an SI ``Params`` (e.g. built by hand); tracers pass unchecked.
-
-    Raises:
-        SimsrcInputError: naming the field, the value and what is allowed.
-    """
-    _check("mass_kg", p.mass_kg, lambda v: v > 0, "> 0", where)
-    _check("leg_length_m", p.leg_length_m, lambda v: v > 0, "> 0", where)
-    _check("leg_stiffness_n_per_m", p.leg_stiffness_n_per_m, lambda v: v > 0, "> 0", where)
-    _check("leg_damping_n_s_per_m", p.leg_damping_n_s_per_m, lambda v: v >= 0, ">= 0", where)
-    _check("gravity_m_per_s2", p.gravity_m_per_s2, lambda v: v > 0, "> 0", where)
-    _check("surface_compliance_m_per_n", p.surface_compliance_m_per_n, lambda v: v >= 0,
-           ">= 0 (0 is rigid)", where)
-    _check("surface_damping_n_s_per_m", p.surface_damping_n_s_per_m, lambda v: v >= 0, ">= 0",
-           where)
-    _check("surface_restitution", p.surface_restitution, lambda v: (v > 0) & (v <= 1),
-           "in (0, 1]", where)
-    _check("push_force_bw", p.push_force_bw, lambda v: (v >= 0) & (v <= 5), "in [0, 5]", where)
-    _check("push_ramp_rad", p.push_ramp_rad, lambda v: (v > 0) & (v <= np.pi / 2),
-           "in (0, pi/2]", where)
-    _check("angle_of_attack_rad", p.angle_of_attack_rad, lambda v: (v > 0) & (v < np.pi),
-           "in (0, pi)", where)
-    _check("slope_rad", p.slope_rad, lambda v: np.abs(v) < np.pi / 4, "in (-pi/4, pi/4)", where)
-    _check("lean_rad", p.lean_rad, lambda v: np.abs(v) < np.pi / 3, "in (-pi/3, pi/3)", where)
-    _check("swing_leg_mass_kg", p.swing_leg_mass_kg, lambda v: v > 0, "> 0", where)
-    _check("swing_leg_com_m", p.swing_leg_com_m, lambda v: v >= 0, ">= 0", where)
-    _check("swing_leg_inertia_kg_m2", p.swing_leg_inertia_kg_m2, lambda v: v > 0, "> 0", where)
-    _check("hip_stiffness_n_m_per_rad", p.hip_stiffness_n_m_per_rad, lambda v: v >= 0, ">= 0",
-           where)
-    _check("hip_damping_n_m_s_per_rad", p.hip_damping_n_m_s_per_rad, lambda v: v >= 0, ">= 0",
-           where)
 
 
 # What makes a runner conservative (MODEL.md §10): total mechanical energy is then a constant of

@@ -27,8 +27,9 @@ import jax.numpy as jnp
 
 from simsrc.engine.integrators import (ARK_A_EXPLICIT, ARK_A_IMPLICIT, ARK_B, ARK_GAMMA, METHODS,
                                 axpy)
-from simsrc.engine.leg import gravity_m_per_s2, leg_force_n, push_force_and_slope_n, push_force_n
-from simsrc.engine.surface import unloaded_force
+from simsrc.engine.frame import gravity_m_per_s2
+from simsrc.engine.leg import leg_force_n, push_force_and_slope_n, push_force_n
+from simsrc.engine.surface import compliance_times_force_m, unloaded_force, unloaded_force_slope
 
 
 class SY(NamedTuple):
@@ -116,7 +117,8 @@ def _eval(p, Y: SY, x_f, zdot, feats: Features) -> Eval:
     need_rate = feats.push or feats.leg_damping
     ldot = (rx * Y.vx + ry * (Y.vy + zdot)) * inv_l if need_rate else 0.0
     c_leg = _damping(p, feats)
-    force = p.leg_stiffness_n_per_m * (p.leg_length_m - length) - c_leg * ldot + push
+    force = leg_force_n(p, length, ldot if feats.leg_damping else None,
+                        push if feats.push else None)
     gx, gy = gravity_m_per_s2(p)
     fx = force * rx * inv_l
     fy = force * ry * inv_l
@@ -161,12 +163,11 @@ def _normal_force_partials(p, rx, ry, feats):
     length = jnp.sqrt(rx * rx + ry * ry)
     inv_l = 1.0 / length
     inv_l3 = inv_l * inv_l * inv_l
-    force = p.leg_stiffness_n_per_m * (p.leg_length_m - length)
+    push, slope = push_force_and_slope_n(p, rx * inv_l) if feats.push else (None, None)
+    force = leg_force_n(p, length, push_n=push)
     dforce_drx = -p.leg_stiffness_n_per_m * rx * inv_l
     dforce_dry = -p.leg_stiffness_n_per_m * ry * inv_l
     if feats.push:
-        push, slope = push_force_and_slope_n(p, rx * inv_l)
-        force = force + push
         dforce_drx = dforce_drx + slope * ry * ry * inv_l3      # d(rx/L)/drx = ry²/L³
         dforce_dry = dforce_dry - slope * rx * ry * inv_l3      # d(rx/L)/dry = −rx ry/L³
     cos_psi = ry * inv_l
@@ -181,7 +182,7 @@ def _sink_residual_and_slope(p, rx, y, z, peak_n, feats):
     c = p.surface_compliance_m_per_n
     r = p.surface_restitution
     normal, _, dn_dry = _normal_force_partials(p, rx, y + z, feats)
-    du = jnp.where(normal >= peak_n, 1.0, r)
+    du = unloaded_force_slope(normal, peak_n, r)
     return z - c * unloaded_force(normal, peak_n, r), 1.0 - c * du * dn_dry
 
 
@@ -208,7 +209,7 @@ def solve_sink(p, q, peak_n, x_f, z_guess, feats, iters=3):
     c = p.surface_compliance_m_per_n
     r = p.surface_restitution
     normal, dn_drx, dn_dry = _normal_force_partials(p, q[0] - x_f, q[1] + z, feats)
-    du = jnp.where(normal >= peak_n, 1.0, r)
+    du = unloaded_force_slope(normal, peak_n, r)
     zdot = c * du * (dn_drx * q[2] + dn_dry * q[3]) / (1.0 - c * du * dn_dry)
     return z, zdot
 
@@ -234,11 +235,6 @@ def algebraic_model(p, x_f, feats, newton_iters=3, method="dop853"):
 
 # ---------------------------------------------------------------------------------- damped
 
-def _compliance_times_elastic_force(z, zmax, r):
-    """C·F_e(z): elastic surface force times the compliance (m), from the sink z."""
-    return jnp.where(z >= zmax, z, (z - (1.0 - r) * zmax) / r)
-
-
 def _normal_parts(p, Y, z, x_f, feats):
     rx = Y.x - x_f
     ry = Y.y + z
@@ -246,8 +242,8 @@ def _normal_parts(p, Y, z, x_f, feats):
     cos_psi = ry / length
     ldot_body = (rx * Y.vx + ry * Y.vy) / length
     c_leg = _damping(p, feats)
-    f_n0 = (p.leg_stiffness_n_per_m * (p.leg_length_m - length) - c_leg * ldot_body
-            + _push(p, rx / length, feats)) * cos_psi
+    f_n0 = leg_force_n(p, length, ldot_body if feats.leg_damping else None,
+                       push_force_n(p, rx / length) if feats.push else None) * cos_psi
     c_eff = p.surface_damping_n_s_per_m + c_leg * cos_psi * cos_psi
     return f_n0, c_eff
 
@@ -257,7 +253,7 @@ def _stage_residual(p, Y, z, base, hg, zmax, x_f, feats):
     c = p.surface_compliance_m_per_n
     f_n0, c_eff = _normal_parts(p, Y, z, x_f, feats)
     return c * c_eff * (z - base) - hg * (
-        c * f_n0 - _compliance_times_elastic_force(z, zmax, p.surface_restitution))
+        c * f_n0 - compliance_times_force_m(z, zmax, p.surface_restitution))
 
 
 def initial_sink_rate(p, Y, x_f, feats):

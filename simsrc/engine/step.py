@@ -7,19 +7,22 @@ point with checks and batching is ``simsrc.simulate``.
 from __future__ import annotations
 
 import dataclasses
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from simsrc.engine import status as st
-from simsrc.engine.flight import ballistic, landing_angle_rad, to_apex, touchdown
+from simsrc.engine.flight import ballistic, to_apex, touchdown
+from simsrc.engine.frame import gravity_m_per_s2, landing_angle_rad
 from simsrc.engine.interp import local_crossing, local_maxima
+from simsrc.engine.leg import leg_elastic_energy_j
 from simsrc.engine.ledger import Ledger, make_ledger
 from simsrc.engine.liftoff import stance_path
 from simsrc.engine.params import Params, State
 from simsrc.engine.stance import SY, Features, initial_sink_rate, initial_state, make_model
-from simsrc.engine.surface import stored_energy
+from simsrc.engine.surface import (footprint_m, spring_energy_j, stored_energy,
+                                   stored_energy_at_sink)
 from simsrc.engine import swing as sw
 
 
@@ -134,130 +137,217 @@ def _state(y: SY) -> State:
 def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
     """One step from a flight state: returns (next flight state, StepRecord, Trajectory|None).
 
-    In the pendulum landing mode ``swing`` is the state of the two swinging legs at the start;
-    the record's ``swing`` is their state at the end.
+    Flight to touchdown (``_land``), stance to liftoff (``_stance``), flight to the apex; then
+    what the step reports: impulses, peaks, the surface's totals (``SURFACES``), the ledger and
+    the status. In the pendulum landing mode ``swing`` is the state of the two swinging legs at
+    the start; the record's ``swing`` is their state at the end.
     """
-    mode = options.landing
-    if mode == "pendulum" and swing is None:
+    if options.landing == "pendulum" and swing is None:
         raise ValueError("the pendulum landing mode needs the swing state (simsrc.engine.swing.Swing)")
-    lead_td = None
-    if mode == "fixed":
+    land = _land(p, s, options, swing)
+    surface = SURFACES[options.surface_model]
+    path = _stance(p, land, options, surface)
+    y_lo = jax.tree_util.tree_map(lambda a: a[-1], path.y)
+    s_lo = _state(y_lo)
+    t_ap, s_end = to_apex(p, s_lo)
+    imp = _impulses(p, land.state, s_lo, land.foot_x_m, path)
+    peaks = _peaks(p, path)
+    totals = surface.totals(p, path, y_lo, peaks.vertical_force_n, options)
+
+    swing_end, swing_terms = None, None
+    if options.landing == "pendulum":
+        swing_end, swing_terms = _swing_through(p, swing, land.lead, s_lo, land.foot_x_m, path,
+                                                land.time_s + path.contact_time_s + t_ap, t_ap,
+                                                options.swing_steps)
+    ledger = _ledger(p, s, s_end, path, y_lo, peaks, totals, swing_terms)
+    code = _status(land, path, s_end, imp.crossed, options,
+                   (s_end, ledger, path.contact_time_s, totals.peak_normal_force_n))
+
+    record = StepRecord(
+        status=code, touchdown_time_s=land.time_s, contact_time_s=path.contact_time_s,
+        flight_time_s=t_ap, touchdown=land.state, liftoff=s_lo, end=s_end,
+        foot_x_m=land.foot_x_m, peak_leg_force_n=peaks.leg_force_n,
+        peak_vertical_force_n=totals.peak_normal_force_n, min_com_height_m=peaks.min_com_height_m,
+        max_leg_compression_m=peaks.leg_compression_m, vertical_impulse_n_s=imp.vertical_n_s,
+        horizontal_impulse_n_s=imp.horizontal_n_s, braking_impulse_n_s=imp.braking_n_s,
+        propulsive_impulse_n_s=imp.horizontal_n_s - imp.braking_n_s,
+        mid_stance_time_s=imp.mid_stance_time_s, surface_peak_sink_m=totals.peak_sink_m,
+        footprint_depth_m=footprint_m(totals.peak_sink_m, p.surface_restitution), ledger=ledger,
+        landing_angle_rad=land.angle_rad, swing=swing_end)
+
+    traj = None
+    if options.flight_samples > 0:
+        traj = _trajectory(p, s, s_lo, land.time_s, t_ap, path, options.flight_samples,
+                           swing if options.landing == "pendulum" else None)
+    return s_end, record, traj
+
+
+def _land(p, s: State, options: Options, swing) -> sw.Landing:
+    """Flight to touchdown: closed form with a fixed landing angle, else the moving leg's
+    event (``swing.touchdown_moving``)."""
+    if options.landing == "fixed":
         t_td, s_td, x_f, reachable = touchdown(p, s)
-        psi_td = landing_angle_rad(p) + jnp.zeros_like(t_td)
-    else:
-        lead = None if mode == "retraction" else (swing.lead_angle_rad, swing.lead_rate_rad_per_s)
-        land = sw.touchdown_moving(p, s, mode, lead, search_steps=options.touchdown_search_steps,
-                                   swing_steps=options.swing_steps,
-                                   event_iters=options.event_iters)
-        t_td, s_td, x_f, psi_td, reachable, lead_td = land
-    feats = options.features
+        return sw.Landing(t_td, s_td, x_f, landing_angle_rad(p) + jnp.zeros_like(t_td),
+                          reachable, None)
+    lead = None if options.landing == "retraction" else (swing.lead_angle_rad,
+                                                         swing.lead_rate_rad_per_s)
+    return sw.touchdown_moving(p, s, options.landing, lead,
+                               search_steps=options.touchdown_search_steps,
+                               swing_steps=options.swing_steps, event_iters=options.event_iters)
+
+
+def _stance(p, land: sw.Landing, options: Options, surface: Surface):
+    """Stance from touchdown to the root-found liftoff on the chosen contact model
+    (``liftoff.stance_path``), with a time budget of ``horizon_factor`` periods of the series
+    spring, 2π √(m (1/k + C))."""
+    feats, x_f = options.features, land.foot_x_m
     evaluate, stepper, aux0 = make_model(p, x_f, options.surface_model, feats,
                                          options.newton_iters, options.method)
     _, search_stepper, _ = make_model(p, x_f, options.surface_model, feats,
                                       options.newton_iters, "rk4")
-    y0 = initial_state(s_td, options.surface_model, feats)
-    if options.surface_model == "damped":
-        aux0 = (aux0[0], initial_sink_rate(p, y0, x_f, feats))
+    y0 = initial_state(land.state, options.surface_model, feats)
+    aux0 = surface.start(p, y0, aux0, x_f, feats)
     horizon = options.horizon_factor * 2 * jnp.pi * jnp.sqrt(
         p.mass_kg * (1.0 / p.leg_stiffness_n_per_m + p.surface_compliance_m_per_n))
-    path = stance_path(evaluate, search_stepper, stepper, y0, aux0, horizon,
+    return stance_path(evaluate, search_stepper, stepper, y0, aux0, horizon,
                        options.search_steps, options.stance_steps, options.event_iters,
-                       split=options.surface_model == "algebraic" and options.plastic)
-    y_lo = jax.tree_util.tree_map(lambda a: a[-1], path.y)
-    s_lo = _state(y_lo)
-    t_ap, s_end = to_apex(p, s_lo)
-    t_c = path.contact_time_s
-    m = p.mass_kg
-    gx = -p.gravity_m_per_s2 * jnp.sin(p.slope_rad)
-    gy = -p.gravity_m_per_s2 * jnp.cos(p.slope_rad)
+                       split=surface.splits_at_peak and options.plastic)
 
-    # impulses from momentum; braking impulse up to the mid-stance crossing x = x_f
+
+class _Impulses(NamedTuple):
+    vertical_n_s: jax.Array
+    horizontal_n_s: jax.Array
+    braking_n_s: jax.Array
+    mid_stance_time_s: jax.Array
+    crossed: jax.Array           # the COM passed over the foot during the stance
+
+
+def _impulses(p, s_td: State, s_lo: State, x_f, path) -> _Impulses:
+    """Ground impulses from the momentum change, J = m Δv − m g t (N·s); the braking impulse
+    up to mid-stance, where the COM passes over the foot (x = x_f)."""
+    m = p.mass_kg
+    t_c = path.contact_time_s
+    gx, gy = gravity_m_per_s2(p)
     imp_y = m * (s_lo.vy_m_per_s - s_td.vy_m_per_s) - m * gy * t_c
     imp_x = m * (s_lo.vx_m_per_s - s_td.vx_m_per_s) - m * gx * t_c
     rel_x = path.y.x - x_f
     passed = rel_x >= 0.0
-    crossed = jnp.any(passed)
     j = jnp.clip(jnp.argmax(passed), 1, rel_x.shape[0] - 1)
     t_mid, vx_mid = local_crossing(path.t_s, rel_x, path.y.vx[:, None], j)
     vx_mid = vx_mid[0]
     starts_behind = rel_x[0] >= 0.0
     braking = jnp.where(starts_behind, 0.0, m * (vx_mid - s_td.vx_m_per_s) - m * gx * t_mid)
     t_mid = jnp.where(starts_behind, 0.0, t_mid)
+    return _Impulses(imp_y, imp_x, braking, t_mid, jnp.any(passed))
 
-    # peaks (refined between samples)
+
+class _Peaks(NamedTuple):
+    leg_compression_m: jax.Array
+    leg_force_n: jax.Array
+    vertical_force_n: jax.Array
+    min_com_height_m: jax.Array
+
+
+def _peaks(p, path) -> _Peaks:
+    """Peaks of the stance, refined between samples (``interp.local_maxima``)."""
     compression = p.leg_length_m - path.ev.leg_length_m
     max_comp, peak_leg, peak_vert, neg_min_y = local_maxima(path.t_s, jnp.stack(
         [compression, path.ev.leg_force_n, path.ev.normal_force_n, -path.y.y], axis=1))
-    min_y = -neg_min_y
+    return _Peaks(max_comp, peak_leg, peak_vert, -neg_min_y)
 
-    # surface
+
+# --------------------------------------------------------------------- the surface's totals
+
+class SurfaceTotals(NamedTuple):
+    """What the surface did in one stance (``surface.py`` laws)."""
+
+    peak_sink_m: jax.Array
+    peak_energy_j: jax.Array         # stored at the deepest sink
+    unreturned_j: jax.Array          # still stored at liftoff
+    peak_normal_force_n: jax.Array
+
+
+def _keep_aux(p, y0, aux0, x_f, feats):
+    return aux0
+
+
+def _damped_start(p, y0, aux0, x_f, feats):
+    """The damped contact starts with the sink rate at touchdown (``stance.initial_sink_rate``)."""
+    return aux0[0], initial_sink_rate(p, y0, x_f, feats)
+
+
+def _rigid_totals(p, path, y_lo, peak_normal_n, options) -> SurfaceTotals:
+    zero = jnp.zeros_like(path.contact_time_s)
+    return SurfaceTotals(zero, zero, zero, peak_normal_n)
+
+
+def _algebraic_totals(p, path, y_lo, peak_normal_n, options) -> SurfaceTotals:
+    """The normal force peaks where the surface stops sinking: a sample when the stance is
+    split there (plastic surfaces), else between samples (the polynomial estimate)."""
     c = p.surface_compliance_m_per_n
-    r = p.surface_restitution
-    if options.surface_model == "damped":
-        zmax = path.aux_end[0]
-        safe_c = jnp.where(c > 0, c, 1.0)
-        surface_peak = jnp.where(c > 0, 0.5 * zmax**2 / safe_c, 0.0)
-        z_lo = y_lo.z
-        cfe = jnp.where(z_lo >= zmax, z_lo, (z_lo - (1 - r) * zmax) / r)
-        surface_unret = jnp.where(c > 0, 0.5 * jnp.where(z_lo >= zmax, 1.0, r) * cfe**2 / safe_c,
-                                  0.0)
-    elif options.surface_model == "algebraic":
-        # the normal force peaks where the surface stops sinking: a sample when the stance is
-        # split there (plastic surfaces), else between samples (the polynomial estimate)
-        peak_force = jnp.maximum(path.aux_end, path.ev.normal_force_n[-1])
-        if not options.plastic:
-            peak_force = jnp.maximum(peak_force, peak_vert)
-        peak_vert = jnp.maximum(peak_force, jnp.max(path.ev.normal_force_n))
-        zmax = c * peak_force
-        surface_peak = 0.5 * c * peak_force**2
-        surface_unret = stored_energy(path.ev.normal_force_n[-1], c, peak_force, r)
-    else:
-        zmax = jnp.zeros_like(t_c)
-        surface_peak = jnp.zeros_like(t_c)
-        surface_unret = jnp.zeros_like(t_c)
+    last = path.ev.normal_force_n[-1]
+    peak_force = jnp.maximum(path.aux_end, last)
+    if not options.plastic:
+        peak_force = jnp.maximum(peak_force, peak_normal_n)
+    peak_normal_n = jnp.maximum(peak_force, jnp.max(path.ev.normal_force_n))
+    return SurfaceTotals(c * peak_force, spring_energy_j(peak_force, c),
+                         stored_energy(last, c, peak_force, p.surface_restitution), peak_normal_n)
 
-    swing_end, swing_terms = None, None
-    if mode == "pendulum":
-        swing_end, swing_terms = _swing_through(p, swing, lead_td, s_lo, x_f, path,
-                                                t_td + t_c + t_ap, t_ap, options.swing_steps)
 
-    k = p.leg_stiffness_n_per_m
-    ledger = make_ledger(
-        p, s, s_end,
-        leg_peak_j=0.5 * k * jnp.maximum(max_comp, 0.0) ** 2,
-        leg_unreturned_j=0.5 * k * (path.ev.leg_length_m[-1] - p.leg_length_m) ** 2,
+def _damped_totals(p, path, y_lo, peak_normal_n, options) -> SurfaceTotals:
+    """From the deepest sink (the model's aux) and the sink at liftoff."""
+    c, r = p.surface_compliance_m_per_n, p.surface_restitution
+    zmax = path.aux_end[0]
+    return SurfaceTotals(zmax, stored_energy_at_sink(zmax, zmax, c, r),
+                         stored_energy_at_sink(y_lo.z, zmax, c, r), peak_normal_n)
+
+
+class Surface(NamedTuple):
+    """A contact model's part of a step: its start at touchdown (the model's aux), whether the
+    stance is split at the peak force, and its totals at liftoff."""
+
+    start: Callable
+    splits_at_peak: bool
+    totals: Callable
+
+
+SURFACES = {
+    "rigid": Surface(_keep_aux, False, _rigid_totals),
+    "algebraic": Surface(_keep_aux, True, _algebraic_totals),
+    "damped": Surface(_damped_start, False, _damped_totals),
+}
+
+
+# --------------------------------------------------------------------- ledger and status
+
+def _ledger(p, start: State, end: State, path, y_lo: SY, peaks: _Peaks, totals: SurfaceTotals,
+            swing_terms) -> Ledger:
+    """The step's energy ledger from the stance integrals and the peaks."""
+    t_c = path.contact_time_s
+    return make_ledger(
+        p, start, end,
+        leg_peak_j=leg_elastic_energy_j(p, jnp.maximum(peaks.leg_compression_m, 0.0)),
+        leg_unreturned_j=leg_elastic_energy_j(p, p.leg_length_m - path.ev.leg_length_m[-1]),
         leg_damping_j=_or_zero(y_lo.w_leg_damping, t_c),
         push_pos_j=_or_zero(y_lo.w_push_positive, t_c),
-        push_neg_j=_or_zero(y_lo.w_push_negative, t_c), surface_peak_j=surface_peak,
-        surface_unreturned_j=surface_unret,
+        push_neg_j=_or_zero(y_lo.w_push_negative, t_c), surface_peak_j=totals.peak_energy_j,
+        surface_unreturned_j=totals.unreturned_j,
         surface_damping_j=_or_zero(y_lo.w_surface_damping, t_c), swing=swing_terms)
 
+
+def _status(land: sw.Landing, path, s_end: State, crossed, options: Options, results):
+    """The step's status code (``status.py``); the later checks win. ``results``: leaves that
+    must be finite for the step to be OK."""
     code = jnp.int32(st.OK)
     code = jnp.where(s_end.vx_m_per_s <= 0.0, st.BACKWARDS, code)
     code = jnp.where(~crossed, st.BACKWARDS, code)
     code = jnp.where(~path.found, st.NO_LIFTOFF, code)
     code = jnp.where(path.fell, st.FALL, code)
-    code = jnp.where(t_td > options.max_flight_time_s, st.STEP_TIME, code)
-    code = jnp.where(~reachable, st.FALL, code)
+    code = jnp.where(land.time_s > options.max_flight_time_s, st.STEP_TIME, code)
+    code = jnp.where(~land.reachable, st.FALL, code)
     finite = jnp.all(jnp.array([jnp.all(jnp.isfinite(leaf)) for leaf in
-                                jax.tree_util.tree_leaves((s_end, ledger, t_c, peak_vert))]))
-    code = jnp.where((code == st.OK) & ~finite, st.NON_FINITE, code)
-
-    record = StepRecord(
-        status=code, touchdown_time_s=t_td, contact_time_s=t_c, flight_time_s=t_ap,
-        touchdown=s_td, liftoff=s_lo, end=s_end, foot_x_m=x_f,
-        peak_leg_force_n=peak_leg, peak_vertical_force_n=peak_vert, min_com_height_m=min_y,
-        max_leg_compression_m=max_comp, vertical_impulse_n_s=imp_y,
-        horizontal_impulse_n_s=imp_x, braking_impulse_n_s=braking,
-        propulsive_impulse_n_s=imp_x - braking, mid_stance_time_s=t_mid,
-        surface_peak_sink_m=zmax, footprint_depth_m=(1.0 - r) * zmax, ledger=ledger,
-        landing_angle_rad=psi_td, swing=swing_end)
-
-    traj = None
-    if options.flight_samples > 0:
-        traj = _trajectory(p, s, s_lo, t_td, t_ap, path, options.flight_samples,
-                           swing if mode == "pendulum" else None)
-    return s_end, record, traj
+                                jax.tree_util.tree_leaves(results)]))
+    return jnp.where((code == st.OK) & ~finite, st.NON_FINITE, code)
 
 
 def _swing_through(p, swing, lead_td, s_lo, x_f, path, t_step, t_ap, n):

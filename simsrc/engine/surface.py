@@ -10,8 +10,12 @@ Elastic-plastic law with restitution r (F_max: the peak surface force so far in 
     unloading (F <  F_max):  z = C ((1 - r) F_max + r F)
 
 so the sink at a given force is ``z = C * unloaded_force(F, F_max, r)`` with
-``unloaded_force = max(F, (1 - r) F_max + r F)``. Unloading is stiffer (k_s / r), returns the
-fraction r of the stored energy ½ C F_max² and leaves a footprint (1 - r) C F_max.
+``unloaded_force = max(F, (1 - r) F_max + r F)``, and the same law read from the sink is
+``C F = compliance_times_force_m(z, z_max, r)``. Unloading is stiffer (k_s / r), returns the
+fraction r of the stored energy ½ C F_max² (``stored_energy``), loses the rest
+(``plastic_loss_j``) and leaves a footprint (1 - r) C F_max (``footprint_m``).
+This module is the only place that writes the law; the stance models, the step's energy
+totals, the ledger and the energy series call it.
 """
 from __future__ import annotations
 
@@ -68,10 +72,50 @@ def unloaded_force(force_n, peak_force_n, restitution):
     return jnp.maximum(force_n, (1.0 - restitution) * peak_force_n + restitution * force_n)
 
 
+def unloaded_force_slope(force_n, peak_force_n, restitution):
+    """d(``unloaded_force``)/dF: 1 on the loading branch, r on the unloading branch."""
+    return jnp.where(force_n >= peak_force_n, 1.0, restitution)
+
+
+def compliance_times_force_m(sink_m, peak_sink_m, restitution):
+    """The law read from the sink: C F (m) at sink z after a deepest sink z_max.
+
+    Loading (z >= z_max): C F = z; unloading: C F = (z − (1 − r) z_max) / r (the inverse of
+    ``z = C * unloaded_force``).
+    """
+    return jnp.where(sink_m >= peak_sink_m, sink_m,
+                     (sink_m - (1.0 - restitution) * peak_sink_m) / restitution)
+
+
+def spring_energy_j(force_n, compliance_m_per_n):
+    """½ C F² (J): the energy of the surface spring loaded to the force F."""
+    return 0.5 * compliance_m_per_n * force_n**2
+
+
 def stored_energy(force_n, compliance_m_per_n, peak_force_n, restitution):
     """Elastic energy (J) held by the surface at force F on the law above.
 
     Loading branch: ½ C F²; unloading branch: ½ r C F² (the unloading stiffness is k_s / r).
     """
     on_loading = force_n >= peak_force_n
-    return 0.5 * compliance_m_per_n * force_n**2 * jnp.where(on_loading, 1.0, restitution)
+    return spring_energy_j(force_n, compliance_m_per_n) * jnp.where(on_loading, 1.0, restitution)
+
+
+def stored_energy_at_sink(sink_m, peak_sink_m, compliance_m_per_n, restitution):
+    """``stored_energy`` (J) from the sink z and the deepest sink z_max (0 on rigid ground)."""
+    compliant = compliance_m_per_n > 0
+    safe_c = jnp.where(compliant, compliance_m_per_n, 1.0)
+    force = compliance_times_force_m(sink_m, peak_sink_m, restitution) / safe_c
+    return jnp.where(compliant, stored_energy(force, compliance_m_per_n, peak_sink_m / safe_c,
+                                              restitution), 0.0)
+
+
+def plastic_loss_j(peak_energy_j, restitution):
+    """Energy the surface keeps after a stance that stored ``peak_energy_j`` at its deepest:
+    (1 − r) of it (J)."""
+    return (1.0 - restitution) * peak_energy_j
+
+
+def footprint_m(peak_sink_m, restitution):
+    """Depth of the footprint left by a deepest sink z_max: (1 − r) z_max (m)."""
+    return (1.0 - restitution) * peak_sink_m

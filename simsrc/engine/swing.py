@@ -44,7 +44,8 @@ import jax.numpy as jnp
 
 from simsrc.engine.flight import ballistic
 from simsrc.engine.integrators import dop853_step, rk4_step
-from simsrc.engine.leg import gravity_m_per_s2
+from simsrc.engine.frame import (gravity_m_per_s2, landing_angle_from_body_rad, landing_angle_rad,
+                                 plumb_angle_rad)
 from simsrc.engine.params import LEG_COM_FRACTION, LEG_GYRATION_FRACTION, LEG_MASS_FRACTION, State
 
 LANDING_MODES = ("fixed", "retraction", "pendulum")
@@ -86,7 +87,7 @@ def hip_torque_n_m(p, phi, omega):
 def _rhs(p, y: _Y) -> _Y:
     psi = y.phi - p.lean_rad
     g = p.gravity_m_per_s2
-    tau_g = -p.swing_leg_mass_kg * g * p.swing_leg_com_m * jnp.sin(psi + p.slope_rad)
+    tau_g = -p.swing_leg_mass_kg * g * p.swing_leg_com_m * jnp.sin(plumb_angle_rad(p, psi))
     tau = hip_torque_n_m(p, y.phi, y.omega)
     return _Y(y.omega, (tau_g + tau) / p.swing_leg_inertia_kg_m2, tau * y.omega)
 
@@ -103,7 +104,7 @@ def swing_energy_j(p, phi, omega):
     """Energy of a swinging leg about its hip: ½ I φ̇² + m_l g d (1 − cos(ψ + θ)), J."""
     psi = phi - p.lean_rad
     return 0.5 * p.swing_leg_inertia_kg_m2 * omega**2 + p.swing_leg_mass_kg * \
-        p.gravity_m_per_s2 * p.swing_leg_com_m * (1.0 - jnp.cos(psi + p.slope_rad))
+        p.gravity_m_per_s2 * p.swing_leg_com_m * (1.0 - jnp.cos(plumb_angle_rad(p, psi)))
 
 
 def natural_frequency_hz(p):
@@ -183,7 +184,7 @@ def default_swing(p, state: State) -> Swing:
     """A plausible start for the pendulum mode at a flight apex: the leading leg at the fixed
     landing angle (π/2 − α relative to the body), at rest; the trailing leg mirrored behind,
     swinging forward at the body's rate over the foot, v / L0."""
-    beta = 0.5 * jnp.pi - p.angle_of_attack_rad
+    beta = landing_angle_from_body_rad(p)
     return Swing(beta, jnp.zeros_like(beta), -beta + 0.0 * state.vx_m_per_s,
                  state.vx_m_per_s / p.leg_length_m)
 
@@ -227,8 +228,7 @@ def touchdown_moving(p, s: State, mode: str, lead=None, *, search_steps=16, swin
     if mode == "retraction":
         def angle(t):
             tau = jnp.maximum(t - t_apex, 0.0)
-            psi = 0.5 * jnp.pi - p.angle_of_attack_rad - p.lean_rad \
-                - p.retraction_rate_rad_per_s * tau
+            psi = landing_angle_rad(p) - p.retraction_rate_rad_per_s * tau
             return psi, -p.retraction_rate_rad_per_s * jnp.ones_like(tau), None
 
         def coarse(ts):

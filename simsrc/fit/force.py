@@ -33,7 +33,7 @@ from simsrc.fit.guess import (apex_drop_guess_m, flight_time_from_impulse_s,
 from simsrc.fit.model import PARAMETERS, apply, evaluator, resolve_free
 from simsrc.fit.solver import FitResult, best_of_starts, levenberg_marquardt, uncertainty
 from simsrc.fit.transforms import Bound, internal_values, to_natural
-from simsrc.engine.params import Params, make_params
+from simsrc.engine.params import Params, canonical_params
 from simsrc.engine.simulate import default_options
 from simsrc.engine.step import Options, step
 
@@ -231,7 +231,7 @@ def fit_force_curve(curve: ForceCurve, *, mass_kg: float, leg_length_m: float,
         mass_kg, leg_length_m: the runner (fixed).
         free: parameters to fit (names or short names of ``fit_model.PARAMETERS``; allowed:
             ``ALLOWED_FREE``).
-        base: other parameters (default ``make_params`` on rigid ground); its mass and leg
+        base: other parameters (default ``canonical_params()``: rigid ground); its mass and leg
             length are replaced by ``mass_kg``, ``leg_length_m``.
         initial: start values by name (natural units) replacing the ``initial_guess``.
         starts: number of starts (1-8): the guess, then stiffness × 0.85/1.2/... and push
@@ -247,7 +247,7 @@ def fit_force_curve(curve: ForceCurve, *, mass_kg: float, leg_length_m: float,
     names = tuple(b.name for b in bounds)
     if not 1 <= int(starts) <= len(PUSH_STARTS):
         raise SimsrcInputError(f"starts must be 1..{len(PUSH_STARTS)}, got {starts}")
-    base = make_params() if base is None else base
+    base = canonical_params() if base is None else base
     base = base._replace(mass_kg=float(mass_kg), leg_length_m=float(leg_length_m))
     model = ForceModel(bounds, force_options(names, base, stance_samples))
     single = np.ndim(curve.time_s) == 1
@@ -288,7 +288,7 @@ def fitted_stance(result: FitResult, *, mass_kg: float, leg_length_m: float,
                   stance_samples: int = 200):
     """The fitted model's stance for plots: (times from touchdown (s), vertical and
     horizontal force (body weights), StepRecord) of a single (unbatched) result."""
-    base = make_params() if base is None else base
+    base = canonical_params() if base is None else base
     base = base._replace(mass_kg=float(mass_kg), leg_length_m=float(leg_length_m))
     opts = force_options(result.names, base, stance_samples)
     values = tuple(float(v) for v in np.asarray(result.value))

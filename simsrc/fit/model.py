@@ -23,6 +23,7 @@ from simsrc.engine import batch
 from simsrc.engine.params import Params, State
 from simsrc.errors import SimsrcInputError
 from simsrc.fit.transforms import Bound
+from simsrc.engine.frame import landing_angle_rad
 
 #: Every parameter a fit can vary, with its range (natural SI units). The transform follows
 #: from the range (``Bound.kind``): log for a lower bound, scaled logit for two bounds.
@@ -75,7 +76,7 @@ def apply(names: tuple[str, ...], values, base: Params, speed_m_per_s) -> tuple[
     if "surface_stiffness_n_per_m" in given:
         fields["surface_compliance_m_per_n"] = 1.0 / given["surface_stiffness_n_per_m"]
     p = base._replace(**fields)
-    beta = 0.5 * jnp.pi - p.angle_of_attack_rad - p.lean_rad
+    beta = landing_angle_rad(p)
     drop = given.get("apex_drop_m", 0.02)
     speed = given.get("apex_speed_m_per_s", speed_m_per_s)
     zero = jnp.zeros_like(jnp.asarray(drop))

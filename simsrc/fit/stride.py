@@ -35,7 +35,7 @@ from simsrc.fit.model import PARAMETERS, apply, evaluator, resolve_free
 from simsrc.fit.solver import FitResult, levenberg_marquardt, uncertainty
 from simsrc.fit.transforms import Bound, internal_values, to_natural
 from simsrc.metrics.steps import step_metrics
-from simsrc.engine.params import Params, make_params
+from simsrc.engine.params import Params, canonical_params
 from simsrc.engine.simulate import default_options
 from simsrc.engine.step import Options, step
 
@@ -204,7 +204,7 @@ def fit_stride_metrics(data: StrideData, *, mass_kg, leg_length_m, free=DEFAULT_
         data: ``StrideData`` of one stride (scalars) or a batch (leading axis N).
         mass_kg, leg_length_m: the runner (scalars, or arrays of the batch).
         free: parameters to fit (``ALLOWED_FREE``; names or short names).
-        base: other parameters (default ``make_params()``: rigid ground, no push).
+        base: other parameters (default ``canonical_params()``: rigid ground, no push).
         initial: start values by name (natural units) replacing ``initial_guess``.
         max_iterations: Levenberg-Marquardt iterations at most (one batched kernel call each).
 
@@ -218,7 +218,7 @@ def fit_stride_metrics(data: StrideData, *, mass_kg, leg_length_m, free=DEFAULT_
     n = rows.contact_time_s.shape[0]
     if n == 0:
         raise SimsrcInputError("no strides to fit")
-    base = make_params() if base is None else base
+    base = canonical_params() if base is None else base
     base = broadcast_tree(base._replace(mass_kg=mass_kg, leg_length_m=leg_length_m), n)
     base = Params(*[np.asarray(v, float).reshape(n) for v in base])
     model = StrideModel(bounds, stride_options(base))
@@ -243,7 +243,7 @@ def fitted_metrics(result: FitResult, *, mass_kg, leg_length_m, speed_m_per_s,
     """The fitted model's stride metrics (``METRICS``, SI) for each fit of a batch."""
     values = np.atleast_2d(np.asarray(result.value, float))
     n = values.shape[0]
-    base = make_params() if base is None else base
+    base = canonical_params() if base is None else base
     base = broadcast_tree(base._replace(mass_kg=mass_kg, leg_length_m=leg_length_m), n)
     base = Params(*[np.asarray(v, float).reshape(n) for v in base])
     speed = np.broadcast_to(np.asarray(speed_m_per_s, float), (n,))

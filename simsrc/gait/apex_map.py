@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from simsrc.engine import status as st
+from simsrc.engine.frame import potential_energy_j
 from simsrc.engine.params import Params, State
 from simsrc.engine.simulate import default_options
 from simsrc.engine.step import Options, step
@@ -33,15 +34,14 @@ from simsrc.engine.step import Options, step
 
 def specific_energy_j_per_kg(params: Params, height_m, speed_m_per_s):
     """Specific mechanical energy e = g y cos θ + v²/2 of an apex at x = 0 (J/kg)."""
-    return (params.gravity_m_per_s2 * jnp.cos(params.slope_rad) * height_m
+    return (potential_energy_j(params, 1.0, 0.0, height_m)
             + 0.5 * jnp.asarray(speed_m_per_s) ** 2)
 
 
 def apex_at_energy(params: Params, height_m, energy_j_per_kg) -> State:
     """The apex at x = 0 and height ``height_m`` with specific energy ``energy_j_per_kg``
     (v_x = √(2 (e − g y)); NaN where e < g y)."""
-    gy = params.gravity_m_per_s2 * jnp.cos(params.slope_rad)
-    vx = jnp.sqrt(2.0 * (energy_j_per_kg - gy * height_m))
+    vx = jnp.sqrt(2.0 * (energy_j_per_kg - potential_energy_j(params, 1.0, 0.0, height_m)))
     return State(jnp.zeros_like(vx), height_m + jnp.zeros_like(vx), vx, jnp.zeros_like(vx))
 
 

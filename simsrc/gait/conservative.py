@@ -27,7 +27,7 @@ import numpy as np
 
 from simsrc.engine import batch
 from simsrc.engine import status as st
-from simsrc.engine.flight import landing_angle_rad
+from simsrc.engine.frame import gravity_m_per_s2, landing_angle_rad
 from simsrc.engine.params import Params, conservation_breakers
 from simsrc.engine.step import Options
 from simsrc.errors import SimsrcInputError
@@ -98,7 +98,7 @@ def find_gait_1d(params: Params, energy_j_per_kg, *, options: Options | None = N
     opts = gait_options(params, options)
     kernel = batch.batched_kernel(_map_1d, options=opts)
     (p, (energy,)), shape = batch.flatten(params, (energy_j_per_kg,))
-    gy = np.asarray(p.gravity_m_per_s2 * jnp.cos(p.slope_rad))
+    gy = -np.asarray(gravity_m_per_s2(p)[1])
     y_min = np.asarray(p.leg_length_m * jnp.cos(landing_angle_rad(p)))
     y_max = energy / gy
     e_dev = jnp.asarray(energy)

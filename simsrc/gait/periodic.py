@@ -27,8 +27,8 @@ import numpy as np
 
 from simsrc.engine import batch
 from simsrc.engine import status as st
-from simsrc.engine.flight import landing_angle_rad
-from simsrc.engine.params import Params, State, as_arrays
+from simsrc.engine.frame import landing_angle_rad
+from simsrc.engine.params import PARAMETER, Params, State, as_arrays
 from simsrc.engine.step import Options
 from simsrc.gait.apex_map import floquet_multipliers, gait_options, map_jacobian
 from simsrc.gait.newton import damped_newton
@@ -124,7 +124,7 @@ def solve_push_for_speed(params: Params, target_speed_m_per_s, *, height_guess_m
                          tol: float = 1e-11) -> Gait:
     """The push force (body weights) that sustains a periodic gait at a target apex speed.
 
-    Formulation: unknowns (apex height y, push amplitude A ∈ [0, 5]), the apex speed held at
+    Formulation: unknowns (apex height y, push amplitude A in its allowed range), the apex speed held at
     ``target_speed_m_per_s``; equations P(y, v*, A) = (y, v*) (the next apex equals this one).
     The other parameters (stiffness, angle, losses, surface, slope) stay as given, so the answer
     is the push that replaces what the losses (leg damping, surface, slope) take per step.
@@ -165,7 +165,7 @@ def solve_push_for_speed(params: Params, target_speed_m_per_s, *, height_guess_m
     u, _, ok, (jac, code), rn, it = damped_newton(
         residual, np.stack([y0, a0], axis=1), np.stack([length, np.ones_like(length)], axis=1),
         np.stack([length, vscale], axis=1), iters=iters, map_iters=0, tol=tol, max_step=0.2,
-        bounds=(np.array([0.0, 0.0]), np.array([np.inf, 5.0])))
+        bounds=(np.array([0.0, 0.0]), np.array([np.inf, PARAMETER["push_force_bw"].high])))
     return _gait_record(u[:, 0], speed, jac, ok, code, rn, tol, np.where(ok, u[:, 1], np.nan),
                         it, shape)
 

@@ -22,8 +22,8 @@ import numpy as np
 
 from simsrc.engine import batch
 from simsrc.engine import status as st
-from simsrc.engine.flight import landing_angle_rad
-from simsrc.engine.params import Params, State, as_arrays
+from simsrc.engine.frame import landing_angle_rad
+from simsrc.engine.params import PARAMETER, Params, State, as_arrays
 from simsrc.engine.step import Options, step
 from simsrc.errors import SimsrcInputError
 from simsrc.gait.apex_map import gait_options
@@ -125,11 +125,11 @@ def solve_push_fd(params: Params, speed_m_per_s, *, hold: str = "angle", height_
     if hold == "height":
         u0 = np.stack([a0, b0], axis=1)
         u_scale = np.stack([np.ones(n), np.full(n, 0.1)], axis=1)
-        bounds = (np.array([0.0, 0.05]), np.array([5.0, np.pi - 0.05]))
+        bounds = (np.array([0.0, 0.05]), np.array([PARAMETER["push_force_bw"].high, np.pi - 0.05]))
     else:
         u0 = np.stack([a0, y0], axis=1)
         u_scale = np.stack([np.ones(n), length], axis=1)
-        bounds = (np.array([0.0, 0.0]), np.array([5.0, np.inf]))
+        bounds = (np.array([0.0, 0.0]), np.array([PARAMETER["push_force_bw"].high, np.inf]))
     u, _, ok, code, rn, it = damped_newton(
         residual, u0, u_scale, np.stack([length, vscale], axis=1), iters=iters, map_iters=0,
         tol=tol, max_step=0.2, bounds=bounds)

@@ -5,8 +5,9 @@ The ledger (``simsrc.engine.ledger``) has the exact per-step totals; this module
 time from the ``Trajectory`` samples:
 
     kinetic        ½ m (vx² + vy²)
-    gravitational  m g (x sin θ + y cos θ)
+    gravitational  m g (x sin θ + y cos θ)  (``frame.potential_energy_j``)
     leg elastic    ½ k (L0 − L)²,  L = |COM − foot|, foot at (x_f, −z), stance samples only
+                   (``leg.leg_elastic_energy_j``)
     surface        the elastic-plastic law's stored energy at the normal force (surface.py)
     push work      ∫ F_act dL/dt dt (trapezoid over the samples; F_act from ``leg.push_force_n``)
 
@@ -20,7 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from simsrc.engine.leg import push_force_n
+from simsrc.engine.frame import potential_energy_j
+from simsrc.engine.leg import leg_elastic_energy_j, push_force_n
 from simsrc.engine.surface import stored_energy
 
 
@@ -53,9 +55,8 @@ def energy_series(params, trajectory, foot_x_m) -> EnergySeries:
     Returns:
         ``EnergySeries``; NaN samples (failed steps) are dropped.
     """
-    m, g = _scalar(params.mass_kg), _scalar(params.gravity_m_per_s2)
-    k, l0 = _scalar(params.leg_stiffness_n_per_m), _scalar(params.leg_length_m)
-    slope = _scalar(params.slope_rad)
+    m = _scalar(params.mass_kg)
+    l0 = _scalar(params.leg_length_m)
     tr = {f: np.asarray(getattr(trajectory, f), float) for f in trajectory._fields}
     n_steps, n_samples = tr["t_s"].shape
     foot = np.repeat(np.asarray(foot_x_m, float).reshape(n_steps, 1), n_samples, axis=1)
@@ -65,9 +66,9 @@ def energy_series(params, trajectory, foot_x_m) -> EnergySeries:
     stance = f["phase"] == 1
 
     kinetic = 0.5 * m * (f["vx_m_per_s"] ** 2 + f["vy_m_per_s"] ** 2)
-    grav = m * g * (f["x_m"] * np.sin(slope) + f["y_m"] * np.cos(slope))
+    grav = np.asarray(potential_energy_j(params, m, f["x_m"], f["y_m"]))
     length = np.where(stance, np.hypot(f["x_m"] - foot, f["y_m"] + f["sink_m"]), l0)
-    leg = np.where(stance, 0.5 * k * (l0 - length) ** 2, 0.0)
+    leg = np.where(stance, np.asarray(leg_elastic_energy_j(params, l0 - length)), 0.0)
 
     normal = np.where(stance, f["vertical_force_n"], 0.0)
     step_index = np.repeat(np.arange(n_steps), n_samples)[keep]

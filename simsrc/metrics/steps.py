@@ -61,6 +61,7 @@ import jax
 import jax.numpy as jnp
 
 from simsrc.engine.flight import ballistic
+from simsrc.engine.frame import gravity_m_per_s2
 from simsrc.engine.params import Params, State
 from simsrc.engine.step import StepRecord
 
@@ -143,7 +144,7 @@ def start_state(p: Params, rec: StepRecord) -> State:
 
 def _arc_max_height(p: Params, s: State, duration_s):
     """Highest COM height of a closed-form flight arc from ``s`` lasting ``duration_s``."""
-    gy = -p.gravity_m_per_s2 * jnp.cos(p.slope_rad)
+    _, gy = gravity_m_per_s2(p)
     t_top = s.vy_m_per_s / (-gy)
     top = s.y_m + 0.5 * s.vy_m_per_s * t_top
     end = s.y_m + s.vy_m_per_s * duration_s + 0.5 * gy * duration_s**2
