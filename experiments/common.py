@@ -26,8 +26,9 @@ Command line of every script (``simsrc figures`` runs each one this way, in its 
 
 Grids come from the config's ``[sweep]`` table (``config_grid``); the config's base point is
 the runner (``simsrc.config.runner.run_config`` converts and simulates it, the path every
-``simsrc`` command takes). A new experiment (e.g. ``e2_sand.py``, ``e7_swing_leg.py``) copies one of the
-existing scripts: a config in ``configs/``, the three functions and the ``EXPERIMENT`` record.
+``simsrc`` command takes). A new experiment (e.g. ``e2_sand.py``, ``e7_swing_leg.py``) copies
+one of the existing scripts: a config in ``configs/``, the three functions and the
+``EXPERIMENT`` record.
 """
 from __future__ import annotations
 
