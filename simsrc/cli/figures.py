@@ -147,7 +147,7 @@ def _check(path: str, code: int, err: str) -> None:
         raise SimsrcInputError(err[err.rfind(prefix) + len(prefix):].strip())
     sys.stderr.write(err)
     if code != 0:
-        raise ExperimentFailed(f"{os.path.relpath(path)} failed with exit code {code}")
+        raise ExperimentFailed(f"{path} failed with exit code {code}")
 
 
 def describe(path: str) -> dict:
