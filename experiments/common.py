@@ -16,13 +16,19 @@ file's bytes, the script's source, the engine's sources and the smoke flag), com
 miss, and writes into the output folder ``NAME.npz`` (the data), ``NAME.png`` (the figure) and
 ``NAME.json`` (question, config, command, claim). ``simsrc figures`` runs every script this way.
 
-Command line of every script:
+Command line of every script (``simsrc figures`` runs each one this way, in its own process):
 
-    python experiments/eN_name.py [--smoke] [--out DIR] [--force] [--cache-dir DIR]
+    python experiments/eN_name.py [--smoke] [--out DIR] [--force] [--cache-dir DIR | --no-cache]
+                                  [--outcome FILE.json] [--describe]
+
+``--outcome`` also writes the run's ``Outcome`` (cache hit, seconds, files, claim) as JSON;
+``--describe`` prints the name, question, config and what the figure shows, and runs nothing.
 
 Grids come from the config's ``[sweep]`` table (``config_grid``); the config's base point is
-the runner. A new experiment (e.g. ``e2_sand.py``, ``e7_swing_leg.py``) copies one of the
-existing scripts: a config in ``configs/``, the three functions and the ``EXPERIMENT`` record.
+the runner (``simsrc.config.runner.run_config`` converts and simulates it, the path every
+``simsrc`` command takes). A new experiment (e.g. ``e2_sand.py``, ``e7_swing_leg.py``) copies
+one of the existing scripts: a config in ``configs/``, the three functions and the
+``EXPERIMENT`` record.
 """
 from __future__ import annotations
 
@@ -272,13 +278,27 @@ def main(experiment: Experiment, argv=None) -> int:
     parser.add_argument("--cache-dir", metavar="DIR", default=CACHE_DIR,
                         help="cache of computed results (default: figures/.cache)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    parser.add_argument("--outcome", metavar="FILE.json",
+                        help="also write what the run produced (cache hit, seconds, files, "
+                        "claim) as JSON to FILE (simsrc figures reads it)")
+    parser.add_argument("--describe", action="store_true",
+                        help="print the experiment's name, question, config and what its figure "
+                        "shows as JSON, and exit without running it")
     args = parser.parse_args(argv)
+    if args.describe:
+        print(json.dumps({"name": experiment.name, "question": experiment.question,
+                          "config": experiment.config, "shows": experiment.shows},
+                         ensure_ascii=False))
+        return 0
     try:
-        run(experiment, args.out, smoke=args.smoke, force=args.force,
-            cache_dir=None if args.no_cache else args.cache_dir)
+        outcome = run(experiment, args.out, smoke=args.smoke, force=args.force,
+                      cache_dir=None if args.no_cache else args.cache_dir)
     except SimsrcInputError as e:
         print(f"{experiment.name}: error: {e}", file=sys.stderr)
         return 2
+    if args.outcome:
+        with open(args.outcome, "w") as f:
+            json.dump(dataclasses.asdict(outcome), f, ensure_ascii=False)
     return 0
 
 

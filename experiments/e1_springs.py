@@ -44,14 +44,12 @@ LEDGER_BARS = (  # (ledger entry, label)
 
 def compute(config, smoke: bool) -> dict:
     """Simulate the config's runner with a dense trajectory; energies of its last step."""
-    import simsrc
-    from simsrc.config.load import base_point, numerical_options
+    from simsrc.config.runner import run_config
     from simsrc.metrics.energy_series import energy_series
 
-    params, state = base_point(config)
     n_steps = 1 if smoke else config.n_steps
-    run = simsrc.simulate(params, state, n_steps, trajectory=True,
-                          options=numerical_options(config.values, [params]))
+    inputs, run = run_config(config, n_steps, trajectory=True)
+    params = inputs.params
     series = energy_series(params, run.trajectory, run.records.foot_x_m)
     sel = slice(-np.asarray(run.trajectory.t_s).shape[-1], None)   # the last step's samples
     m = float(params.mass_kg)

@@ -41,7 +41,8 @@ from simsrc.measured.datasets import data_path  # noqa: E402
 from simsrc.fit.force import (curve_rms_bw, fit_force_curve, fitted_stance,  # noqa: E402
                               force_curve_from_stance, force_curves_per_step)
 from simsrc.fit.guess import leg_length_from_height_m, morin_leg_stiffness_n_per_m  # noqa: E402
-from simsrc.viz.fit_plots import _pyplot, display, short_name  # noqa: E402
+from simsrc.fit.report import display, short_name  # noqa: E402
+from simsrc.viz.fit_plots import _pyplot  # noqa: E402
 from simsrc.measured.forceplate import read_force_c3d, read_force_text  # noqa: E402
 from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2  # noqa: E402
 

@@ -16,6 +16,7 @@ from simsrc.config.grid import point_values
 from simsrc.metrics.summary import INVALID, step_metrics
 from simsrc.sweep.run import auto_chunk_size, run_sweep
 from simsrc.sweep.results import load_results
+from simsrc.viz.plots import sweep_figures
 from sweep_cases import CHUNK, TINY_SWEEP, write
 
 
@@ -28,7 +29,9 @@ def tiny(tmp_path_factory):
     """The tiny config and its uninterrupted, in-process sweep (computed once)."""
     tmp = tmp_path_factory.mktemp("tiny")
     config = load_config(write(tmp, TINY_SWEEP))
-    ds = sweep(config, tmp / "out", figures=True)
+    ds = sweep(config, tmp / "out")
+    # the sweep writes results only; its figures are drawn by the caller (as `simsrc sweep`)
+    sweep_figures(ds, config.axes, config.output["metrics"], str(tmp / "out" / "figures"))
     return config, ds, tmp / "out"
 
 

@@ -1,12 +1,14 @@
 """``simsrc figures``: rebuild every figure by running the experiment scripts.
 
 Discovers ``experiments/e*_*.py`` (one script per question, the pattern of
-``experiments/common.py``), runs each one's ``EXPERIMENT`` in this process (so compiled JAX
-programs are shared between them) and writes ``NAME.png``, ``NAME.npz`` and ``NAME.json`` into
-the output folder, then the gallery ``README.md`` there from the ``.json`` files. Results are
-cached by a hash of the config file, the script, the engine's sources and the smoke flag
-(``figures/.cache/``), so re-plotting after a change to nothing that matters is quick;
-``--force`` recomputes.
+``experiments/common.py``) and runs each one as a script in its own process,
+``python experiments/eN_name.py --out DIR [--smoke] [--force] [--cache-dir DIR | --no-cache]
+--outcome FILE``; the script writes ``NAME.png``, ``NAME.npz`` and ``NAME.json`` into the
+output folder and its outcome (cache hit, seconds, claim) into FILE. Then the gallery
+``README.md`` is written there from the ``.json`` files. The package imports nothing from the
+checkout: the scripts are only run. Results are cached by the scripts, by a hash of the config
+file, the script, the engine's sources and the smoke flag (``figures/.cache/``), so re-plotting
+after a change to nothing that matters is quick; ``--force`` recomputes.
 
     simsrc figures                     # everything into figures/
     simsrc figures --only e3 --only e5 # two experiments
@@ -16,17 +18,22 @@ from __future__ import annotations
 
 import argparse
 import glob
-import importlib.util
 import json
 import os
+import subprocess
 import sys
+import tempfile
+from typing import NamedTuple
 
+from simsrc.cli import PROG
 from simsrc.errors import SimsrcInputError
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXPERIMENTS_DIR = os.path.join(CHECKOUT, "experiments")
 FIGURES_DIR = os.path.join(CHECKOUT, "figures")
 CACHE_DIR = os.path.join(FIGURES_DIR, ".cache")
+# where smoke runs go by default: the folder of experiments/common.py's SMOKE_DIR
+SMOKE_DIR = os.path.join(tempfile.gettempdir(), "simsrc-figures-smoke")
 # numbered slots reserved for experiments still being written: name -> question
 RESERVED: dict[str, str] = {}
 
@@ -99,16 +106,77 @@ def discover(folder: str = EXPERIMENTS_DIR) -> list[str]:
     return sorted(glob.glob(os.path.join(folder, "e[0-9]*_*.py")))
 
 
-def load_experiment(path: str):
-    """Import a script and return its ``EXPERIMENT`` record."""
-    name = "simsrc_experiment_" + os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    if not hasattr(module, "EXPERIMENT"):
-        raise SimsrcInputError(f"{path} defines no EXPERIMENT (see experiments/common.py)")
-    return module.EXPERIMENT
+class Outcome(NamedTuple):
+    """What one run of an experiment script produced (its ``--outcome`` record, the fields of
+    ``common.Outcome``)."""
+
+    name: str
+    cache_hit: bool
+    seconds: float
+    png: str
+    data: str
+    meta: str
+    claim: str
+
+
+class ExperimentFailed(RuntimeError):
+    """An experiment script stopped with an error that is not bad input (its own messages,
+    e.g. a traceback, went to stderr)."""
+
+
+def _script(path: str, flags: list[str], log) -> tuple[int, str]:
+    """Run ``python path flags...``; each line it prints goes to ``log``; returns (exit code,
+    what it wrote on stderr)."""
+    with tempfile.TemporaryFile("w+") as err:
+        with subprocess.Popen([sys.executable, path, *flags], stdout=subprocess.PIPE,
+                              stderr=err, text=True,
+                              env=dict(os.environ, PYTHONUNBUFFERED="1")) as proc:
+            for line in proc.stdout:
+                log(line.rstrip("\n"))
+        err.seek(0)
+        return proc.returncode, err.read()
+
+
+def _check(path: str, code: int, err: str) -> None:
+    """Pass the script's stderr on; exit code 2 (bad input, ``NAME: error: MESSAGE``) becomes
+    a ``SimsrcInputError`` with its message, any other failure ``ExperimentFailed``."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    prefix = f"{name}: error: "
+    if code == 2 and prefix in err:
+        sys.stderr.write(err[:err.rfind(prefix)])
+        raise SimsrcInputError(err[err.rfind(prefix) + len(prefix):].strip())
+    sys.stderr.write(err)
+    if code != 0:
+        raise ExperimentFailed(f"{path} failed with exit code {code}")
+
+
+def describe(path: str) -> dict:
+    """The experiment's name, question, config and what its figure shows (``--describe``)."""
+    lines = []
+    code, err = _script(path, ["--describe"], lines.append)
+    _check(path, code, err)
+    return json.loads("\n".join(lines))
+
+
+def run_experiment(path: str, out_dir: str, *, smoke: bool = False, force: bool = False,
+                   cache_dir: str | None = CACHE_DIR, log=print) -> Outcome:
+    """Run one experiment script (a process of its own) into ``out_dir``; its progress lines go
+    to ``log``.
+
+    Raises:
+        SimsrcInputError: the script refused its config (exit code 2).
+        ExperimentFailed: the script failed otherwise.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        record = os.path.join(tmp, "outcome.json")
+        flags = ["--out", out_dir, "--outcome", record]
+        flags += ["--smoke"] if smoke else []
+        flags += ["--force"] if force else []
+        flags += ["--cache-dir", cache_dir] if cache_dir else ["--no-cache"]
+        code, err = _script(path, flags, log)
+        _check(path, code, err)
+        with open(record) as f:
+            return Outcome(**json.load(f))
 
 
 def select(paths: list[str], only) -> list[str]:
@@ -129,14 +197,13 @@ def select(paths: list[str], only) -> list[str]:
 
 def build(only=(), *, smoke: bool = False, force: bool = False, out_dir: str | None = None,
           cache_dir: str | None = CACHE_DIR, experiments_dir: str = EXPERIMENTS_DIR,
-          log=print) -> list:
-    """Run the selected experiments; return their ``common.Outcome`` records."""
+          log=print) -> list[Outcome]:
+    """Run the selected experiment scripts one after the other, then write the gallery;
+    return their outcomes."""
     paths = select(discover(experiments_dir), only)
-    experiments = [load_experiment(p) for p in paths]   # imports experiments/common.py too
-    common = sys.modules["common"]
-    out_dir = out_dir or (common.SMOKE_DIR if smoke else FIGURES_DIR)
-    outcomes = [common.run(e, out_dir, smoke=smoke, force=force, cache_dir=cache_dir, log=log)
-                for e in experiments]
+    out_dir = out_dir or (SMOKE_DIR if smoke else FIGURES_DIR)
+    outcomes = [run_experiment(p, out_dir, smoke=smoke, force=force, cache_dir=cache_dir,
+                               log=log) for p in paths]
     gallery = write_gallery(out_dir)
     log(f"gallery: {gallery}")
     return outcomes
@@ -220,17 +287,23 @@ def add_parser(sub) -> None:
     p.add_argument("--experiments", metavar="DIR", default=EXPERIMENTS_DIR,
                    help="folder of the experiment scripts (default: the checkout's experiments/)")
     p.add_argument("--list", action="store_true", help="list the experiments and exit")
-    p.set_defaults(func=run_command)
+    p.set_defaults(func=run)
 
 
-def run_command(args) -> int:
-    if args.list:
-        for path in discover(args.experiments):
-            e = load_experiment(path)
-            print(f"{e.name:24s} {e.question}")
-        return 0
-    outcomes = build(args.only or (), smoke=args.smoke, force=args.force, out_dir=args.out,
-                     cache_dir=args.cache_dir, experiments_dir=args.experiments)
+def run(args) -> int:
+    """The command: list the experiments, or build them and the gallery."""
+    try:
+        if args.list:
+            for path in discover(args.experiments):
+                e = describe(path)
+                print(f"{e['name']:24s} {e['question']}")
+            return 0
+        outcomes = build(args.only or (), smoke=args.smoke, force=args.force,
+                         out_dir=args.out, cache_dir=args.cache_dir,
+                         experiments_dir=args.experiments)
+    except ExperimentFailed as e:
+        print(f"{PROG} figures: error: {e}", file=sys.stderr)
+        return 1
     hits = sum(o.cache_hit for o in outcomes)
     print(f"{len(outcomes)} experiments ({hits} from the cache)")
     return 0

@@ -1,3 +1,4 @@
 """Config files: the key schema (units, bounds, defaults), TOML reading and writing, sweep grids,
-and the one conversion from a config to ``Params``, ``State`` and ``Options``.
+the one conversion from a config to ``Params``, ``State`` and ``Options``, the one path from a
+config to a simulated run (``runner``) and the fit pipeline of a fit config (``fit_pipeline``).
 """

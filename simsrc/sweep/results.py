@@ -1,4 +1,4 @@
-"""A finished sweep as a labelled N-dimensional dataset (xarray, NetCDF), a flat CSV and figures.
+"""A finished sweep as a labelled N-dimensional dataset (xarray, NetCDF) and a flat CSV.
 
 Dataset layout: one dimension per sweep axis (named after the key, or after the zipped group,
 whose keys become coordinates along it) and ``step`` (1..n_steps) for per-step metrics.
@@ -6,6 +6,9 @@ Per-step variables carry the metric names of ``simsrc.metrics.summary`` (e.g. ``
 per-point summaries are ``run_status``, ``steps_completed`` and ``mean_<metric>`` (mean over
 the completed steps). ``run_status`` and ``status`` hold the codes of ``simsrc.status`` plus
 -1 (``invalid_params``); their ``flag_values``/``flag_meanings`` attributes list them.
+
+This module writes; it draws nothing. The figures of a sweep are drawn from the returned
+dataset by whoever asks for them (``simsrc sweep``: ``simsrc.viz.plots.sweep_figures``).
 """
 from __future__ import annotations
 
@@ -99,8 +102,8 @@ def write_run_files(config, plan, out_dir: str, command: str, scheduler) -> None
         json.dump(info, f, indent=1)
 
 
-def write_results(plan, store, config, draw: bool):
-    """Assemble the chunks into results.nc and results.csv (and figures/); return the dataset."""
+def write_results(plan, store, config):
+    """Assemble the chunks into results.nc and results.csv; return the dataset."""
     from simsrc import __version__
 
     attrs = {"title": config.description or f"simsrc sweep of {config.source}",
@@ -116,10 +119,6 @@ def write_results(plan, store, config, draw: bool):
     ds.to_netcdf(tmp, engine=NETCDF_ENGINE)
     os.replace(tmp, os.path.join(out, "results.nc"))
     flat_table(ds).to_csv(os.path.join(out, "results.csv"), index=False)
-    if draw:
-        from simsrc.viz.plots import sweep_figures
-        sweep_figures(ds, plan.axes, config.output.get("metrics", ()),
-                      os.path.join(out, "figures"))
     return ds
 
 

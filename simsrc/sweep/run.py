@@ -303,8 +303,15 @@ def _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done) -> None:
 
 def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: bool = False,
               chunk_size: int | None = None, scheduler=None, n_workers: int | None = None,
-              progress: bool = True, figures: bool | None = None, command: str = "", on_chunk_done: Callable[[int, int], None] | None = None):
+              progress: bool = True, command: str = "",
+              on_chunk_done: Callable[[int, int], None] | None = None):
     """Run (or resume) the sweep of ``config`` into ``out_dir`` and return its dataset.
+
+    Writes the results (config.toml, run.json, the chunks, results.nc, results.csv) and draws
+    nothing: the caller draws the figures from the returned dataset, e.g.
+    ``simsrc.viz.plots.sweep_figures(ds, config.axes, config.output["metrics"],
+    os.path.join(out_dir, "figures"))`` as ``simsrc sweep`` does when the config's
+    ``[output] figures`` is true. (The ``figures=`` argument of earlier versions moved there.)
 
     Args:
         config: a config with a ``[sweep]`` table (``simsrc.config.load.load_config``).
@@ -316,7 +323,6 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
             or a ``distributed.Client``.
         n_workers: workers of a ``"local"`` cluster (default: one per CPU core).
         progress: show a progress bar on stderr.
-        figures: draw the figures (default: the config's ``[output] figures``).
         command: the command line, recorded in run.json.
         on_chunk_done: called as ``f(chunk_index, n_chunks_done)`` after each chunk is stored
             (tests use it to simulate a crash).
@@ -351,8 +357,7 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
             _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done)
     finally:
         bar.close()
-    draw = config.output.get("figures", True) if figures is None else figures
-    return write_results(plan, store, config, draw)
+    return write_results(plan, store, config)
 
 
 __all__ = ["SweepPlan", "auto_chunk_size", "compute_chunk", "fingerprint", "plan_sweep",

@@ -6,7 +6,8 @@ Layout of ``OUT/``:
     run.json           simsrc and jax versions, the command, the numerical options, devices
     manifest.json      fingerprint, grid size, chunk size, and the list of finished chunks
     chunks/chunk_000012.npz   the metrics of the points in chunk 12 (one array per metric)
-    results.nc, results.csv, figures/   written once every chunk is done
+    results.nc, results.csv   written once every chunk is done
+    figures/           drawn from results.nc by ``simsrc sweep`` (the caller), not by the sweep
 
 A chunk file is written to a temporary name and renamed, then the manifest is rewritten the
 same way, so a crash at any moment leaves either a finished chunk listed in the manifest or a

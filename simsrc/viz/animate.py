@@ -1,4 +1,4 @@
-"""``simsrc animate``: a GIF (and an MP4 where ffmpeg is installed) of the runner.
+"""Animations of simulated runs: a GIF (and an MP4 where ffmpeg is installed) of the runner.
 
 Each frame draws the body (a disc at the COM), the stance leg as a spring from the foot to the
 COM (it visibly compresses), the swinging leg, the ground sinking under the foot and the
@@ -14,12 +14,15 @@ lifted off), and the swinging leg of the fixed and retraction modes (no swinging
 engine, ``swing_angle_rad`` is NaN), are interpolated (smoothly, cosine easing) from the liftoff
 angle to the next landing angle, the legs alternating step by step.
 
+This module only draws runs it is given (``make_frames`` samples a run with a trajectory,
+``render`` draws the frames); loading and simulating configs is the ``simsrc animate`` command's
+part (``simsrc.cli.animate``):
+
     simsrc animate configs/default.toml -o run.gif
     simsrc animate configs/default.toml configs/stiffness_lean_push_sand.toml -o firm_sand.gif
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 from typing import NamedTuple
@@ -32,7 +35,6 @@ SPRING_HALF_WIDTH_M = 0.035
 DEFAULT_FRAMES = 90
 SWING_DRAWN_LENGTH = 0.75   # the swinging leg is drawn shorter: it is flexed in swing
 DEFAULT_FPS = 30
-DEFAULT_STEPS = 3
 
 
 class Frames(NamedTuple):
@@ -96,6 +98,14 @@ def interpolated_swing_angle(t_s, td_s, lo_s, landing_rad, liftoff_rad):
         u = (t - start_t) / max(end_t - start_t, 1e-9)
         out[k] = start_a + (end_a - start_a) * _ease(u)
     return out
+
+
+def end_time_s(run) -> float:
+    """The time (s) at which a single run's last completed step ends (the sum of its steps'
+    durations); the runs drawn together share the shortest of these clocks."""
+    rec = run.records
+    return float(np.nansum(np.asarray(rec.touchdown_time_s) + np.asarray(rec.contact_time_s)
+                           + np.asarray(rec.flight_time_s)))
 
 
 def make_frames(params, run, n_frames: int, t_end_s: float | None = None) -> Frames:
@@ -283,68 +293,3 @@ def render(runs, path: str, fps: int = DEFAULT_FPS, titles=()) -> list[str]:
         written.append(mp4)
     plt.close(fig)
     return written
-
-
-# ----------------------------------------------------------------------------- command
-
-def simulate_config(path: str, n_steps: int):
-    """(params, run with trajectory, config) of a config's base point."""
-    import simsrc
-    from simsrc.config.load import base_point, load_config, numerical_options
-
-    config = load_config(path)
-    params, state = base_point(config)
-    run = simsrc.simulate(params, state, n_steps, trajectory=True,
-                          options=numerical_options(config.values, [params]))
-    return params, run, config
-
-
-def add_parser(sub) -> None:
-    """Register ``simsrc animate``."""
-    p = sub.add_parser(
-        "animate", help="animate a runner (GIF, and MP4 if ffmpeg is installed)",
-        description="Simulate a config's runner and write an animation: body, spring leg, "
-        "swing leg, the ground sinking and footprints, the ground force arrow and live energy "
-        "bars. With two configs, the two runners one above the other on the same clock.",
-        epilog="examples:\n  simsrc animate configs/default.toml -o run.gif\n"
-               "  simsrc animate configs/default.toml configs/stiffness_lean_push_sand.toml "
-               "-o firm_vs_sand.gif",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("config", help="TOML config")
-    p.add_argument("config2", nargs="?", help="a second config, drawn below the first")
-    p.add_argument("-o", "--out", default="run.gif", metavar="FILE.gif",
-                   help="output GIF (default run.gif); an MP4 is written beside it if ffmpeg "
-                   "is installed")
-    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N",
-                   help=f"steps to simulate and show (default {DEFAULT_STEPS})")
-    p.add_argument("--frames", type=int, default=DEFAULT_FRAMES, metavar="N",
-                   help=f"frames (default {DEFAULT_FRAMES})")
-    p.add_argument("--fps", type=int, default=DEFAULT_FPS, help=f"frames per second "
-                   f"(default {DEFAULT_FPS})")
-    p.set_defaults(func=run_command)
-
-
-def run_command(args) -> int:
-    import sys
-
-    from simsrc.errors import SimsrcInputError
-
-    for name, value, low in (("--steps", args.steps, 1), ("--frames", args.frames, 2),
-                             ("--fps", args.fps, 1)):
-        if value < low:
-            raise SimsrcInputError(f"{name} must be >= {low}, got {value}")
-    paths = [args.config] + ([args.config2] if args.config2 else [])
-    sims = [simulate_config(p, args.steps) for p in paths]
-    t_end = min(float(np.nansum(np.asarray(r.records.touchdown_time_s)
-                                + np.asarray(r.records.contact_time_s)
-                                + np.asarray(r.records.flight_time_s))) for _, r, _ in sims)
-    runs = []
-    for (params, run, config), path in zip(sims, paths):
-        try:
-            runs.append((params, make_frames(params, run, args.frames, t_end)))
-        except ValueError as e:
-            raise SimsrcInputError(f"{path}: {e}") from None
-    titles = [os.path.basename(c.source) for _, _, c in sims]
-    files = render(runs, args.out, fps=args.fps, titles=titles)
-    print(f"animation: {', '.join(files)} ({args.frames} frames)", file=sys.stderr)
-    return 0

@@ -1,10 +1,13 @@
 """Figures of fits: a measured vs fitted force curve with its residuals, stiffness over a run.
 
-Only draws (matplotlib, Agg backend); the numbers come from ``fit_force`` / ``fit_watch``.
+Only draws (matplotlib, Agg backend); the numbers come from ``simsrc.fit.force`` /
+``simsrc.fit.watch``, the display units from ``simsrc.fit.report``.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from simsrc.fit.report import display, short_name
 
 
 def _pyplot():
@@ -104,25 +107,6 @@ def stiffness_series_figure(watch_fit, path: str, title: str = "") -> str:
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
-
-
-UNITS = {"leg_stiffness_n_per_m": (1e-3, "kN/m"), "angle_of_attack_rad": (180 / np.pi, "deg"),
-         "push_force_bw": (1.0, "BW"), "apex_drop_m": (1e3, "mm"),
-         "apex_speed_m_per_s": (1.0, "m/s"), "surface_stiffness_n_per_m": (1e-3, "kN/m"),
-         "leg_length_m": (1.0, "m")}
-
-
-def display(name: str, value, stderr) -> tuple[float, float, str]:
-    """(value, error, unit) in display units (kN/m, degrees, mm)."""
-    scale, unit = UNITS.get(name, (1.0, ""))
-    return float(value) * scale, float(stderr) * scale, unit
-
-
-def short_name(name: str) -> str:
-    for suffix in ("_n_per_m", "_rad", "_bw", "_m_per_s", "_m"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def _fmt(name, value, stderr) -> str:

@@ -1,0 +1,100 @@
+"""``simsrc sweep``: run a config's ``[sweep]`` grid (``simsrc.sweep.run.run_sweep``), then draw
+its figures (``simsrc.viz.plots.sweep_figures``) into the output folder's ``figures/``.
+
+The sweep writes its results first (config.toml, run.json, the chunks, results.nc and
+results.csv); the figures are drawn here from the finished dataset, as the config's
+``[output] figures`` asks (``--no-figures``: never).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from simsrc.cli import PROG
+from simsrc.errors import SimsrcInputError
+
+
+def add_parser(sub) -> None:
+    """Register ``simsrc sweep``."""
+    p = sub.add_parser(
+        "sweep", help="run a config's [sweep] grid (resumable, batched, optionally on Dask)",
+        description="Run every point of the config's [sweep] grid in batched chunks. Each "
+        "finished chunk is saved at once, so an interrupted sweep continues with --resume. The "
+        "output folder gets the resolved config, run.json, results.nc (an N-dimensional "
+        "xarray dataset), results.csv (one row per point) and figures/.",
+        epilog="examples:\n"
+        "  simsrc sweep configs/surface_stiffness.toml\n"
+        "  simsrc sweep configs/slope.toml --out /tmp/slope --overwrite\n"
+        "  simsrc sweep configs/stiffness_lean_push_firm.toml --devices 2\n"
+        "  simsrc sweep configs/canonical_stability_grid.toml --scheduler local --workers 2\n"
+        "  simsrc sweep big.toml --scheduler tcp://SCHEDULER_HOST:8786 --resume",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("config", help="TOML config file with a [sweep] table")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: runs/CONFIG_NAME)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--resume", action="store_true",
+                       help="continue the sweep already in the output folder")
+    group.add_argument("--overwrite", action="store_true",
+                       help="delete an earlier sweep in the output folder first")
+    p.add_argument("--chunk-size", type=int, metavar="N",
+                   help="points per chunk (default: sized to the free memory, at most 8192)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run chunks as Dask tasks: a scheduler address, or 'local' to start a "
+                   "LocalCluster")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="workers of --scheduler local (default: one per CPU core)")
+    p.add_argument("--devices", type=int, metavar="N",
+                   help="split each chunk across N CPU devices (sets XLA_FLAGS); on a GPU "
+                   "machine every visible device is used anyway")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-figures", action="store_true", help="do not draw figures")
+    p.set_defaults(func=run)
+
+
+def set_devices(n: int) -> None:
+    """Ask XLA for ``n`` CPU devices; only works before JAX starts its backend."""
+    if n < 1:
+        raise SimsrcInputError(f"--devices must be >= 1, got {n}")
+    flag = f"--xla_force_host_platform_device_count={n}"
+    flags = [f for f in os.environ.get("XLA_FLAGS", "").split()
+             if not f.startswith("--xla_force_host_platform_device_count")]
+    os.environ["XLA_FLAGS"] = " ".join(flags + [flag])
+
+
+def run(args) -> int:
+    """The command: sweep, draw the figures, print the status counts and where results went."""
+    if args.devices is not None:
+        set_devices(args.devices)
+    from simsrc.config.runner import resolve_config
+    from simsrc.metrics.summary import status_name
+    from simsrc.sweep.run import run_sweep
+    from simsrc.sweep.store import ChunkStore
+
+    config = resolve_config(args.config)
+    out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])
+    draw = not args.no_figures and config.output.get("figures", True)
+    try:
+        ds = run_sweep(config, out, resume=args.resume, overwrite=args.overwrite,
+                       chunk_size=args.chunk_size, scheduler=args.scheduler,
+                       n_workers=args.workers, progress=not args.no_progress,
+                       command=" ".join([PROG] + sys.argv[1:]))
+        if draw:
+            from simsrc.viz.plots import sweep_figures
+
+            sweep_figures(ds, config.axes, config.output.get("metrics", ()),
+                          os.path.join(out, "figures"))
+    except KeyboardInterrupt:
+        m = ChunkStore.read_manifest(out) or {}
+        print(f"\ninterrupted: {len(m.get('done', []))} of {m.get('n_chunks', '?')} chunks are "
+              f"saved in {out}; run the same command with --resume to finish", file=sys.stderr)
+        return 130
+    codes = ds["run_status"].values.ravel()
+    counts = ", ".join(f"{status_name(c)} {int((codes == c).sum())}" for c in sorted(set(codes)))
+    print(f"{codes.size} points x {config.n_steps} steps: {counts}")
+    if ds.attrs.get("invalid_params_example"):
+        print(f"invalid_params, e.g.: {ds.attrs['invalid_params_example']}")
+    print(f"results: {os.path.join(out, 'results.nc')}, {os.path.join(out, 'results.csv')}")
+    if os.path.isdir(os.path.join(out, "figures")):
+        print(f"figures: {os.path.join(out, 'figures')}/")
+    return 0
