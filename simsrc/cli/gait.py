@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
                     "sustains that apex speed instead. A retraction config uses the same "
                     "solvers; a pendulum config (two swinging legs) is first settled by "
                     "simulating its n_steps, then solved on the 6-D apex map with a "
-                    "forward-difference Jacobian (simsrc.gait.periodic.find_swing_gait).")
+                    "forward-difference Jacobian (simsrc.gait.find_swing_gait).")
     p.add_argument("config", nargs="?", default=None,
                    help="TOML config (default: the built-in runner, configs/default.toml)")
     p.add_argument("--target-speed", type=float, default=None, metavar="M_PER_S",
@@ -36,11 +36,11 @@ def add_parser(sub) -> None:
 
 def _swing_gait(config) -> int:
     """`simsrc gait` for the pendulum landing mode: settle by simulating the config's steps,
-    then Newton on the 6-D apex map (``simsrc.gait.periodic.find_swing_gait``)."""
+    then Newton on the 6-D apex map (``simsrc.gait.find_swing_gait``)."""
     import numpy as np
 
     from simsrc.config.runner import run_config
-    from simsrc.gait.periodic import find_swing_gait
+    from simsrc.gait import find_swing_gait
 
     inputs, settle = run_config(config)
     print(f"simsrc gait: {config.source} (pendulum landing; settled over {config.n_steps} steps)")
@@ -77,7 +77,7 @@ def run(args) -> int:
     from simsrc.config.runner import resolve_config
     from simsrc.engine.params import is_conservative
     from simsrc.engine.simulate import simulate
-    from simsrc.gait.periodic import find_gait, gait_options, solve_push_for_speed
+    from simsrc.gait import find_gait, gait_options, solve_push_for_speed
     from simsrc.metrics.summary import step_metrics
 
     config = resolve_config(args.config)

@@ -32,9 +32,6 @@ from simsrc.engine.params import PARAMETER, Params, State, as_arrays
 from simsrc.engine.step import Options
 from simsrc.gait.apex_map import floquet_multipliers, gait_options, map_jacobian
 from simsrc.gait.newton import damped_newton
-# simsrc/cli/main.py imports find_swing_gait from this module; drop this line once it imports
-# from simsrc.gait (cli/ is another helper's room).
-from simsrc.gait.swing import find_swing_gait  # noqa: F401
 
 
 class Gait(NamedTuple):
