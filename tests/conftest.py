@@ -1,13 +1,33 @@
-"""Shared test helpers: the scipy reference oracle's parameter dicts <-> simsrc Params."""
+"""The test helper layer: the numerics and compile cache every test runs with, and the scipy
+reference oracle's parameter dicts <-> simsrc Params.
+
+- float64 is switched on here, explicitly: the accuracy targets of the tests (1e-8 to 1e-11
+  against the independent scipy reference, tests/reference.py) need it, and the tests must not
+  depend on what ``import simsrc`` does to the process.
+- Compiled programs go to a cache folder of the tests' own (``SIMSRC_TEST_COMPILE_CACHE``, default
+  ``.cache/jax-tests`` in the checkout), never to the user's cache; the command-line tests'
+  subprocesses inherit it. A clean clone therefore starts from an empty cache, as CI does.
+- Compiled runs are shared within a session through the cached case modules
+  (``gait_cases.py``, ``sweep_cases.py``) and the session fixtures below.
+"""
 from __future__ import annotations
 
 import math
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
+os.environ["SIMSRC_COMPILE_CACHE"] = os.environ.get(
+    "SIMSRC_TEST_COMPILE_CACHE", str(ROOT / ".cache" / "jax-tests"))
+os.environ.pop("SIMSRC_NO_COMPILE_CACHE", None)
 sys.path.insert(0, str(Path(__file__).parent))
+
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
 
 import simsrc  # noqa: E402
 from reference import CANONICAL, canonical_state  # noqa: E402
@@ -34,6 +54,8 @@ def case(**changes) -> dict:
     return dict(CANONICAL, **changes)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def canonical():
+    """The canonical case and its start state (Seyfarth et al. 2002: 80 kg, 1 m, 20 kN/m, 68°,
+    5 m/s at a 1 m apex)."""
     return case(), canonical_state()
