@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from typing import Callable, Mapping
 
@@ -50,10 +49,10 @@ if ROOT not in sys.path:
 
 from simsrc.config.load import Config, load_config, to_params  # noqa: E402
 from simsrc.config.grid import Axis, grid_shape, n_points, point_values  # noqa: E402
+from simsrc.cli.figures import SMOKE_DIR, Outcome  # noqa: E402  (the record simsrc figures reads)
 
 FIGURES_DIR = os.path.join(ROOT, "figures")
 CACHE_DIR = os.path.join(FIGURES_DIR, ".cache")
-SMOKE_DIR = os.path.join(tempfile.gettempdir(), "simsrc-figures-smoke")
 SMOKE_AXIS_POINTS = 3
 # simsrc layers that only draw or parse commands: changing them does not change results
 PRESENTATION_LAYERS = ("cli", "viz", "__main__.py")
@@ -84,20 +83,6 @@ class Experiment:
     claim: Callable[[Mapping[str, np.ndarray]], str]
     script: str
     smoke_axis_points: int = SMOKE_AXIS_POINTS
-
-
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """What one run of an experiment produced."""
-
-    name: str
-    cache_hit: bool
-    seconds: float
-    png: str
-    data: str
-    meta: str
-    claim: str
-
 
 # ----------------------------------------------------------------------------- configs
 
@@ -298,7 +283,7 @@ def main(experiment: Experiment, argv=None) -> int:
         return 2
     if args.outcome:
         with open(args.outcome, "w") as f:
-            json.dump(dataclasses.asdict(outcome), f, ensure_ascii=False)
+            json.dump(outcome._asdict(), f, ensure_ascii=False)
     return 0
 
 

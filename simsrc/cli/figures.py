@@ -32,7 +32,7 @@ CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 EXPERIMENTS_DIR = os.path.join(CHECKOUT, "experiments")
 FIGURES_DIR = os.path.join(CHECKOUT, "figures")
 CACHE_DIR = os.path.join(FIGURES_DIR, ".cache")
-# where smoke runs go by default: the folder of experiments/common.py's SMOKE_DIR
+# where smoke runs go by default (experiments/common.py uses the same)
 SMOKE_DIR = os.path.join(tempfile.gettempdir(), "simsrc-figures-smoke")
 # numbered slots reserved for experiments still being written: name -> question
 RESERVED: dict[str, str] = {}
@@ -107,8 +107,8 @@ def discover(folder: str = EXPERIMENTS_DIR) -> list[str]:
 
 
 class Outcome(NamedTuple):
-    """What one run of an experiment script produced (its ``--outcome`` record, the fields of
-    ``common.Outcome``)."""
+    """What one run of an experiment script produced: the ``--outcome`` record that
+    ``experiments/common.py`` writes (cache hit, seconds, the three files, the claim)."""
 
     name: str
     cache_hit: bool
