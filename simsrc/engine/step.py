@@ -21,8 +21,8 @@ from simsrc.engine.ledger import Ledger, make_ledger
 from simsrc.engine.liftoff import stance_path
 from simsrc.engine.params import Params, State
 from simsrc.engine.stance import SY, Features, initial_sink_rate, initial_state, make_model
-from simsrc.engine.surface import (footprint_m, spring_energy_j, stored_energy,
-                                   stored_energy_at_sink)
+from simsrc.engine.surface import (footprint_m, spring_energy_j, stored_energies_at_sink,
+                                   stored_energy)
 from simsrc.engine import swing as sw
 
 
@@ -296,10 +296,10 @@ def _algebraic_totals(p, path, y_lo, peak_normal_n, options) -> SurfaceTotals:
 
 def _damped_totals(p, path, y_lo, peak_normal_n, options) -> SurfaceTotals:
     """From the deepest sink (the model's aux) and the sink at liftoff."""
-    c, r = p.surface_compliance_m_per_n, p.surface_restitution
     zmax = path.aux_end[0]
-    return SurfaceTotals(zmax, stored_energy_at_sink(zmax, zmax, c, r),
-                         stored_energy_at_sink(y_lo.z, zmax, c, r), peak_normal_n)
+    peak_j, held_j = stored_energies_at_sink(y_lo.z, zmax, p.surface_compliance_m_per_n,
+                                             p.surface_restitution)
+    return SurfaceTotals(zmax, peak_j, held_j, peak_normal_n)
 
 
 class Surface(NamedTuple):

@@ -97,17 +97,24 @@ def stored_energy(force_n, compliance_m_per_n, peak_force_n, restitution):
 
     Loading branch: ½ C F²; unloading branch: ½ r C F² (the unloading stiffness is k_s / r).
     """
-    on_loading = force_n >= peak_force_n
-    return spring_energy_j(force_n, compliance_m_per_n) * jnp.where(on_loading, 1.0, restitution)
+    return _held_energy_j(force_n, compliance_m_per_n, force_n >= peak_force_n, restitution)
 
 
-def stored_energy_at_sink(sink_m, peak_sink_m, compliance_m_per_n, restitution):
-    """``stored_energy`` (J) from the sink z and the deepest sink z_max (0 on rigid ground)."""
+def stored_energies_at_sink(sink_m, peak_sink_m, compliance_m_per_n, restitution):
+    """The law's energies read from the sink (J; 0 on rigid ground, C = 0): (stored at the
+    deepest sink z_max, ½ C F_max²; held at the sink z, ``stored_energy``)."""
     compliant = compliance_m_per_n > 0
     safe_c = jnp.where(compliant, compliance_m_per_n, 1.0)
+    peak_force = peak_sink_m / safe_c
     force = compliance_times_force_m(sink_m, peak_sink_m, restitution) / safe_c
-    return jnp.where(compliant, stored_energy(force, compliance_m_per_n, peak_sink_m / safe_c,
-                                              restitution), 0.0)
+    held = _held_energy_j(force, compliance_m_per_n, sink_m >= peak_sink_m, restitution)
+    return (jnp.where(compliant, spring_energy_j(peak_force, compliance_m_per_n), 0.0),
+            jnp.where(compliant, held, 0.0))
+
+
+def _held_energy_j(force_n, compliance_m_per_n, on_loading, restitution):
+    """½ C F² on the loading branch, ½ r C F² on the unloading one."""
+    return spring_energy_j(force_n, compliance_m_per_n) * jnp.where(on_loading, 1.0, restitution)
 
 
 def plastic_loss_j(peak_energy_j, restitution):
