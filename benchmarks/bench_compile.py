@@ -115,6 +115,8 @@ def _parse():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", nargs="+", choices=list(VARIANTS), help="variants to measure")
     ap.add_argument("--out", help="also write the results as JSON to this file")
+    ap.add_argument("--ops-only", action="store_true",
+                    help="only trace and lower (no compile), all variants in this process")
     ap.add_argument("--one", help=argparse.SUPPRESS)   # child process: one variant, JSON out
     return ap.parse_args()
 
@@ -123,6 +125,11 @@ def main():
     args = _parse()
     if args.one:
         print(json.dumps(measure(args.one)))
+        return
+    if args.ops_only:
+        for name in args.only or VARIANTS:
+            fn, fargs = kernel(name)
+            print(f"{name:22s} {op_count(fn.trace(*fargs).lower().as_text()):7d} ops", flush=True)
         return
     env = dict(os.environ, SIMSRC_NO_COMPILE_CACHE="1")
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
