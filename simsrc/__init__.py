@@ -2,40 +2,45 @@
 
 Physics: docs/physics.md (the equations) and ../shared/MODEL.md (the specification).
 
-float64 is switched on at import: the engine's accuracy targets (1e-8 relative against an
-independent reference) need it. JAX's persistent compilation cache is switched on too
-(``~/.cache/simsrc/jax``; ``SIMSRC_COMPILE_CACHE`` moves it, ``SIMSRC_NO_COMPILE_CACHE=1``
-turns it off). float32 inputs still run in float32 (about 1e-6 accuracy, fine
-for coarse sweeps only).
+float64 is switched on when the engine is first imported (``simsrc.engine``, on first use of a
+public name: ``import simsrc`` alone imports no JAX): the engine's accuracy targets (1e-8
+relative against an independent reference) need it. JAX's persistent compilation cache is
+switched on there too (``~/.cache/simsrc/jax``; ``SIMSRC_COMPILE_CACHE`` moves it,
+``SIMSRC_NO_COMPILE_CACHE=1`` turns it off). float32 inputs still run in float32 (about 1e-6
+accuracy, fine for coarse sweeps only).
 """
-import os
+import importlib
 
-import jax
-
-jax.config.update("jax_enable_x64", True)
-if not os.environ.get("SIMSRC_NO_COMPILE_CACHE"):
-    # Compiling the engine takes seconds; JAX's persistent cache makes every later process
-    # (the CLI, the tests, a sweep resumed) load it instead. Opt out: SIMSRC_NO_COMPILE_CACHE=1.
-    _cache = os.environ.get("SIMSRC_COMPILE_CACHE",
-                            os.path.join(os.path.expanduser("~"), ".cache", "simsrc", "jax"))
-    jax.config.update("jax_compilation_cache_dir", _cache)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
-
-from simsrc.engine import status  # noqa: E402
-from simsrc.errors import SimsrcInputError  # noqa: E402
-from simsrc.engine.ledger import Ledger, mechanical_j  # noqa: E402
-from simsrc.engine.params import (Params, State, apex, canonical_params, check_params,  # noqa: E402
-                                  make_params)
-from simsrc.engine.simulate import Run, choose_surface_model, simulate  # noqa: E402
-from simsrc.engine.step import Options, StepRecord, Trajectory  # noqa: E402
-from simsrc.engine.surface import SURFACE_PRESETS  # noqa: E402
-from simsrc.engine.swing import LANDING_MODES, Swing  # noqa: E402
+# name -> module of the engine that holds it (None: the name is an engine module); imported on first use (module ``__getattr__``), so
+# that ``import simsrc`` and ``simsrc --help`` do not import JAX (which takes a second or more)
+_PUBLIC = {
+    "status": None, "SimsrcInputError": "simsrc.errors",
+    "Ledger": "simsrc.engine.ledger", "mechanical_j": "simsrc.engine.ledger",
+    "Params": "simsrc.engine.params", "State": "simsrc.engine.params",
+    "apex": "simsrc.engine.params", "canonical_params": "simsrc.engine.params",
+    "check_params": "simsrc.engine.params", "make_params": "simsrc.engine.params",
+    "Run": "simsrc.engine.simulate", "choose_surface_model": "simsrc.engine.simulate",
+    "simulate": "simsrc.engine.simulate", "Options": "simsrc.engine.step",
+    "StepRecord": "simsrc.engine.step", "Trajectory": "simsrc.engine.step",
+    "SURFACE_PRESETS": "simsrc.engine.surface", "LANDING_MODES": "simsrc.engine.swing",
+    "Swing": "simsrc.engine.swing",
+}
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "LANDING_MODES", "Ledger", "Options", "Params", "Run", "SURFACE_PRESETS", "SimsrcInputError", "State",
-    "StepRecord", "Trajectory", "apex", "canonical_params", "check_params", "choose_surface_model",
-    "make_params",
-    "Swing", "mechanical_j", "simulate", "status",
-]
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'simsrc' has no attribute {name!r}")
+    if _PUBLIC[name] is None:                 # a module: simsrc.status
+        value = importlib.import_module(f"simsrc.engine.{name}")
+    else:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

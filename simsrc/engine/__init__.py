@@ -7,3 +7,17 @@ the canonical case) -> ``leg``, ``flight``, ``swing`` (the laws) -> ``stance``, 
 account) -> ``simulate`` (the checked, batched entry point). Each law is written in one place.
 Imports no I/O, plotting or config code and never prints (MODEL.md §2-§7).
 """
+import os
+
+import jax
+
+# float64 (the accuracy targets need it) and the persistent compile cache, set here so that
+# every path into the physics sets them: ``import simsrc`` itself imports no JAX
+jax.config.update("jax_enable_x64", True)
+if not os.environ.get("SIMSRC_NO_COMPILE_CACHE"):
+    # Compiling the engine takes seconds; JAX's persistent cache makes every later process
+    # (the CLI, the tests, a sweep resumed) load it instead. Opt out: SIMSRC_NO_COMPILE_CACHE=1.
+    _cache = os.environ.get("SIMSRC_COMPILE_CACHE",
+                            os.path.join(os.path.expanduser("~"), ".cache", "simsrc", "jax"))
+    jax.config.update("jax_compilation_cache_dir", _cache)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)

@@ -41,6 +41,27 @@ def pad(tree, n_to: int):
     return jax.tree_util.tree_map(one, tree)
 
 
+#: ``simulate`` and the sweeps pad a batch to one of a few sizes, so that a second sweep, a
+#: resumed one and a smoke run reuse the program the first one compiled: powers of two from
+#: ``BUCKET_MIN`` to ``BUCKET_MAX``, multiples of ``BUCKET_MAX`` above.
+BUCKET_MIN = 64
+BUCKET_MAX = 8192
+
+
+def bucket_size(n: int, multiple: int = 1) -> int:
+    """The compiled batch size for ``n`` elements (``n`` itself when 0), a multiple of
+    ``multiple`` (the device count when a batch is split across devices)."""
+    if n == 0:
+        return 0
+    if n <= BUCKET_MIN:
+        size = BUCKET_MIN
+    elif n <= BUCKET_MAX:
+        size = 1 << (n - 1).bit_length()
+    else:
+        size = -(-n // BUCKET_MAX) * BUCKET_MAX
+    return -(-size // multiple) * multiple
+
+
 def broadcast_tree(tree, n: int):
     """Scalar leaves as float arrays (n,); other leaves must already have the leading axis n."""
     def one(v):

@@ -74,9 +74,13 @@ def _cubic_root(f, j):
 
     f0, f1 = f[j - 1], f[j]
     s = (j - 1) + f0 / jnp.where(f0 > f1, f0 - f1, 1.0)
-    for _ in range(4):
+
+    def newton(_, s):
         val, der = jax.jvp(poly, (s,), (jnp.ones_like(s),))
-        s = jnp.clip(s - val / jnp.where(der < 0, der, -1.0), j - 1.0, j * 1.0)
+        return jnp.clip(s - val / jnp.where(der < 0, der, -1.0), j - 1.0, j * 1.0)
+
+    # a loop, not unrolled: the polynomial is traced once (the program is 4x smaller here)
+    s = jax.lax.fori_loop(0, 4, newton, s)
     return s
 
 
@@ -124,20 +128,23 @@ def _resize_last_step(step, evaluate, cond, y_last, aux_last, h0, iters):
         ev1 = evaluate(y1, a1)
         return cond(ev1), (y1, a1, ev0, ev1)
 
-    def newton(_, h):
-        val, (y1, a1, _, ev1) = end(h, ys_, as_)
-        _, rate = jax.jvp(lambda y_: cond(evaluate(y_, a1)), (y1,), (ev1.dy,))
-        return h - val / jnp.where(rate < 0, rate, -1.0)
+    def newton(_, carry):
+        # the exact derivative of the condition in the step size (the flow rate along the
+        # step's end differs from it by the method's O(h^p) error, which showed in gradients
+        # at the 1e-6 level), by a jvp through the step: one trace serves value and rate
+        h, _ = carry
+        val, rate = jax.jvp(lambda hh: end(hh, ys_, as_)[0], (h,), (jnp.ones_like(h),))
+        return h - val / jnp.where(rate < 0, rate, -1.0), rate
 
     ys_, as_ = jax.lax.stop_gradient((y_last, aux_last))
-    h = jax.lax.stop_gradient(jax.lax.fori_loop(0, iters, newton, jax.lax.stop_gradient(h0)))
+    h0 = jax.lax.stop_gradient(h0)
+    h, rate = jax.lax.stop_gradient(
+        jax.lax.fori_loop(0, iters, newton, (h0, jnp.full_like(h0, -1.0))))
+    # the differentiated update. Its rate is the one of the last iteration, at the previous
+    # iterate: the iterations have converged, so it differs from the rate at h by O(Δh), and
+    # its own gradient does not matter (stopped, which keeps the gradient exact); not
+    # re-evaluating it keeps the traced program one step-derivative smaller
     val, (y1, a1, ev_start, ev1) = end(h, y_last, aux_last)
-    # the exact derivative of the condition in the step size (the flow rate above differs from
-    # it by the method's O(h^p) error, which showed in gradients at the 1e-6 level). At
-    # convergence val ≈ 0, so the derivative's own gradient does not matter: it is stopped,
-    # which keeps the gradient exact and the traced graph smaller.
-    _, rate = jax.jvp(lambda hh: end(hh, ys_, as_)[0], (h,), (jnp.ones_like(h),))
-    rate = jax.lax.stop_gradient(rate)
     h_new = h - val / jnp.where(rate < 0, rate, -1.0)
     y_end = jax.tree_util.tree_map(lambda a, d: a + d * (h_new - h), y1, ev1.dy)
     return h_new, y_end, a1, ev_start

@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from simsrc.engine.batch import bucket_size
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
 from simsrc.engine.swing import LANDING_MODES, Swing, default_swing
@@ -132,14 +133,25 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
     if shape == ():
         recs, trajs, final = _run_jit(p, s, n_steps, options, legs)
     else:
-        flat = jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s, legs))
+        n = int(np.prod(shape))
+        flat = _pad(jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s, legs)), n)
         recs, trajs, final = _run_batch(flat[0], flat[1], n_steps, options, flat[2])
         recs, trajs, final = jax.tree_util.tree_map(
-            lambda v: v.reshape(shape + v.shape[1:]), (recs, trajs, final))
+            lambda v: v[:n].reshape(shape + v.shape[1:]), (recs, trajs, final))
     final_swing = None
     if options.landing == "pendulum":
         final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)
     return Run(recs, trajs, final, options, final_swing)
+
+
+def _pad(tree, n: int):
+    """Flat batch leaves of length ``n`` padded to ``batch.bucket_size(n)`` by repeating the
+    last element: one compiled program serves every batch size up to the bucket."""
+    extra = bucket_size(n) - n
+    if extra == 0:
+        return tree
+    return jax.tree_util.tree_map(
+        lambda v: jnp.concatenate([v, jnp.repeat(v[-1:], extra, axis=0)]), tree)
 
 
 def _run(p, s, n_steps, options, swing=None):

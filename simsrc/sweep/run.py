@@ -31,6 +31,7 @@ import numpy as np
 from simsrc.config.load import Config, numerical_options, to_params
 from simsrc.errors import SimsrcInputError
 from simsrc.config.grid import Axis, n_points, point_values
+from simsrc.engine.batch import bucket_size
 from simsrc.engine.simulate import simulate
 from simsrc.engine.step import Options
 from simsrc.metrics.summary import INVALID, METRIC_NAMES, convergence, step_metrics, summarize
@@ -166,6 +167,16 @@ def chunk_params(plan: SweepPlan, index: int):
     return params, state, bad
 
 
+def _pad_points(tree, n: int, size: int):
+    """Leaves of length n padded to ``size`` by repeating the last point; scalars kept."""
+    def one(v):
+        v = np.asarray(v)
+        if v.ndim == 0 or size == n:
+            return v
+        return np.concatenate([v, np.repeat(v[-1:], size - n, axis=0)])
+    return jax.tree_util.tree_map(one, tree)
+
+
 def _place(tree, n: int):
     """Every leaf as a float64 array of length n; split across the devices when there are
     several (a 1-D mesh over the points)."""
@@ -193,7 +204,10 @@ def launch_chunk(plan: SweepPlan, index: int) -> _Launched:
     params, state, bad = chunk_params(plan, index)
     if params is None:
         return _Launched(index, None, None, bad, None)
-    params, state = _place((params, state), plan.chunk_size)
+    # padded to the compiled batch size (engine.batch.bucket_size): a second sweep, a resumed
+    # one or a smoke run reuses the program; the padding is dropped in finish_chunk
+    size = bucket_size(plan.chunk_size, len(jax.devices()))
+    params, state = _place(_pad_points((params, state), plan.chunk_size, size), size)
     run = simulate(params, state, plan.n_steps, options=plan.options, check=False)
     return _Launched(index, params, state, bad, run)
 
@@ -208,8 +222,10 @@ def finish_chunk(plan: SweepPlan, job: _Launched) -> dict[str, np.ndarray]:
         metrics["status"] = np.full((size, plan.n_steps), INVALID, np.int32)
         conv = {"converged": np.zeros(size, np.int8), "steps_to_converge": np.zeros(size, np.int32)}
     else:
-        metrics = step_metrics(job.run.records, job.params)
-        conv = convergence(job.run.records, job.params)
+        records, params = jax.tree_util.tree_map(lambda v: v[:size],
+                                                 (job.run.records, job.params))
+        metrics = step_metrics(records, params)
+        conv = convergence(records, params)
     if bad.any():
         metrics = {k: np.where(bad[:, None], INVALID if k == "status" else np.nan, v)
                    .astype(v.dtype) for k, v in metrics.items()}
