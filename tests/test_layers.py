@@ -80,3 +80,12 @@ def test_the_layer_check_sees_an_upward_import(tmp_path):
     bad.write_text("def f():\n    from simsrc.cli.main import main\n")
     assert "simsrc.cli.main" in imported(bad)
     assert LAYERS.index(layer_of("simsrc.cli.main")) > LAYERS.index(layer_of("simsrc.engine.x"))
+
+
+def test_the_lazy_public_api_names_only_engine_modules():
+    """``simsrc/__init__.py`` imports its names on first use, by module name strings: those
+    modules must be the engine's (or ``errors``), as for a plain import."""
+    import simsrc
+
+    modules = {m or "simsrc.engine.status" for m in simsrc._PUBLIC.values()}
+    assert modules and all(layer_of(m) in ("errors", "engine") for m in modules), modules
