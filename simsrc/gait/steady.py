@@ -1,0 +1,375 @@
+"""Steady (periodic) running: one general solver, ``solve_gait`` (MODEL.md §9, §11).
+
+A steady gait is a fixed point of the apex-to-apex map P (``apex_map``) that also meets the
+user's targets. The user names
+
+- the **free variables** u (any of ``FREE_VARIABLES``: the apex height and speed, the angle of
+  attack, the push amplitude, the leg damping, the leg stiffness); every other parameter and
+  apex coordinate is held at its given value (the apex at the guess);
+- the **targets** t* (any of ``TARGETS``, named as the step metrics of
+  ``metrics/steps.py::step_metrics``: mean speed, cadence, contact time, ...).
+
+Equations, always with the periodicity of the apex (y, v_x):
+
+    P_y(u) − y = 0,   P_vx(u) − v_x = 0,   m_i(u) − t_i* = 0   (i = 1..n_targets)
+
+so the problem is square when ``len(free) == 2 + len(targets)``. The Jacobian is exact: one
+``jax.jacfwd`` through ``engine.step.step`` (event times by the implicit-function theorem) with
+respect to all six candidate variables at once, so that every choice of free variables and
+targets shares one compiled kernel per ``Options`` (columns and rows are picked on the host).
+The damped Newton method is ``gait/newton.py``'s (scaled units; Levenberg-regularised normal
+equations, so a rank-deficient problem, e.g. a conservative runner whose fixed points form a
+curve, converges to a solution near the guess).
+
+Several fixed points: the one the damped Newton reaches from the guess, usually the nearest
+(steps are limited to 0.2 in scaled units and a step must lower the residual). With
+``continuation=True`` the batch is solved in order along its first axis, each slice starting
+from its neighbour's solution.
+
+Every element comes back with a ``reason`` (``REASONS``): a point with no gait is never silent.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from simsrc.engine import batch
+from simsrc.engine import status as st
+from simsrc.engine.frame import landing_angle_rad
+from simsrc.engine.params import PARAMETER, Params, State, as_arrays
+from simsrc.engine.step import Options, step
+from simsrc.errors import SimsrcInputError
+from simsrc.gait.apex_map import floquet_multipliers, gait_options
+from simsrc.gait.newton import damped_newton
+from simsrc.metrics.steps import StepMetrics, step_metrics
+
+#: Free variables: the apex (y, v_x), then ``Params`` fields (SI units).
+FREE_VARIABLES = ("apex_height_m", "apex_speed_m_per_s", "angle_of_attack_rad", "push_force_bw",
+                  "leg_damping_n_s_per_m", "leg_stiffness_n_per_m")
+#: Targets: ``StepMetrics`` fields of the steady step.
+TARGETS = ("speed_m_per_s", "apex_height_m", "cadence_steps_per_min", "step_frequency_hz",
+           "contact_time_s", "flight_time_s", "duty_factor", "step_length_m")
+
+# reason codes
+OK, FALLS, PUSH_CAPPED, BRAKING_CAPPED, AT_BOUND, UNREACHABLE, STALLED = range(7)
+#: What each ``reason`` code means (for messages and reports).
+REASONS = {
+    OK: "a steady gait: periodic, a real apex-to-apex step, targets met",
+    FALLS: "the step fails (falls, no liftoff, runs backwards, or leaves the ground descending) "
+           "at every state tried",
+    PUSH_CAPPED: "the push at its upper bound cannot replace the losses",
+    BRAKING_CAPPED: "the leg damping (braking) at its bound cannot absorb the energy gained",
+    AT_BOUND: "a free variable sits at its bound (e.g. the leg too soft or the angle too flat "
+              "to hold the body)",
+    UNREACHABLE: "the target is outside what the free variables reach (the residual has a "
+                 "nonzero local minimum)",
+    STALLED: "the Newton iteration stalled (no convergence within the iterations)",
+}
+
+
+class SteadyGait(NamedTuple):
+    """A steady gait per batch element (NumPy arrays, batch shape first).
+
+    Attributes:
+        free: the names of the free variables; ``values`` (..., n_free) their solved values.
+        targets: the target names; ``target_values`` (..., n_targets) what was asked.
+        apex_height_m, apex_speed_m_per_s: the apex of the steady step.
+        metrics: ``StepMetrics`` of the steady step (speed, cadence, contact/flight time, step
+            length, peak force, impulses, cost of transport, metabolic estimate, ...).
+        ledger: the energy ledger (``engine.ledger.Ledger``) of the steady step.
+        jacobian: ∂P/∂(y, v_x) at the gait, (..., 2, 2), the other parameters held.
+        multipliers: its eigenvalues (Floquet multipliers), (..., 2), largest modulus first.
+        max_abs_multiplier: the largest |λ|; ``stable``: converged and max |λ| < 1.
+        residual: the scaled residual norm; ``converged``: it is at most the tolerance and the
+            step is a real apex-to-apex step.
+        iterations: Newton iterations used; ``status``: the step's status code.
+        reason: a code of ``REASONS`` (``OK`` when converged); ``message`` (str per element).
+    """
+
+    free: tuple
+    values: np.ndarray
+    targets: tuple
+    target_values: np.ndarray
+    apex_height_m: np.ndarray
+    apex_speed_m_per_s: np.ndarray
+    metrics: StepMetrics
+    ledger: object
+    jacobian: np.ndarray
+    multipliers: np.ndarray
+    max_abs_multiplier: np.ndarray
+    stable: np.ndarray
+    residual: np.ndarray
+    converged: np.ndarray
+    iterations: np.ndarray
+    status: np.ndarray
+    reason: np.ndarray
+    message: np.ndarray
+
+    def value(self, name: str) -> np.ndarray:
+        """The solved value of free variable ``name``."""
+        return self.values[..., self.free.index(name)]
+
+
+def step_targets(rec, start_x_m=0.0):
+    """The ``TARGETS`` of one step from its record, as ``step_metrics`` defines them (the start
+    is the apex at ``start_x_m``): kept this small so that its derivative compiles fast."""
+    t_c = rec.contact_time_s
+    t_step = rec.touchdown_time_s + t_c + rec.flight_time_s
+    length = rec.end.x_m - start_x_m
+    return {"speed_m_per_s": length / t_step, "apex_height_m": rec.end.y_m,
+            "cadence_steps_per_min": 60.0 / t_step, "step_frequency_hz": 1.0 / t_step,
+            "contact_time_s": t_c, "flight_time_s": t_step - t_c,
+            "duty_factor": t_c / (2.0 * t_step), "step_length_m": length}
+
+
+def _with(p: Params, y, vx, alpha, push, damping, stiffness):
+    zero = jnp.zeros_like(y)
+    q = p._replace(angle_of_attack_rad=alpha, push_force_bw=push, leg_damping_n_s_per_m=damping,
+                   leg_stiffness_n_per_m=stiffness)
+    return q, State(zero, y, vx, zero)
+
+
+def steady_kernel(p: Params, y, vx, alpha, push, damping, stiffness, options: Options):
+    """Outputs (P_y, P_vx, the ``TARGETS``), their Jacobian with respect to the six
+    ``FREE_VARIABLES`` (nested tuples of scalars), and aux (outputs, valid, status). Pure;
+    batched by ``engine.batch``."""
+    def f(*u):
+        q, s = _with(p, *u)
+        nxt, rec, _ = step(q, s, options)
+        tg = step_targets(rec)
+        valid = (rec.status == st.OK) & (rec.liftoff.vy_m_per_s > 0.0)
+        out = (nxt.y_m, nxt.vx_m_per_s) + tuple(tg[t] for t in TARGETS)
+        return out, (out, valid, rec.status)
+    return jax.jacfwd(f, argnums=tuple(range(6)), has_aux=True)(
+        y, vx, alpha, push, damping, stiffness)
+
+
+def steady_step(p: Params, y, vx, alpha, push, damping, stiffness, options: Options):
+    """The ``StepMetrics`` and the ledger of the step from the apex (y, v_x) (forward only)."""
+    q, s = _with(p, y, vx, alpha, push, damping, stiffness)
+    _, rec, _ = step(q, s, options)
+    return step_metrics(q, rec), rec.ledger
+
+
+def steady_options(params: Params, options: Options | None = None) -> Options:
+    """Options for ``solve_gait``: ``gait_options`` with the push and leg-damping terms on
+    (they may be free) and at least the 20 stance steps that resolve the push ramp."""
+    opts = gait_options(params, options)
+    if options is None:
+        opts = gait_options(params, opts, push=True, leg_damping=True,
+                            stance_steps=max(20, opts.stance_steps))
+    return opts
+
+
+# ∂(y, v_x)/∂(the six candidates): the apex's own columns, subtracted from the periodicity rows
+_PERIODIC = np.zeros((2 + len(TARGETS), 6))
+_PERIODIC[0, 0] = _PERIODIC[1, 1] = 1.0
+
+
+def _check_names(free, targets):
+    bad = [n for n in free if n not in FREE_VARIABLES] + [t for t in targets if t not in TARGETS]
+    if bad:
+        raise SimsrcInputError(f"solve_gait: unknown name(s) {bad}; free variables are "
+                               f"{FREE_VARIABLES}, targets {TARGETS}")
+    if len(set(free)) != len(free) or len(free) != 2 + len(targets):
+        raise SimsrcInputError(
+            f"solve_gait: {len(free)} free variable(s) {tuple(free)} for 2 periodicity "
+            f"equations and {len(targets)} target(s) {tuple(targets)}: name 2 + n_targets "
+            "distinct free variables (e.g. free=('apex_height_m', 'push_force_bw') with no "
+            "target, or add 'apex_speed_m_per_s' and target 'speed_m_per_s')")
+
+
+def _bounds(free, p):
+    """(lower, upper) of each free variable (SI), from the parameter table where it has one."""
+    table = {"apex_height_m": (0.0, np.inf), "apex_speed_m_per_s": (0.0, np.inf),
+             "angle_of_attack_rad": (1e-3, np.pi - 1e-3),
+             "push_force_bw": (0.0, PARAMETER["push_force_bw"].high),
+             "leg_damping_n_s_per_m": (0.0, np.inf), "leg_stiffness_n_per_m": (1.0, np.inf)}
+    return table[free]
+
+
+def _scales(p):
+    """Natural sizes of the six candidate variables (N, 6) and of the outputs (N, 10)."""
+    length = np.asarray(p.leg_length_m)
+    g, m = np.asarray(p.gravity_m_per_s2), np.asarray(p.mass_kg)
+    k = np.asarray(p.leg_stiffness_n_per_m)
+    vs = np.sqrt(g * length)
+    one = np.ones_like(length)
+    u = np.stack([length, vs, one, one, np.sqrt(k * m), k], axis=1)
+    return u, length, vs
+
+
+def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_speed_m_per_s"),
+               targets: dict | None = None, bounds: dict | None = None,
+               options: Options | None = None, continuation: bool = False, iters: int = 40,
+               map_iters: int = 0, tol: float = 1e-11) -> SteadyGait:
+    """The steady (periodic) gait with the free variables ``free`` meeting ``targets``, batched.
+
+    Equations: P_y(u) = y, P_vx(u) = v_x (the next apex is this one) and, per target,
+    metric(u) = target; unknowns u = the ``free`` variables (``len(free) == 2 + len(targets)``);
+    the apex coordinates not free are held at the guess, the parameters not free at ``params``.
+    Newton with the exact forward-mode Jacobian, damped (``gait/newton.py``), scaled units
+    (y/L0, v/√(g L0), angle in rad, push in BW, damping/√(k m), stiffness/k, targets relative).
+
+    Args:
+        params: parameters (scalars or arrays of one batch shape); free ``Params`` fields start
+            from their values here.
+        guess: the starting apex (``apex(height, speed)``), scalars or batch; a held apex
+            coordinate stays at its value here.
+        free: names from ``FREE_VARIABLES``.
+        targets: {name from ``TARGETS``: value (scalar or batch)}.
+        bounds: {free name: (low, high)} overriding the defaults (e.g. a push capped at 0.1 BW).
+        options: step options; default ``steady_options(params)``.
+        continuation: solve along the first batch axis in order, each slice from its
+            neighbour's solution (where that converged).
+        iters, tol: Newton iterations and the scaled residual accepted as converged.
+        map_iters: plain map iterations first (only when ``free`` is the apex and no targets).
+
+    Returns:
+        ``SteadyGait``; elements with no gait have ``converged`` False and a ``reason``.
+
+    Raises:
+        SimsrcInputError: unknown names, or not 2 + n_targets free variables.
+    """
+    targets = dict(targets or {})
+    free, tnames = tuple(free), tuple(targets)
+    _check_names(free, tnames)
+    opts = steady_options(params, options)
+    if continuation:
+        return _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol)
+    (p, (y0, v0, tv)), shape = batch.flatten(
+        params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values())))
+    return _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol)
+
+
+def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol):
+    kernel = batch.batched_kernel(steady_kernel, options=opts)
+    n = y0.shape[0]
+    cols = [FREE_VARIABLES.index(f) for f in free]
+    rows = [0, 1] + [2 + TARGETS.index(t) for t in tnames]
+    tv = np.stack(tv, axis=1) if tnames else np.zeros((n, 0))
+    base = np.stack([y0, v0, np.asarray(p.angle_of_attack_rad), np.asarray(p.push_force_bw),
+                     np.asarray(p.leg_damping_n_s_per_m), np.asarray(p.leg_stiffness_n_per_m)], 1)
+    u_all_scale, length, vs = _scales(p)
+    u_scale = u_all_scale[:, cols]
+    r_scale = np.concatenate([np.stack([length, vs], 1),
+                              np.where(np.abs(tv) > 0, np.abs(tv), 1.0)], axis=1)
+    lim = dict((f, _bounds(f, p)) for f in free)
+    lim.update({f: b for f, b in (bounds or {}).items() if f in lim})
+    lower = np.array([lim[f][0] for f in free])
+    upper = np.array([lim[f][1] for f in free])
+
+    def full(u):
+        x = base.copy()
+        x[:, cols] = u
+        return x
+
+    def residual(u):
+        x = full(u)
+        jac, (out, valid, code) = jax.device_get(
+            kernel(p, *[jnp.asarray(x[:, j]) for j in range(6)]))
+        out = batch.columns(out)                                   # (N, 10)
+        jfull = np.stack([batch.columns(row) for row in jac], axis=1)  # (N, 10, 6)
+        r = out[:, rows] - np.concatenate([x[:, :2], tv], axis=1)
+        jr = jfull[:, rows][:, :, cols] - _PERIODIC[rows][:, cols]
+        return r, jr, np.asarray(valid), (jfull[:, :2, :2], jr, np.asarray(code), x)
+
+    mi = map_iters if (free == ("apex_height_m", "apex_speed_m_per_s") and not tnames) else 0
+    u0 = np.clip(base[:, cols], lower, upper)
+    u, r, ok, aux, rn, it = damped_newton(residual, u0, u_scale, r_scale, iters=iters,
+                                          map_iters=mi, tol=tol, max_step=0.2,
+                                          bounds=(lower, upper))
+    met, led = jax.device_get(batch.batched_kernel(steady_step, options=opts)(
+        p, *[jnp.asarray(aux[3][:, j]) for j in range(6)]))
+    return _record(u, r, ok, aux + (met, led), rn, it, shape, free, tnames, tv, u_scale,
+                   r_scale, lower, upper, tol, n)
+
+
+def _reasons(free, u, ok, converged, jr, r, u_scale, r_scale, lower, upper):
+    """The ``REASONS`` code of each element (flat)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        at_low = np.isclose(u, lower, rtol=1e-9, atol=1e-12)
+        at_high = np.isclose(u, upper, rtol=1e-9, atol=1e-12)
+        js = jr / r_scale[:, :, None] * u_scale[:, None, :]
+        rs = r / r_scale
+        grad = np.linalg.norm(np.einsum("nki,nk->ni", js, rs), axis=1)
+        scale = np.linalg.norm(js, axis=(1, 2)) * np.linalg.norm(rs, axis=1)
+        local_min = grad <= 1e-6 * scale
+    reason = np.full(u.shape[0], STALLED)
+    reason = np.where(local_min, UNREACHABLE, reason)
+    reason = np.where((at_low | at_high).any(axis=1), AT_BOUND, reason)
+    if "leg_damping_n_s_per_m" in free:
+        j = free.index("leg_damping_n_s_per_m")
+        reason = np.where(at_low[:, j] | at_high[:, j], BRAKING_CAPPED, reason)
+    if "push_force_bw" in free:
+        reason = np.where(at_high[:, free.index("push_force_bw")], PUSH_CAPPED, reason)
+    reason = np.where(ok, reason, FALLS)
+    return np.where(converged, OK, reason)
+
+
+def _record(u, r, ok, aux, rn, it, shape, free, tnames, tv, u_scale, r_scale, lower, upper,
+            tol, n) -> SteadyGait:
+    jac, jr, code, x, met, led = aux
+    converged = ok & (rn <= tol)
+    mult = floquet_multipliers(jac)
+    mag = np.abs(mult[..., 0])
+    reason = _reasons(free, u, ok, converged, jr, r, u_scale, r_scale, lower, upper)
+    nan = lambda v: np.where(ok.reshape((-1,) + (1,) * (np.ndim(v) - 1)), v, np.nan)  # noqa
+    met = jax.tree_util.tree_map(lambda v: nan(np.asarray(v, float)), met)
+    led = jax.tree_util.tree_map(lambda v: nan(np.asarray(v, float)), led)
+    flat = [nan(u), tv, nan(x[:, 0]), nan(x[:, 1]), nan(jac), mult, nan(mag),
+            converged & (mag < 1.0), np.where(ok, rn, np.inf), converged, it,
+            np.where(ok, code, st.FALL), reason, np.array([REASONS[c] for c in reason])]
+    m_leaves, m_def = jax.tree_util.tree_flatten(met)
+    l_leaves, l_def = jax.tree_util.tree_flatten(led)
+    outs = batch.unflatten(flat + m_leaves + l_leaves, shape)
+    k = len(flat)
+    v, t, y, vx, j, mu, mg, stable, res, conv, its, stat, rea, msg = outs[:k]
+    return SteadyGait(free, v, tnames, t, y, vx,
+                      jax.tree_util.tree_unflatten(m_def, outs[k:k + len(m_leaves)]),
+                      jax.tree_util.tree_unflatten(l_def, outs[k + len(m_leaves):]),
+                      j, mu, mg, stable, res, conv, its, stat, rea, msg)
+
+
+def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol) -> SteadyGait:
+    """Solve along the first batch axis in order; slice i starts from slice i − 1's solution
+    where that converged (the free values and the apex), else from the user's guess."""
+    pa = as_arrays(params)
+    leaves = jax.tree_util.tree_leaves((pa, guess, tuple(targets.values())))
+    shape = np.broadcast_shapes(*[np.shape(v) for v in leaves])
+    if not shape:
+        return solve_gait(params, guess, free=free, targets=targets, bounds=bounds,
+                          options=opts, iters=iters, map_iters=map_iters, tol=tol)
+    bc = lambda t: jax.tree_util.tree_map(lambda v: np.broadcast_to(np.asarray(v, float), shape),  # noqa
+                                          t)
+    pb, gb, tb = bc(pa), bc(guess), bc(targets)
+    parts, prev = [], None
+    for i in range(shape[0]):
+        p_i = jax.tree_util.tree_map(lambda v: v[i], pb)
+        g_i = jax.tree_util.tree_map(lambda v: np.array(v[i]), gb)
+        if prev is not None:
+            conv = prev.converged
+            for f in free:
+                val = np.where(conv, prev.value(f), np.asarray(getattr(p_i, f, np.nan)))
+                if f == "apex_height_m":
+                    g_i = g_i._replace(y_m=np.where(conv, prev.value(f), g_i.y_m))
+                elif f == "apex_speed_m_per_s":
+                    g_i = g_i._replace(vx_m_per_s=np.where(conv, prev.value(f), g_i.vx_m_per_s))
+                else:
+                    p_i = p_i._replace(**{f: val})
+        prev = solve_gait(p_i, g_i, free=free, targets={k: v[i] for k, v in tb.items()},
+                          bounds=bounds, options=opts, iters=iters, map_iters=map_iters, tol=tol)
+        parts.append(prev)
+    return SteadyGait(*[getattr(parts[0], f) if f in ("free", "targets") else
+                        jax.tree_util.tree_map(lambda *xs: np.stack(xs), *[getattr(q, f)
+                                                                           for q in parts])
+                        for f in SteadyGait._fields])
+
+
+def landing_height_guess(params: Params):
+    """A starting apex height just above the touchdown height, L0 (cos β + 0.02)."""
+    pa = as_arrays(params)
+    return pa.leg_length_m * (jnp.cos(landing_angle_rad(pa)) + 0.02)
