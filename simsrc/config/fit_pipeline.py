@@ -130,7 +130,7 @@ def _force(config, path):
                                   fitted_stance)
     from simsrc.fit.guess import morin_leg_stiffness_n_per_m
     from simsrc.measured.forceplate import read_force_c3d, read_force_text
-    from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2, make_params
+    from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2, canonical_params
 
     v = config.values
     if v["speed_m_per_s"] is None:
@@ -147,7 +147,8 @@ def _force(config, path):
                                     flight_time_s=float(np.mean(steps.flight_time_s)),
                                     horizontal=v["horizontal"])
     free = tuple(v["free"] or DEFAULT_FREE)
-    base = make_params(surface=v["surface"])
+    # the parameters a fit holds fixed start from the canonical case, as before the one-table change
+    base = canonical_params(surface=v["surface"])
     kw = dict(mass_kg=mass, leg_length_m=leg, free=free, base=base, starts=v["starts"],
               max_iterations=v["max_iterations"] or 60)
     result = fit_force_curve(curve, **kw)
