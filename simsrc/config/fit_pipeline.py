@@ -147,7 +147,7 @@ def _force(config, path):
                                     flight_time_s=float(np.mean(steps.flight_time_s)),
                                     horizontal=v["horizontal"])
     free = tuple(v["free"] or DEFAULT_FREE)
-    # the parameters a fit holds fixed start from the canonical case, as before the one-table change
+    # the parameters the fit holds fixed come from the canonical case (Seyfarth et al. 2002)
     base = canonical_params(surface=v["surface"])
     kw = dict(mass_kg=mass, leg_length_m=leg, free=free, base=base, starts=v["starts"],
               max_iterations=v["max_iterations"] or 60)
