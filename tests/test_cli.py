@@ -44,16 +44,29 @@ def test_subcommand_help(capsys, command):
 
 # ----------------------------------------------------------------------------- run
 
-def test_run_prints_steps_and_ledger_and_writes_json(tmp_path, capsys):
+def test_run_prints_the_steady_gait_steps_and_ledger_and_writes_json(tmp_path, capsys):
     config = write(tmp_path, TINY_RUN)
-    assert main(["run", str(config), "--json", str(tmp_path / "run.json")]) == 0
+    assert main(["run", str(config), "--steps", "--json", str(tmp_path / "run.json")]) == 0
     out = capsys.readouterr().out
-    for text in ("speed", "contact", "flight", "step len", "peak Fv", "BW", "status",
+    for text in ("steady gait (no losses: the energy of the start decides the speed",
+                 "cadence", "steps/min",
+                 "metabolic estimate", "J/kg/m", "Floquet multipliers",
+                 "speed", "contact", "flight", "step len", "peak Fv", "BW", "status",
                  "energy ledger", "residual", "largest |residual|", "run status: ok",
                  "periodic gait"):
         assert text in out, text
     body = json.loads((tmp_path / "run.json").read_text())
     assert len(body["steps"]) == 3 and body["run_status"] == "ok"
+    steady = body["steady"]
+    assert steady["converged"] and steady["reason"] == 0
+    # the steady step repeats: its end apex height is its start (the solver's scaled
+    # tolerance is 1e-11) and its speed to the RK4 config's energy error (8e-3 J of 88 J)
+    assert steady["metrics"]["apex_height_m"] == pytest.approx(steady["apex_height_m"],
+                                                               abs=1e-9)
+    assert steady["metrics"]["apex_speed_m_per_s"] == pytest.approx(
+        steady["apex_speed_m_per_s"], abs=1e-4)
+    # conservative: one multiplier is 1, to the RK4 config's energy error (5e-4 here)
+    assert steady["multipliers_abs"][0] == pytest.approx(1.0, abs=2e-3)
     step = body["steps"][0]
     assert step["peak_vertical_force_bw"] == pytest.approx(
         step["peak_vertical_force_n"] / (70.0 * 9.81))
@@ -73,7 +86,7 @@ def test_run_plot(tmp_path, capsys):
 
 
 def test_run_of_a_sweep_config_runs_its_base_point(tmp_path, capsys):
-    assert main(["run", str(write(tmp_path, TINY_SWEEP)), "--json"]) == 0
+    assert main(["run", str(write(tmp_path, TINY_SWEEP)), "--json", "--steps"]) == 0
     captured = capsys.readouterr()
     assert "has a [sweep] table" in captured.err
     assert json.loads(captured.out)["steps_completed"] == 3
@@ -85,7 +98,8 @@ def test_run_builtin_default():
     model, tens of seconds on a loaded 2-core machine; hence slow)."""
     done = cli("run")
     assert done.returncode == 0, done.stderr
-    assert "run status: ok (10 of 10 steps completed; " in done.stdout
+    assert "steady gait (the energy balance decides the speed" in done.stdout
+    assert "metabolic estimate" in done.stdout
 
 
 # ----------------------------------------------------------------------------- sweep

@@ -1,7 +1,11 @@
-"""``simsrc run``: simulate one runner and print per-step metrics and the energy ledger.
+"""``simsrc run``: the steady gait of one runner, its metrics and its energy ledger.
 
-The run goes through ``simsrc.config.runner.run_config`` (load, convert, simulate); this module
-only parses the arguments, formats the tables and writes the JSON and the plot.
+The answer is the runner's steady (periodic) gait, ``simsrc.config.runner.steady_config``
+(``simsrc.gait.solve_gait``): speed, cadence, contact and flight time, forces, stiffness, cost,
+the ledger of the steady step and its stability. ``--steps N`` adds the per-step table of N
+steps from the config's start (``run_config``), shown anyway when there is no steady gait, so
+that the user sees what happens instead. This module only parses the arguments, formats the
+tables and writes the JSON and the plot.
 """
 from __future__ import annotations
 
@@ -30,6 +34,25 @@ LEDGER_COLUMNS = (  # (ledger entry, header, format)
     ("surface_plastic_loss_j", "surf plast", ".3f"),
     ("push_positive_j", "push +", ".3f"), ("push_negative_j", "push -", ".3f"),
 )
+STEADY_ROWS = (  # (metric, label, unit, format): the steady gait, in a coach's units
+    ("speed_m_per_s", "speed", "m/s", ".3f"),
+    ("cadence_steps_per_min", "cadence", "steps/min", ".1f"),
+    ("step_length_m", "step length", "m", ".3f"),
+    ("contact_time_s", "contact time", "s", ".3f"),
+    ("flight_time_s", "flight time", "s", ".3f"),
+    ("duty_factor", "duty factor", "", ".3f"),
+    ("peak_vertical_force_bw", "peak vertical force", "BW", ".2f"),
+    ("com_vertical_oscillation_m", "vertical oscillation", "m", ".3f"),
+    ("apex_height_m", "apex height", "m", ".4f"),
+    ("landing_angle_deg", "landing angle", "deg", ".1f"),
+    ("braking_impulse_n_s", "braking impulse", "N s", ".1f"),
+    ("leg_stiffness_n_per_m", "leg stiffness (sine-wave)", "N/m", ".0f"),
+    ("morin_leg_stiffness_n_per_m", "leg stiffness (Morin)", "N/m", ".0f"),
+    ("muscle_positive_work_j", "muscle work +", "J/step", ".1f"),
+    ("muscle_negative_work_j", "muscle work -", "J/step", ".1f"),
+    ("mechanical_cost_of_transport", "mechanical cost of transport", "", ".3f"),
+    ("metabolic_cost_j_per_kg_per_m", "metabolic estimate", "J/kg/m", ".2f"),
+)
 SWING_COLUMNS = (  # the swinging legs' own account (pendulum landing mode)
     ("hip_swing_positive_j", "hip +", ".3f"), ("hip_swing_negative_j", "hip -", ".3f"),
     ("swing_landing_j", "at landing", ".3f"), ("swing_liftoff_j", "at liftoff", ".3f"),
@@ -40,15 +63,23 @@ SWING_COLUMNS = (  # the swinging legs' own account (pendulum landing mode)
 def add_parser(sub) -> None:
     """Register ``simsrc run``."""
     p = sub.add_parser(
-        "run", help="simulate one runner and print per-step metrics and the energy ledger",
-        description="Simulate one runner for n_steps steps from a config (default: the "
-        "built-in runner) and print a table of per-step metrics and the energy ledger with "
-        "its residual. A config with a [sweep] table runs its base point.",
-        epilog="examples:\n  simsrc run\n  simsrc run configs/stiffness_lean_push_sand.toml "
-        "--steps 20\n  simsrc run --plot run.png --json run.json",
+        "run", help="the steady gait of one runner: speed, cadence, forces, cost, ledger",
+        description="Solve the steady (periodic) gait of a runner from a config (default: the "
+        "built-in runner) and print its speed, cadence, contact and flight time, forces, "
+        "stiffness and cost, the energy ledger of the steady step and its stability. Without "
+        "--target-speed the energy balance decides the speed; with it, the push (or, where the "
+        "runner gains energy, the braking) is solved too. --steps adds the per-step table of "
+        "the steps from the config's start. A config with a [sweep] table runs its base point.",
+        epilog="examples:\n  simsrc run\n  simsrc run configs/human.toml --target-speed 4.0"
+        "\n  simsrc run configs/stiffness_lean_push_sand.toml --steps 20\n  simsrc run "
+        "--plot run.png --json run.json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", nargs="?", help="TOML config file (default: the built-in runner)")
-    p.add_argument("--steps", type=int, metavar="N", help="number of steps (overrides n_steps)")
+    p.add_argument("--target-speed", type=float, metavar="M_PER_S",
+                   help="hold this mean speed (m/s): solve the push, or the braking, as well")
+    p.add_argument("--steps", type=int, nargs="?", const=-1, metavar="N",
+                   help="also print the per-step table of N steps from the config's start "
+                   "(no N: the config's n_steps)")
     p.add_argument("--plot", metavar="FILE.png", help="draw the trajectory and ground forces")
     p.add_argument("--json", nargs="?", const="-", metavar="FILE",
                    help="write the results as JSON to FILE, or to stdout (no table) if no "
@@ -115,14 +146,97 @@ def ledger_table(metrics, summary, n_steps) -> str:
     return "\n".join(rows)
 
 
-def _json_body(config, run, metrics, summary) -> dict:
+def _free_words(gait) -> str:
+    names = {"apex_height_m": "apex height", "apex_speed_m_per_s": "apex speed",
+             "push_force_bw": "push", "leg_damping_n_s_per_m": "braking (leg damping)",
+             "angle_of_attack_rad": "landing angle (foot placement)"}
+    return ", ".join(names.get(f, f) for f in gait.free)
+
+
+def steady_table(gait, params) -> str:
+    """The steady gait in a coach's units, its energy controls, ledger and stability; or the
+    reason there is none."""
+    import numpy as np
+
+    if not bool(gait.converged):
+        return (f"no steady gait (free: {_free_words(gait)}): {str(gait.message)}; scaled "
+                f"residual {float(gait.residual):.2g} after {int(gait.iterations)} iterations")
+    from simsrc.engine.params import is_conservative
+
+    conservative = is_conservative(params) and not gait.targets
+    held = (f"speed held at {float(gait.target_values[0]):g} m/s" if gait.targets else
+            "no losses: the energy of the start decides the speed" if conservative else
+            "the energy balance decides the speed")
+    rows = [f"steady gait ({held}; solved for: {_free_words(gait)})"]
+    for key, label, unit, fmt in STEADY_ROWS:
+        rows.append(f"  {label:<30}{number(float(getattr(gait.metrics, key)), fmt):>10} {unit}")
+    if "push_force_bw" in gait.free:
+        rows.append(f"  {'push (solved)':<30}{float(gait.value('push_force_bw')):>10.3f} BW")
+    if "leg_damping_n_s_per_m" in gait.free:
+        c = float(gait.value("leg_damping_n_s_per_m"))
+        zeta = c / (2.0 * np.sqrt(float(params.leg_stiffness_n_per_m) * float(params.mass_kg)))
+        rows.append(f"  {'braking (solved)':<30}{c:>10.1f} N s/m (damping ratio {zeta:.3f})")
+    led = gait.ledger
+    rows.append("energy of the steady step (J): "
+                f"injected {float(led.injected_j):.2f}, dissipated {float(led.dissipated_j):.2f}, "
+                f"leg elastic peak {float(led.leg_elastic_peak_j):.2f}, returned "
+                f"{float(led.leg_elastic_returned_j):.2f}, surface peak "
+                f"{float(led.surface_elastic_peak_j):.2f}; residual {float(led.residual_j):.2e}")
+    mags = np.sort(np.abs(np.asarray(gait.multipliers)))[::-1]
+    listed = ", ".join(f"{m:.3f}" for m in mags)
+    if conservative:
+        # energy is conserved: one multiplier is 1 (a neighbouring energy is another gait)
+        worst, note = mags[1], "; one is 1: the runner keeps its energy, a neighbouring " \
+            "energy is a neighbouring gait"
+    else:
+        worst, note = mags[0], ""
+    if "angle_of_attack_rad" in gait.free:
+        ctl = np.sort(np.abs(np.asarray(gait.controlled_multipliers)))[::-1]
+        rows.append(f"stability: |Floquet multipliers| {listed} with the landing angle held; "
+                    f"{', '.join(f'{m:.3f}' for m in ctl)} with the foot placement that holds "
+                    f"the apex height (deadbeat); "
+                    + ("stable under that control" if ctl[0] < 1.0 else
+                       "unstable even under that control"))
+        return "\n".join(rows)
+    verdict = ("stable: a runner started near it returns to it" if worst < 1.0 else
+               "unstable with this landing rule: it needs feedback (foot placement) to hold")
+    rows.append(f"stability: |Floquet multipliers| {listed} (apex map, landing as configured"
+                f"{note}); {verdict}")
+    return "\n".join(rows)
+
+
+def _steady_json(gait) -> dict:
+    import numpy as np
+
+    def val(v):
+        return np.asarray(v).tolist()
+    out = {"converged": bool(gait.converged), "reason": int(gait.reason),
+           "message": str(gait.message), "free": list(gait.free),
+           "values": dict(zip(gait.free, val(gait.values))),
+           "targets": dict(zip(gait.targets, val(gait.target_values))),
+           "apex_height_m": float(gait.apex_height_m),
+           "apex_speed_m_per_s": float(gait.apex_speed_m_per_s),
+           "residual": float(gait.residual), "iterations": int(gait.iterations),
+           "max_abs_multiplier": float(gait.max_abs_multiplier), "stable": bool(gait.stable),
+           "multipliers_abs": [float(abs(m)) for m in np.asarray(gait.multipliers)],
+           "controlled_multipliers_abs": [float(abs(m)) for m in
+                                          np.asarray(gait.controlled_multipliers)]}
+    out["metrics"] = {f: float(getattr(gait.metrics, f)) for f in gait.metrics._fields}
+    out["ledger"] = {f: float(getattr(gait.ledger, f)) for f in gait.ledger._fields}
+    return out
+
+
+def _json_body(config, options, run, metrics, summary) -> dict:
     import dataclasses
 
     from simsrc import __version__
     from simsrc.metrics.summary import status_name
 
-    return {"simsrc_version": __version__, "source": config.source,
-            "config": dict(config.values), "options": dataclasses.asdict(run.options),
+    head = {"simsrc_version": __version__, "source": config.source,
+            "config": dict(config.values), "options": dataclasses.asdict(options)}
+    if run is None:
+        return head
+    return {**head, "options": dataclasses.asdict(run.options),
             "run_status": status_name(summary["run_status"]),
             "steps_completed": int(summary["steps_completed"]),
             "converged": bool(summary["converged"]),
@@ -134,27 +248,42 @@ def _json_body(config, run, metrics, summary) -> dict:
 
 
 def run(args) -> int:
-    """The command: load the config, simulate, print the tables, write the JSON and plot."""
+    """The command: solve the steady gait, print it (and the per-step table on request or
+    when there is no steady gait), write the JSON and the plot."""
     import dataclasses
 
     from simsrc import __version__
     from simsrc.config.load import check_value
-    from simsrc.config.runner import resolve_config, run_config
+    from simsrc.config.runner import resolve_config, run_config, steady_config
+    from simsrc.errors import SimsrcInputError
     from simsrc.metrics.summary import convergence, status_name, step_metrics, summarize
 
     config = resolve_config(args.config)
-    if args.steps is not None:
+    if args.steps is not None and args.steps != -1:
         n = check_value("n_steps", args.steps, "the command line", "--steps")
         config = dataclasses.replace(config, values={**config.values, "n_steps": n})
     if config.axes:
         print(f"note: {config.source} has a [sweep] table; `simsrc run` runs its base point "
               f"(use `simsrc sweep {config.source}` for the grid)", file=sys.stderr)
-    inputs, result = run_config(config, trajectory=bool(args.plot))
-    params = inputs.params
-    metrics = step_metrics(result.records, params)
-    summary = {**summarize(metrics), **convergence(result.records, params)}
+    gait = steady_note = None
+    try:
+        inputs, gait = steady_config(config, target_speed_m_per_s=args.target_speed)
+    except SimsrcInputError as e:
+        if args.target_speed is not None or config.values.get("mode") != "pendulum":
+            raise
+        steady_note = str(e)
+    steady = gait is not None and bool(gait.converged)
+    transient = args.steps is not None or not steady
+    result = metrics = summary = None
+    if transient or (args.plot and not steady):
+        inputs, result = run_config(config, trajectory=bool(args.plot))
+        params = inputs.params
+        metrics = step_metrics(result.records, params)
+        summary = {**summarize(metrics), **convergence(result.records, params)}
     if args.json is not None:
-        text = json.dumps(jsonable(_json_body(config, result, metrics, summary)), indent=1)
+        body = _json_body(config, inputs.options, result, metrics, summary)
+        body["steady"] = None if gait is None else _steady_json(gait)
+        text = json.dumps(jsonable(body), indent=1)
         if args.json == "-":
             print(text)
         else:
@@ -162,21 +291,35 @@ def run(args) -> int:
                 f.write(text + "\n")
     if args.json != "-":
         print(f"simsrc {__version__}: {config.source}")
-        print(describe(config) + f"; surface model {result.options.surface_model}\n")
-        print(run_table(metrics, summary, config.n_steps))
-        print()
-        print(ledger_table(metrics, summary, config.n_steps))
-        n_conv = int(summary["steps_to_converge"])
-        verdict = ("not converged to a periodic gait" if not summary["converged"] else
-                   "a periodic gait from the start" if n_conv == 0 else
-                   f"converged to a periodic gait after {n_conv} steps")
-        print(f"\nrun status: {status_name(summary['run_status'])} "
-              f"({int(summary['steps_completed'])} of "
-              f"{config.n_steps} steps completed; {verdict})")
+        print(describe(config) + f"; surface model {inputs.options.surface_model}\n")
+        print(steady_note if gait is None else steady_table(gait, inputs.params))
+        if transient:
+            print(f"\nthe {config.n_steps} steps from the config's start:" if steady else
+                  f"\nwhat happens instead, {config.n_steps} steps from the config's start:")
+            print(run_table(metrics, summary, config.n_steps))
+            print()
+            print(ledger_table(metrics, summary, config.n_steps))
+            n_conv = int(summary["steps_to_converge"])
+            verdict = ("not converged to a periodic gait" if not summary["converged"] else
+                       "a periodic gait from the start" if n_conv == 0 else
+                       f"converged to a periodic gait after {n_conv} steps")
+            print(f"\nrun status: {status_name(summary['run_status'])} "
+                  f"({int(summary['steps_completed'])} of "
+                  f"{config.n_steps} steps completed; {verdict})")
     if args.plot:
         from simsrc.viz.plots import trajectory_figure
 
-        weight = float(params.mass_kg) * float(params.gravity_m_per_s2)
+        if steady:   # the steady gait's own steps
+            from simsrc.engine.params import State
+            from simsrc.engine.simulate import simulate
+            p = inputs.params
+            for f in gait.free:
+                if f not in ("apex_height_m", "apex_speed_m_per_s"):
+                    p = p._replace(**{f: float(gait.value(f))})
+            start = State(0.0, float(gait.apex_height_m), float(gait.apex_speed_m_per_s), 0.0)
+            result = simulate(p, start, config.n_steps, options=inputs.options,
+                              trajectory=True)
+        weight = float(inputs.params.mass_kg) * float(inputs.params.gravity_m_per_s2)
         trajectory_figure(result.trajectory, result.records, weight, args.plot,
                           title=os.path.basename(config.source))
         print(f"trajectory plot: {args.plot}", file=sys.stderr)

@@ -5,11 +5,13 @@ Every command and script that runs a config's base point goes through here:
     config   = resolve_config("configs/slope.toml")   # a path, a Config, or None (built-in)
     inputs   = prepare_run(config)                   # SI Params, start State, one Options
     inputs, run = run_config(config, trajectory=True)   # ... and simulate its n_steps
+    inputs, gait = steady_config(config)               # ... or solve its steady gait
 
 The conversion is ``simsrc.config.load.base_point`` (config units -> SI ``Params`` and the apex
 ``State``); the numerical options are ``simsrc.config.load.numerical_options`` of that one point
 (the ``[numerics]`` keys and the landing mode included); the simulation is
-``simsrc.engine.simulate.simulate``. Sweeps use the same conversion point by point
+``simsrc.engine.simulate.simulate``; the steady gait is ``simsrc.gait.solve_gait``
+(``steady_config``). Sweeps use the same conversion point by point
 (``simsrc.sweep.run``).
 """
 from __future__ import annotations
@@ -83,4 +85,81 @@ def run_config(source: Config | str | os.PathLike | None = None, n_steps: int | 
     run = simulate(inputs.params, inputs.state, steps, options=inputs.options,
                    trajectory=trajectory)
     return inputs, run
+
+
+
+#: ``steady_config``'s energy controls for a held speed, tried in this order.
+ENERGY_CONTROLS = ("push_force_bw", "leg_damping_n_s_per_m")
+
+
+def steady_config(source: Config | str | os.PathLike | None = None, *,
+                  target_speed_m_per_s: float | None = None, iters: int = 40):
+    """The steady gait of a config's base point: what ``simsrc run`` reports.
+
+    - No target speed: the apex height and speed are free and everything else is as
+      configured, so the energy balance decides the speed (push work against the losses). A
+      conservative runner keeps the energy it starts with: its gait is the one at the energy
+      of the config's apex (``solve_gait(hold_energy=True)``).
+    - A target speed (m/s, the step's mean speed): the runner controls its gait (MODEL.md
+      §11). Its foot placement holds the apex height of the config (the deadbeat landing
+      angle: the angle of attack is solved so that the apex repeats) and its energy controls
+      hold the speed: first the push (positive work; concentric), and where the push would
+      have to be negative, i.e. the runner gains energy even without it (downhill), the push
+      is set to zero and the leg damping (braking: negative work, eccentric) is solved
+      instead. With the angle held instead, steady gaits at a held speed often graze (the
+      apex a few mm above touchdown) or do not exist.
+
+    The guess is the config's apex. The landing mode and contact model are the config's; the
+    pendulum landing mode is refused (its gait includes the swinging legs: ``simsrc gait``).
+
+    Returns:
+        (the ``RunInputs``, a scalar ``simsrc.gait.SteadyGait``; ``reason``/``message`` say why
+        when there is no steady gait).
+
+    Raises:
+        SimsrcInputError: a bad config, a bad target speed, or the pendulum landing mode.
+    """
+    import dataclasses
+
+    from simsrc.engine.params import is_conservative
+    from simsrc.engine.stance import SURFACE_MODELS
+    from simsrc.errors import SimsrcInputError
+    from simsrc.gait.steady import AT_BOUND, PUSH_CAPPED, fd_options, solve_gait
+
+    inputs = prepare_run(source)
+    if inputs.options.landing == "pendulum":
+        raise SimsrcInputError(
+            "the steady gait of the pendulum landing mode includes the swinging legs' state: "
+            "use `simsrc gait CONFIG`, or `simsrc run CONFIG --steps N` for the steps")
+    p, guess = inputs.params, inputs.state
+
+    def solve(params, free, targets=None, hold_energy=False):
+        # the config's options ([numerics], landing mode), with what the free variables need
+        fo, opts = fd_options(params, free), inputs.options
+        opts = dataclasses.replace(
+            opts, push=opts.push or fo.push, leg_damping=opts.leg_damping or fo.leg_damping,
+            surface_model=max(opts.surface_model, fo.surface_model, key=SURFACE_MODELS.index),
+            stance_steps=max(opts.stance_steps, fo.stance_steps), flight_samples=0)
+        return solve_gait(params, guess, free=free, targets=targets, options=opts, iters=iters,
+                          hold_energy=hold_energy)
+
+    if target_speed_m_per_s is None:
+        return inputs, solve(p, ("apex_height_m", "apex_speed_m_per_s"),
+                             hold_energy=is_conservative(p))
+    v = float(target_speed_m_per_s)
+    if not (0.0 < v < 20.0):
+        raise SimsrcInputError(f"target speed: {v!r} m/s is outside (0, 20) m/s")
+    targets = {"speed_m_per_s": v}
+    free = ("apex_speed_m_per_s", "angle_of_attack_rad", "push_force_bw")
+    gait = solve(p, free, targets)
+    at_zero = (int(gait.reason) in (AT_BOUND, PUSH_CAPPED)
+               and float(gait.value("push_force_bw")) <= 1e-9)
+    if not bool(gait.converged) and at_zero:
+        # gaining energy with no push at all: brake instead
+        braking = solve(p._replace(push_force_bw=0.0),
+                        ("apex_speed_m_per_s", "angle_of_attack_rad", "leg_damping_n_s_per_m"),
+                        targets)
+        if bool(braking.converged):
+            return inputs._replace(params=p._replace(push_force_bw=0.0)), braking
+    return inputs, gait
 

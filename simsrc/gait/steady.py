@@ -13,10 +13,22 @@ Equations, always with the periodicity of the apex (y, v_x):
 
     P_y(u) − y = 0,   P_vx(u) − v_x = 0,   m_i(u) − t_i* = 0   (i = 1..n_targets)
 
-so the problem is square when ``len(free) == 2 + len(targets)``. The Jacobian is exact: one
-``jax.jacfwd`` through ``engine.step.step`` (event times by the implicit-function theorem) with
-respect to all six candidate variables at once, so that every choice of free variables and
-targets shares one compiled kernel per ``Options`` (columns and rows are picked on the host).
+so the problem is square when ``len(free) == 2 + len(targets)``. Two Jacobians
+(``jacobian=``):
+
+- ``"fd"`` (default): central differences of the step map, the perturbed points evaluated in
+  the same batched call as the point itself by ``simulate`` (one step). The solver then compiles
+  nothing beyond the one-step ``simulate`` program, which ``simsrc run`` and the sweeps share
+  through the compile cache. The differences are of the discrete map (fixed step counts, events
+  root-found), which is smooth, so they agree with the exact derivative to about 1e-7
+  relative; Newton's convergence and the solution's accuracy are set by the residual, not by
+  the Jacobian.
+- ``"exact"``: one ``jax.jacfwd`` through ``engine.step.step`` (event times by the
+  implicit-function theorem) with respect to all six candidate variables at once, so that every
+  choice of free variables and targets shares one compiled kernel per ``Options`` (columns and
+  rows are picked on the host). Exact, but its compile costs minutes: for the default runner
+  (firm ground, no push) 118 s and 2.5 GB on 2 cores, against 11 s for the one-step
+  ``simulate`` program (benchmarks/README.md, "Steady gaits").
 The damped Newton method is ``gait/newton.py``'s (scaled units; Levenberg-regularised normal
 equations, so a rank-deficient problem, e.g. a conservative runner whose fixed points form a
 curve, converges to a solution near the guess).
@@ -40,6 +52,7 @@ from simsrc.engine import batch
 from simsrc.engine import status as st
 from simsrc.engine.frame import landing_angle_rad
 from simsrc.engine.params import PARAMETER, Params, State, as_arrays
+from simsrc.engine.simulate import simulate
 from simsrc.engine.step import Options, step
 from simsrc.errors import SimsrcInputError
 from simsrc.gait.apex_map import floquet_multipliers, gait_options
@@ -87,6 +100,10 @@ class SteadyGait(NamedTuple):
             step is a real apex-to-apex step.
         iterations: Newton iterations used; ``status``: the step's status code.
         reason: a code of ``REASONS`` (``OK`` when converged); ``message`` (str per element).
+        controlled_multipliers: (..., 2) the multipliers of the closed loop when the landing
+            angle is free: the deadbeat foot placement (MODEL.md §11) chooses the angle at each
+            apex so that the next apex height is the gait's, which removes the height
+            direction (one multiplier 0) and leaves the speed's; NaN when the angle is held.
     """
 
     free: tuple
@@ -107,6 +124,8 @@ class SteadyGait(NamedTuple):
     status: np.ndarray
     reason: np.ndarray
     message: np.ndarray
+    controlled_multipliers: np.ndarray
+
 
     def value(self, name: str) -> np.ndarray:
         """The solved value of free variable ``name``."""
@@ -152,6 +171,29 @@ def steady_step(p: Params, y, vx, alpha, push, damping, stiffness, options: Opti
     q, s = _with(p, y, vx, alpha, push, damping, stiffness)
     _, rec, _ = step(q, s, options)
     return step_metrics(q, rec), rec.ledger
+
+
+#: How ``solve_gait`` forms its Jacobian (module docstring).
+JACOBIANS = ("fd", "exact")
+#: Central-difference step, in the scaled units of each free variable (``_scales``).
+FD_STEP = 1e-6
+
+
+def fd_options(params: Params, free=(), options: Options | None = None) -> Options:
+    """Options for the finite-difference solver: ``gait_options`` of the parameters as they
+    will be tried, i.e. with the push and the leg damping counted as nonzero when they are
+    free (so that their terms, and the contact model they need, are compiled in), and
+    switched off when they are zero and held (the cheapest program that covers the problem)."""
+    if options is not None:
+        return gait_options(params, options)
+    probe = as_arrays(params)
+    if "push_force_bw" in free:
+        probe = probe._replace(push_force_bw=np.maximum(np.abs(np.asarray(
+            probe.push_force_bw, float)), 0.1))
+    if "leg_damping_n_s_per_m" in free:
+        probe = probe._replace(leg_damping_n_s_per_m=np.maximum(np.abs(np.asarray(
+            probe.leg_damping_n_s_per_m, float)), 1.0))
+    return gait_options(probe)
 
 
 def steady_options(params: Params, options: Options | None = None) -> Options:
@@ -205,7 +247,8 @@ def _scales(p):
 def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_speed_m_per_s"),
                targets: dict | None = None, bounds: dict | None = None,
                options: Options | None = None, continuation: bool = False, iters: int = 40,
-               map_iters: int = 0, tol: float = 1e-11) -> SteadyGait:
+               map_iters: int = 0, tol: float = 1e-11, jacobian: str = "fd",
+               hold_energy: bool = False) -> SteadyGait:
     """The steady (periodic) gait with the free variables ``free`` meeting ``targets``, batched.
 
     Equations: P_y(u) = y, P_vx(u) = v_x (the next apex is this one) and, per target,
@@ -222,11 +265,21 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
         free: names from ``FREE_VARIABLES``.
         targets: {name from ``TARGETS``: value (scalar or batch)}.
         bounds: {free name: (low, high)} overriding the defaults (e.g. a push capped at 0.1 BW).
-        options: step options; default ``steady_options(params)``.
+        options: step options; default ``fd_options(params, free)`` (``jacobian="fd"``) or
+            ``steady_options(params)`` (``"exact"``).
         continuation: solve along the first batch axis in order, each slice from its
             neighbour's solution (where that converged).
         iters, tol: Newton iterations and the scaled residual accepted as converged.
         map_iters: plain map iterations first (only when ``free`` is the apex and no targets).
+        jacobian: ``"fd"`` (central differences through ``simulate``; compiles in seconds) or
+            ``"exact"`` (``jax.jacfwd`` through the step; compiles in minutes). See the module
+            docstring.
+        hold_energy: for a conservative runner (``engine.params.is_conservative``) with the
+            apex (y, v_x) free: replace the speed's periodicity by "the energy of the guess"
+            (g y + v_x²/2 per kg), so that the problem is square and consistent. Its fixed
+            points form a curve, one per energy; the discrete map's energy drifts by the
+            integrator's error, so that the plain system has no exact solution. The speed
+            then repeats to that error (1e-11 with DOP853's 10 stance steps).
 
     Returns:
         ``SteadyGait``; elements with no gait have ``converged`` False and a ``reason``.
@@ -237,16 +290,64 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
     targets = dict(targets or {})
     free, tnames = tuple(free), tuple(targets)
     _check_names(free, tnames)
-    opts = steady_options(params, options)
+    if jacobian not in JACOBIANS:
+        raise SimsrcInputError(f"solve_gait: jacobian must be one of {JACOBIANS}, "
+                               f"got {jacobian!r}")
+    opts = (fd_options(params, free, options) if jacobian == "fd"
+            else steady_options(params, options))
     if continuation:
-        return _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol)
+        return _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
+                         jacobian)
     (p, (y0, v0, tv)), shape = batch.flatten(
         params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values())))
-    return _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol)
+    return _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
+                  jacobian, hold_energy)
 
 
-def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol):
-    kernel = batch.batched_kernel(steady_kernel, options=opts)
+def _one_step(p: Params, x: np.ndarray, opts: Options):
+    """One step from each row of ``x`` (N, 6: the ``FREE_VARIABLES``' values) by ``simulate``:
+    (outputs (N, 10): P_y, P_vx and the ``TARGETS``; valid (N,); status (N,); the parameters;
+    the step's records, step axis dropped)."""
+    n = x.shape[0]
+    q = p._replace(angle_of_attack_rad=x[:, 2], push_force_bw=x[:, 3],
+                   leg_damping_n_s_per_m=x[:, 4], leg_stiffness_n_per_m=x[:, 5])
+    zero = np.zeros(n)
+    run = simulate(q, State(zero, x[:, 0], x[:, 1], zero), 1, options=opts, check=False)
+    rec = jax.tree_util.tree_map(lambda v: np.asarray(v)[:, 0], jax.device_get(run.records))
+    tg = step_targets(rec)
+    out = np.stack([rec.end.y_m, rec.end.vx_m_per_s] + [tg[t] for t in TARGETS], axis=1)
+    valid = (rec.status == st.OK) & (rec.liftoff.vy_m_per_s > 0.0)
+    return out, valid, rec.status, q, rec
+
+
+def _fd_evaluate(p: Params, x: np.ndarray, fd_cols, u_all_scale, opts: Options):
+    """Outputs, their central-difference Jacobian (N, 10, 6; NaN in the columns not in
+    ``fd_cols``), valid and status, all points and perturbations in one ``simulate`` call."""
+    n, k = x.shape[0], len(fd_cols)
+    h = FD_STEP * u_all_scale[:, fd_cols]                                   # (N, k)
+    xs = [x]
+    for sign in (1.0, -1.0):
+        for i, j in enumerate(fd_cols):
+            xp = x.copy()
+            xp[:, j] += sign * h[:, i]
+            xs.append(xp)
+    reps = 1 + 2 * k
+    pt = jax.tree_util.tree_map(lambda v: np.tile(np.asarray(v, float), reps), p)
+    out, valid, code, _, _ = _one_step(pt, np.concatenate(xs, axis=0), opts)
+    out = out.reshape(reps, n, -1)
+    valid = valid.reshape(reps, n)
+    jac = np.full((n, out.shape[2], 6), np.nan)
+    for i, j in enumerate(fd_cols):
+        jac[:, :, j] = (out[1 + i] - out[1 + k + i]) / (2.0 * h[:, i, None])
+    return out[0], jac, valid.all(axis=0), code[:n]
+
+
+_metrics_jit = jax.jit(step_metrics)
+
+
+def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
+           jacobian="fd", hold_energy=False):
+    kernel = batch.batched_kernel(steady_kernel, options=opts) if jacobian == "exact" else None
     n = y0.shape[0]
     cols = [FREE_VARIABLES.index(f) for f in free]
     rows = [0, 1] + [2 + TARGETS.index(t) for t in tnames]
@@ -255,7 +356,8 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
                      np.asarray(p.leg_damping_n_s_per_m), np.asarray(p.leg_stiffness_n_per_m)], 1)
     u_all_scale, length, vs = _scales(p)
     u_scale = u_all_scale[:, cols]
-    r_scale = np.concatenate([np.stack([length, vs], 1),
+    hold_energy = hold_energy and free[:2] == ("apex_height_m", "apex_speed_m_per_s")
+    r_scale = np.concatenate([np.stack([length, vs * (vs if hold_energy else 1.0)], 1),
                               np.where(np.abs(tv) > 0, np.abs(tv), 1.0)], axis=1)
     lim = dict((f, _bounds(f, p)) for f in free)
     lim.update({f: b for f, b in (bounds or {}).items() if f in lim})
@@ -267,14 +369,27 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
         x[:, cols] = u
         return x
 
+    fd_cols = sorted(set(cols) | {0, 1})     # the apex columns give the Floquet multipliers
+
     def residual(u):
         x = full(u)
-        jac, (out, valid, code) = jax.device_get(
-            kernel(p, *[jnp.asarray(x[:, j]) for j in range(6)]))
-        out = batch.columns(out)                                   # (N, 10)
-        jfull = np.stack([batch.columns(row) for row in jac], axis=1)  # (N, 10, 6)
+        if kernel is None:
+            out, jfull, valid, code = _fd_evaluate(p, x, fd_cols, u_all_scale, opts)
+        else:
+            jac, (out, valid, code) = jax.device_get(
+                kernel(p, *[jnp.asarray(x[:, j]) for j in range(6)]))
+            out = batch.columns(out)                                   # (N, 10)
+            jfull = np.stack([batch.columns(row) for row in jac], axis=1)  # (N, 10, 6)
         r = out[:, rows] - np.concatenate([x[:, :2], tv], axis=1)
         jr = jfull[:, rows][:, :, cols] - _PERIODIC[rows][:, cols]
+        if hold_energy:
+            # the speed's periodicity row becomes "the energy of the start": consistent for
+            # the discrete map, whose energy drifts by the integrator's error
+            g = np.asarray(p.gravity_m_per_s2)
+            r[:, 1] = g * (x[:, 0] - y0) + 0.5 * (x[:, 1] ** 2 - v0 ** 2)
+            de = np.zeros((n, 6))
+            de[:, 0], de[:, 1] = g, x[:, 1]
+            jr[:, 1, :] = de[:, cols]
         return r, jr, np.asarray(valid), (jfull[:, :2, :2], jr, np.asarray(code), x)
 
     mi = map_iters if (free == ("apex_height_m", "apex_speed_m_per_s") and not tnames) else 0
@@ -282,8 +397,12 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
     u, r, ok, aux, rn, it = damped_newton(residual, u0, u_scale, r_scale, iters=iters,
                                           map_iters=mi, tol=tol, max_step=0.2,
                                           bounds=(lower, upper))
-    met, led = jax.device_get(batch.batched_kernel(steady_step, options=opts)(
-        p, *[jnp.asarray(aux[3][:, j]) for j in range(6)]))
+    if kernel is None:
+        _, _, _, q, rec = _one_step(p, aux[3], opts)
+        met, led = jax.device_get((_metrics_jit(q, rec), rec.ledger))
+    else:
+        met, led = jax.device_get(batch.batched_kernel(steady_step, options=opts)(
+            p, *[jnp.asarray(aux[3][:, j]) for j in range(6)]))
     return _record(u, r, ok, aux + (met, led), rn, it, shape, free, tnames, tv, u_scale,
                    r_scale, lower, upper, tol, n)
 
@@ -320,21 +439,31 @@ def _record(u, r, ok, aux, rn, it, shape, free, tnames, tv, u_scale, r_scale, lo
     nan = lambda v: np.where(ok.reshape((-1,) + (1,) * (np.ndim(v) - 1)), v, np.nan)  # noqa
     met = jax.tree_util.tree_map(lambda v: nan(np.asarray(v, float)), met)
     led = jax.tree_util.tree_map(lambda v: nan(np.asarray(v, float)), led)
+    controlled = np.full(mult.shape, np.nan + 0j)
+    if "angle_of_attack_rad" in free:
+        # ∂P/∂α; the angle that keeps P_y = y moves with the apex: dα/dx = −(∂P_y/∂x)/(∂P_y/∂α)
+        ja = jr[:, :2, free.index("angle_of_attack_rad")]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            closed = jac - ja[:, :, None] * jac[:, None, 0, :] / ja[:, 0, None, None]
+        good = np.all(np.isfinite(closed), axis=(1, 2))
+        controlled[good] = floquet_multipliers(closed[good])
     flat = [nan(u), tv, nan(x[:, 0]), nan(x[:, 1]), nan(jac), mult, nan(mag),
             converged & (mag < 1.0), np.where(ok, rn, np.inf), converged, it,
-            np.where(ok, code, st.FALL), reason, np.array([REASONS[c] for c in reason])]
+            np.where(ok, code, st.FALL), reason, np.array([REASONS[c] for c in reason]),
+            controlled]
     m_leaves, m_def = jax.tree_util.tree_flatten(met)
     l_leaves, l_def = jax.tree_util.tree_flatten(led)
     outs = batch.unflatten(flat + m_leaves + l_leaves, shape)
     k = len(flat)
-    v, t, y, vx, j, mu, mg, stable, res, conv, its, stat, rea, msg = outs[:k]
+    v, t, y, vx, j, mu, mg, stable, res, conv, its, stat, rea, msg, ctl = outs[:k]
     return SteadyGait(free, v, tnames, t, y, vx,
                       jax.tree_util.tree_unflatten(m_def, outs[k:k + len(m_leaves)]),
                       jax.tree_util.tree_unflatten(l_def, outs[k + len(m_leaves):]),
-                      j, mu, mg, stable, res, conv, its, stat, rea, msg)
+                      j, mu, mg, stable, res, conv, its, stat, rea, msg, ctl)
 
 
-def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol) -> SteadyGait:
+def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
+              jacobian="fd") -> SteadyGait:
     """Solve along the first batch axis in order; slice i starts from slice i − 1's solution
     where that converged (the free values and the apex), else from the user's guess."""
     pa = as_arrays(params)
@@ -342,7 +471,8 @@ def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol)
     shape = np.broadcast_shapes(*[np.shape(v) for v in leaves])
     if not shape:
         return solve_gait(params, guess, free=free, targets=targets, bounds=bounds,
-                          options=opts, iters=iters, map_iters=map_iters, tol=tol)
+                          options=opts, iters=iters, map_iters=map_iters, tol=tol,
+                          jacobian=jacobian)
     bc = lambda t: jax.tree_util.tree_map(lambda v: np.broadcast_to(np.asarray(v, float), shape),  # noqa
                                           t)
     pb, gb, tb = bc(pa), bc(guess), bc(targets)
@@ -361,7 +491,8 @@ def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol)
                 else:
                     p_i = p_i._replace(**{f: val})
         prev = solve_gait(p_i, g_i, free=free, targets={k: v[i] for k, v in tb.items()},
-                          bounds=bounds, options=opts, iters=iters, map_iters=map_iters, tol=tol)
+                          bounds=bounds, options=opts, iters=iters, map_iters=map_iters, tol=tol,
+                          jacobian=jacobian)
         parts.append(prev)
     return SteadyGait(*[getattr(parts[0], f) if f in ("free", "targets") else
                         jax.tree_util.tree_map(lambda *xs: np.stack(xs), *[getattr(q, f)
