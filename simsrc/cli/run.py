@@ -140,7 +140,7 @@ def run(args) -> int:
     from simsrc import __version__
     from simsrc.config.load import check_value
     from simsrc.config.runner import resolve_config, run_config
-    from simsrc.metrics.summary import convergence, status_name, step_metrics, summarize
+    from simsrc.metrics.summary import run_metrics, status_name, summarize
 
     config = resolve_config(args.config)
     if args.steps is not None:
@@ -151,8 +151,8 @@ def run(args) -> int:
               f"(use `simsrc sweep {config.source}` for the grid)", file=sys.stderr)
     inputs, result = run_config(config, trajectory=bool(args.plot))
     params = inputs.params
-    metrics = step_metrics(result.records, params)
-    summary = {**summarize(metrics), **convergence(result.records, params)}
+    metrics, conv = run_metrics(result.records, params)  # one compiled program, not ~60 eager ops
+    summary = {**summarize(metrics), **conv}
     if args.json is not None:
         text = json.dumps(jsonable(_json_body(config, result, metrics, summary)), indent=1)
         if args.json == "-":
