@@ -256,7 +256,7 @@ def run(args) -> int:
     from simsrc.config.load import check_value
     from simsrc.config.runner import resolve_config, run_config, steady_config
     from simsrc.errors import SimsrcInputError
-    from simsrc.metrics.summary import convergence, status_name, step_metrics, summarize
+    from simsrc.metrics.summary import run_metrics, status_name, summarize
 
     config = resolve_config(args.config)
     if args.steps is not None and args.steps != -1:
@@ -278,8 +278,8 @@ def run(args) -> int:
     if transient or (args.plot and not steady):
         inputs, result = run_config(config, trajectory=bool(args.plot))
         params = inputs.params
-        metrics = step_metrics(result.records, params)
-        summary = {**summarize(metrics), **convergence(result.records, params)}
+        metrics, conv = run_metrics(result.records, params)  # one program, not ~60 eager ops
+        summary = {**summarize(metrics), **conv}
     if args.json is not None:
         body = _json_body(config, inputs.options, result, metrics, summary)
         body["steady"] = None if gait is None else _steady_json(gait)

@@ -13,9 +13,15 @@ energies) and summarises each run:
 - ``converged`` and ``steps_to_converge``: ``simsrc.metrics.steps.steady_state``'s verdict (apex
   height and speed repeat to 1e-4 over the last steps);
 - ``mean_<metric>``: the mean over the completed steps (NaN when none completed).
+
+``step_metrics``, ``convergence`` and ``run_metrics`` (both at once) each evaluate in one
+jitted XLA program: run eagerly, the metrics are ~60 tiny programs, each compiled again in
+every new process (too quick to compile for the persistent cache), which cost a warm
+``simsrc run`` seconds. The numbers are those of ``simsrc.metrics.steps``.
 """
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from simsrc.engine.ledger import Ledger
@@ -37,23 +43,59 @@ def status_name(code) -> str:
     return STATUS_NAMES.get(int(code), f"unknown({int(code)})")
 
 
+def _metrics_of(params, records) -> dict:
+    out = _step_metrics(params, records)._asdict()
+    del out["status"]
+    out.update({f: getattr(records, f) for f in RECORD_METRICS})
+    out.update({f: getattr(records.ledger, f) for f in LEDGER_METRICS})
+    out["status"] = records.status
+    return out
+
+
+def _convergence_of(params, records) -> dict:
+    ss = steady_state(params, records)
+    return {"converged": ss.converged, "steps_to_converge": ss.steps_to_converge}
+
+
+# one program per (records shape, options): a run's or a sweep chunk's metrics in one dispatch
+_metrics_jit = jax.jit(_metrics_of)
+_convergence_jit = jax.jit(_convergence_of)
+
+
+def _run_metrics_of(params, records) -> tuple[dict, dict]:
+    return _metrics_of(params, records), _convergence_of(params, records)
+
+
+_run_metrics_jit = jax.jit(_run_metrics_of)
+
+
+def _host_metrics(m) -> dict[str, np.ndarray]:
+    # in METRIC_NAMES order (a jitted function returns its dicts with sorted keys)
+    out = {k: np.asarray(m[k], np.float64) for k in METRIC_NAMES}
+    out["status"] = np.asarray(m["status"], np.int32)
+    return out
+
+
+def _host_convergence(c) -> dict[str, np.ndarray]:
+    return {"converged": np.asarray(c["converged"], np.int8),
+            "steps_to_converge": np.asarray(c["steps_to_converge"], np.int32)}
+
+
 def step_metrics(records, params) -> dict[str, np.ndarray]:
     """Every metric of every step: dict name -> float64 array shaped like the records' leaves
     (batch + (n_steps,)), plus ``status`` (int32)."""
-    m = _step_metrics(params, records)
-    out = {f: np.asarray(getattr(m, f), np.float64) for f in StepMetrics._fields
-           if f != "status"}
-    out.update({f: np.asarray(getattr(records, f), np.float64) for f in RECORD_METRICS})
-    out.update({f: np.asarray(getattr(records.ledger, f), np.float64) for f in LEDGER_METRICS})
-    out["status"] = np.asarray(records.status, np.int32)
-    return out
+    return _host_metrics(_metrics_jit(params, records))
 
 
 def convergence(records, params) -> dict[str, np.ndarray]:
     """``converged`` (int8, 1 or 0) and ``steps_to_converge`` of each run."""
-    ss = steady_state(params, records)
-    return {"converged": np.asarray(ss.converged, np.int8),
-            "steps_to_converge": np.asarray(ss.steps_to_converge, np.int32)}
+    return _host_convergence(_convergence_jit(params, records))
+
+
+def run_metrics(records, params) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``(step_metrics(records, params), convergence(records, params))`` from one program."""
+    m, c = jax.device_get(_run_metrics_jit(params, records))
+    return _host_metrics(m), _host_convergence(c)
 
 
 def summarize(metrics: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -34,7 +34,7 @@ from simsrc.config.grid import Axis, n_points, point_values
 from simsrc.engine.batch import bucket_size
 from simsrc.engine.simulate import simulate
 from simsrc.engine.step import Options
-from simsrc.metrics.summary import INVALID, METRIC_NAMES, convergence, step_metrics, summarize
+from simsrc.metrics.summary import INVALID, METRIC_NAMES, run_metrics, summarize
 from simsrc.sweep.store import ChunkStore
 
 MAX_CHUNK = 8192           # points; larger chunks gain little speed and lose more on a crash
@@ -224,8 +224,7 @@ def finish_chunk(plan: SweepPlan, job: _Launched) -> dict[str, np.ndarray]:
     else:
         records, params = jax.tree_util.tree_map(lambda v: v[:size],
                                                  (job.run.records, job.params))
-        metrics = step_metrics(records, params)
-        conv = convergence(records, params)
+        metrics, conv = run_metrics(records, params)
     if bad.any():
         metrics = {k: np.where(bad[:, None], INVALID if k == "status" else np.nan, v)
                    .astype(v.dtype) for k, v in metrics.items()}
