@@ -211,3 +211,14 @@ def test_deadbeat_foot_placement_multipliers_match_the_controlled_map():
     ctl = np.sort(np.abs(np.asarray(g.controlled_multipliers)))
     assert ctl[0] < 1e-6
     assert abs(ctl[1] - abs(mult)) < 1e-4
+
+
+def test_no_gait_status_names_follow_the_reasons():
+    """A steady sweep's run_status is ``NO_GAIT`` + the reason code: the names in
+    ``metrics.summary`` (which may not import the gait layer) follow ``REASONS``."""
+    from simsrc.metrics.summary import NO_GAIT, NO_GAIT_NAMES
+    assert sorted(NO_GAIT_NAMES) == [NO_GAIT + c for c in REASONS if c != steady.OK]
+    for code, name in NO_GAIT_NAMES.items():
+        key = {1: "FALLS", 2: "PUSH_CAPPED", 3: "BRAKING_CAPPED", 4: "AT_BOUND",
+               5: "UNREACHABLE", 6: "STALLED"}[code - NO_GAIT]
+        assert getattr(steady, key) == code - NO_GAIT and name == "no_gait_" + key.lower()

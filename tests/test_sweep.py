@@ -129,3 +129,54 @@ def test_sweep_needs_a_sweep_table(tmp_path):
     config = load_config(write(tmp_path, "[run]\nn_steps = 3\n"))
     with pytest.raises(SimsrcInputError, match="no \\[sweep\\] table"):
         sweep(config, tmp_path / "out")
+
+
+STEADY_SWEEP = """\
+[runner]
+mass_kg = 70.0
+push_force_bw = 0.85
+[leg]
+leg_length_m = 0.95
+leg_stiffness_kn_per_m = 11.0
+leg_damping_ratio = 0.1
+[landing]
+angle_of_attack_deg = 66.86
+[ground]
+surface = "rigid"
+[initial]
+apex_height_m = 0.92
+speed_m_per_s = 3.5
+[run]
+answer = "steady"
+[sweep]
+slope_deg = [-10, 0, 10]
+[output]
+metrics = ["metabolic_cost_j_per_kg_per_m"]
+"""
+
+
+def test_steady_sweep_holds_the_speed_and_pays_for_the_slope(tmp_path):
+    """``answer = "steady"``: each point is its steady gait at the initial speed (configs/
+    slope.toml's runner). The speed is held to 1e-9; over the steady step the muscles' net
+    work (push work minus what the leg damper absorbs) is m g d sin θ plus the leg's elastic
+    energy left at liftoff (a passive loss); uphill the push pays, downhill (10°) the runner
+    gains energy even without a push, so the push is zero and the braking (leg damping) is
+    solved."""
+    import math
+
+    config = load_config(write(tmp_path, STEADY_SWEEP))
+    ds = run_sweep(config, str(tmp_path / "out"), chunk_size=4, progress=False)
+    assert (ds["run_status"].values == 0).all()
+    assert np.allclose(ds["mean_speed_m_per_s"].values, 3.5, atol=1e-9)
+    assert np.allclose(ds["steady_apex_height_m"].values, 0.92, atol=1e-9)
+    muscle = (ds["mean_push_positive_j"] + ds["mean_push_negative_j"]
+              - ds["mean_leg_damping_loss_j"] - ds["mean_leg_elastic_unreturned_j"]).values
+    slope = np.radians(ds["slope_deg"].values)
+    climb = 70.0 * 9.81 * np.sin(slope) * ds["mean_step_length_m"].values
+    assert np.allclose(muscle, climb, atol=1e-5 * 70.0 * 9.81)
+    push = ds["steady_push_force_bw"].values
+    damping = ds["steady_leg_damping_n_s_per_m"].values
+    config_damping = 0.1 * 2 * math.sqrt(11e3 * 70.0)
+    assert push[0] == 0.0 and damping[0] > config_damping           # -10°: brakes
+    assert push[2] > push[1] > 0 and np.allclose(damping[1:], config_damping)
+    assert (ds["controlled_max_abs_multiplier"].values < 1.0).all()

@@ -91,7 +91,10 @@ def run(args) -> int:
         return 130
     codes = ds["run_status"].values.ravel()
     counts = ", ".join(f"{status_name(c)} {int((codes == c).sum())}" for c in sorted(set(codes)))
-    print(f"{codes.size} points x {config.n_steps} steps: {counts}")
+    if config.values.get("answer") == "steady":
+        print(f"{codes.size} points, steady gaits at a held speed: {counts}")
+    else:
+        print(f"{codes.size} points x {config.n_steps} steps: {counts}")
     if ds.attrs.get("invalid_params_example"):
         print(f"invalid_params, e.g.: {ds.attrs['invalid_params_example']}")
     print(f"results: {os.path.join(out, 'results.nc')}, {os.path.join(out, 'results.csv')}")

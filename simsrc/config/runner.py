@@ -119,12 +119,9 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
     Raises:
         SimsrcInputError: a bad config, a bad target speed, or the pendulum landing mode.
     """
-    import dataclasses
-
     from simsrc.engine.params import is_conservative
-    from simsrc.engine.stance import SURFACE_MODELS
     from simsrc.errors import SimsrcInputError
-    from simsrc.gait.steady import AT_BOUND, PUSH_CAPPED, fd_options, solve_gait
+    from simsrc.gait.steady import held_speed_options, solve_gait, solve_held_speed
 
     inputs = prepare_run(source)
     if inputs.options.landing == "pendulum":
@@ -135,11 +132,7 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
 
     def solve(params, free, targets=None, hold_energy=False):
         # the config's options ([numerics], landing mode), with what the free variables need
-        fo, opts = fd_options(params, free), inputs.options
-        opts = dataclasses.replace(
-            opts, push=opts.push or fo.push, leg_damping=opts.leg_damping or fo.leg_damping,
-            surface_model=max(opts.surface_model, fo.surface_model, key=SURFACE_MODELS.index),
-            stance_steps=max(opts.stance_steps, fo.stance_steps), flight_samples=0)
+        opts = held_speed_options(params, free, inputs.options)
         return solve_gait(params, guess, free=free, targets=targets, options=opts, iters=iters,
                           hold_energy=hold_energy)
 
@@ -149,17 +142,9 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
     v = float(target_speed_m_per_s)
     if not (0.0 < v < 20.0):
         raise SimsrcInputError(f"target speed: {v!r} m/s is outside (0, 20) m/s")
-    targets = {"speed_m_per_s": v}
-    free = ("apex_speed_m_per_s", "angle_of_attack_rad", "push_force_bw")
-    gait = solve(p, free, targets)
-    at_zero = (int(gait.reason) in (AT_BOUND, PUSH_CAPPED)
-               and float(gait.value("push_force_bw")) <= 1e-9)
-    if not bool(gait.converged) and at_zero:
-        # gaining energy with no push at all: brake instead
-        braking = solve(p._replace(push_force_bw=0.0),
-                        ("apex_speed_m_per_s", "angle_of_attack_rad", "leg_damping_n_s_per_m"),
-                        targets)
-        if bool(braking.converged):
-            return inputs._replace(params=p._replace(push_force_bw=0.0)), braking
-    return inputs, gait
+    push, braking, use_braking = solve_held_speed(p, guess, v, options=inputs.options,
+                                                  iters=iters)
+    if bool(use_braking):
+        return inputs._replace(params=p._replace(push_force_bw=0.0)), braking
+    return inputs, push
 

@@ -149,6 +149,11 @@ KEYS: tuple[Key, ...] = (
     Key("n_steps", "run", "integer", 10, _int_at_least(1, 10_000), "an integer in [1, 10000]",
         "steps", "number of steps (apex to apex) simulated from the initial state",
         sweepable=False),
+    _choice("answer", "run", "steps", ("steps", "steady"),
+            '"steps": simulate n_steps from the initial apex (the approach, step by step); '
+            '"steady" (sweeps): each point\'s steady gait at a held speed, the initial speed: '
+            "the foot placement holds the initial apex height and the push (or, where the "
+            "runner gains energy, the braking) holds the speed (MODEL.md §11)"),
     # [numerics]  (defaults follow simsrc.Options)
     _choice("surface_model", "numerics", "auto", ("auto", "rigid", "algebraic", "damped"),
             'contact model; "auto" picks the cheapest one that covers every point of the run '

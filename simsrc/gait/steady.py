@@ -504,3 +504,59 @@ def landing_height_guess(params: Params):
     """A starting apex height just above the touchdown height, L0 (cos β + 0.02)."""
     pa = as_arrays(params)
     return pa.leg_length_m * (jnp.cos(landing_angle_rad(pa)) + 0.02)
+
+
+#: The free variables of a gait at a held speed (``solve_held_speed``): the foot placement
+#: (the landing angle, deadbeat on the apex height), the apex speed, and one energy control.
+HELD_SPEED_PUSH = ("apex_speed_m_per_s", "angle_of_attack_rad", "push_force_bw")
+HELD_SPEED_BRAKING = ("apex_speed_m_per_s", "angle_of_attack_rad", "leg_damping_n_s_per_m")
+
+
+def held_speed_options(params: Params, free, base: Options | None = None) -> Options:
+    """``fd_options`` for these free variables, merged into ``base`` (a run's or sweep's own
+    options: its integrator, step counts and landing mode kept; the push and leg-damping terms
+    and the contact model they need switched on)."""
+    import dataclasses
+
+    from simsrc.engine.stance import SURFACE_MODELS
+
+    fo = fd_options(params, free)
+    if base is None:
+        return fo
+    return dataclasses.replace(
+        base, push=base.push or fo.push, leg_damping=base.leg_damping or fo.leg_damping,
+        surface_model=max(base.surface_model, fo.surface_model, key=SURFACE_MODELS.index),
+        stance_steps=max(base.stance_steps, fo.stance_steps), flight_samples=0)
+
+
+def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
+                     options: Options | None = None, iters: int = 40):
+    """The steady gait of a runner that controls its gait to hold a speed (MODEL.md §11), batched.
+
+    The foot placement holds the apex height of ``guess`` (the deadbeat landing angle: the angle
+    of attack is solved so that the apex repeats) and an energy control holds the mean speed:
+    first the push amplitude (positive work, concentric; ``HELD_SPEED_PUSH``, starting from
+    ``params``' push); where it would have to be negative, i.e. the runner gains energy even
+    without a push (downhill), the push is set to zero and the leg damping (braking: negative
+    work, eccentric; ``HELD_SPEED_BRAKING``) is solved instead.
+
+    Returns:
+        (the push solve, the braking solve or None, the mask (batch shape) of the elements whose
+        answer is the braking solve). Each solve is a ``SteadyGait`` over the whole batch; the
+        braking one is only meaningful where the mask is set.
+    """
+    pa = as_arrays(params)
+    targets = {"speed_m_per_s": target_speed_m_per_s}
+    opts = held_speed_options(pa, HELD_SPEED_PUSH, options)
+    push = solve_gait(pa, guess, free=HELD_SPEED_PUSH, targets=targets, options=opts,
+                      iters=iters)
+    with np.errstate(invalid="ignore"):
+        at_zero = (~np.asarray(push.converged)) & np.isin(push.reason, (AT_BOUND, PUSH_CAPPED)) \
+            & (np.asarray(push.value("push_force_bw")) <= 1e-9)
+    if not np.any(at_zero):
+        return push, None, at_zero
+    pb = pa._replace(push_force_bw=np.zeros(np.shape(at_zero)) if np.ndim(at_zero) else 0.0)
+    opts_b = held_speed_options(pb, HELD_SPEED_BRAKING, options)
+    braking = solve_gait(pb, guess, free=HELD_SPEED_BRAKING, targets=targets, options=opts_b,
+                         iters=iters)
+    return push, braking, at_zero & np.asarray(braking.converged)

@@ -36,7 +36,13 @@ METRIC_NAMES: tuple[str, ...] = tuple(
     f for f in StepMetrics._fields if f != "status") + RECORD_METRICS + LEDGER_METRICS
 
 INVALID = -1  # a sweep point whose parameters are not allowed together (not simulated)
-STATUS_NAMES = {INVALID: "invalid_params", **NAMES}
+#: A steady-gait sweep point with no steady gait has run_status NO_GAIT + its reason code
+#: (``simsrc.gait.steady.REASONS``; tests/test_steady.py checks that the two lists agree).
+NO_GAIT = 10
+NO_GAIT_NAMES = {NO_GAIT + 1: "no_gait_falls", NO_GAIT + 2: "no_gait_push_capped",
+                 NO_GAIT + 3: "no_gait_braking_capped", NO_GAIT + 4: "no_gait_at_bound",
+                 NO_GAIT + 5: "no_gait_unreachable", NO_GAIT + 6: "no_gait_stalled"}
+STATUS_NAMES = {INVALID: "invalid_params", **NAMES, **NO_GAIT_NAMES}
 
 
 def status_name(code) -> str:

@@ -109,6 +109,7 @@ def write_results(plan, store, config):
     attrs = {"title": config.description or f"simsrc sweep of {config.source}",
              "source": config.source, "simsrc_version": __version__,
              "n_steps": plan.n_steps, "options": json.dumps(dataclasses.asdict(plan.options)),
+             "answer": str(plan.values.get("answer", "steps")),
              "history": f"{datetime.datetime.now().isoformat(timespec='seconds')} simsrc sweep"}
     ds = build_dataset(plan, store.load_all(), attrs)
     reason = invalid_reason(plan, ds)

@@ -202,8 +202,8 @@ class _Launched:
 def launch_chunk(plan: SweepPlan, index: int) -> _Launched:
     """Start chunk ``index`` (JAX runs it asynchronously); ``finish_chunk`` collects it."""
     params, state, bad = chunk_params(plan, index)
-    if params is None:
-        return _Launched(index, None, None, bad, None)
+    if params is None or plan.values.get("answer") == "steady":
+        return _Launched(index, params, state, bad, None)
     # padded to the compiled batch size (engine.batch.bucket_size): a second sweep, a resumed
     # one or a smoke run reuses the program; the padding is dropped in finish_chunk
     size = bucket_size(plan.chunk_size, len(jax.devices()))
@@ -217,6 +217,13 @@ def finish_chunk(plan: SweepPlan, job: _Launched) -> dict[str, np.ndarray]:
     metrics (shape (points, n_steps)) when ``plan.per_step``."""
     n_real = min(plan.chunk_size, plan.n_points - job.index * plan.chunk_size)
     size, bad = plan.chunk_size, job.invalid
+    if plan.values.get("answer") == "steady":
+        out = steady_chunk(plan, job.params, job.state, size)
+        if bad.any():
+            out = {k: np.where(bad, INVALID if k == "run_status" else
+                               (0 if v.dtype.kind in "iu" else np.nan), v).astype(v.dtype)
+                   for k, v in out.items()}
+        return {k: np.ascontiguousarray(v[:n_real]) for k, v in out.items()}
     if job.run is None:
         metrics = {k: np.full((size, plan.n_steps), np.nan) for k in METRIC_NAMES}
         metrics["status"] = np.full((size, plan.n_steps), INVALID, np.int32)
@@ -234,6 +241,63 @@ def finish_chunk(plan: SweepPlan, job: _Launched) -> dict[str, np.ndarray]:
     if plan.per_step:
         out.update(metrics)
     return {k: np.ascontiguousarray(v[:n_real]) for k, v in out.items()}
+
+
+#: Per-point variables of a steady-gait sweep besides run_status and the ``mean_*`` metrics.
+STEADY_VARIABLES = ("steady_apex_height_m", "steady_apex_speed_m_per_s",
+                    "steady_angle_of_attack_deg", "steady_push_force_bw",
+                    "steady_leg_damping_n_s_per_m", "max_abs_multiplier",
+                    "controlled_max_abs_multiplier")
+
+
+def _steady_arrays(gait, params, n: int) -> dict[str, np.ndarray]:
+    """The per-point arrays of one ``SteadyGait`` (flat batch of n)."""
+    from simsrc.metrics.summary import LEDGER_METRICS, NO_GAIT
+
+    conv = np.asarray(gait.converged, bool).reshape(n)
+    nan = np.full(n, np.nan)
+
+    def keep(v):
+        return np.where(conv, np.asarray(v, float).reshape(n), np.nan)
+
+    out = {"run_status": np.where(conv, 0, NO_GAIT + np.asarray(gait.reason).reshape(n))
+           .astype(np.int32),
+           "steps_completed": conv.astype(np.int32), "converged": conv.astype(np.int8),
+           "steps_to_converge": np.zeros(n, np.int32)}
+    for name in METRIC_NAMES:
+        if name in gait.metrics._fields:
+            out["mean_" + name] = keep(getattr(gait.metrics, name))
+        elif name in LEDGER_METRICS:
+            out["mean_" + name] = keep(getattr(gait.ledger, name))
+        else:
+            out["mean_" + name] = nan.copy()
+    value = {f: keep(gait.value(f)) for f in gait.free}
+    out["steady_apex_height_m"] = keep(gait.apex_height_m)
+    out["steady_apex_speed_m_per_s"] = keep(gait.apex_speed_m_per_s)
+    out["steady_angle_of_attack_deg"] = np.degrees(value["angle_of_attack_rad"])
+    for f in ("push_force_bw", "leg_damping_n_s_per_m"):
+        out["steady_" + f] = value[f] if f in value else keep(
+            np.broadcast_to(np.asarray(getattr(params, f), float), (n,)))
+    out["max_abs_multiplier"] = keep(gait.max_abs_multiplier)
+    out["controlled_max_abs_multiplier"] = keep(np.max(np.abs(np.asarray(
+        gait.controlled_multipliers).reshape(n, -1)), axis=1))
+    return out
+
+
+def steady_chunk(plan: SweepPlan, params, state, size: int) -> dict[str, np.ndarray]:
+    """Per-point steady gaits of a chunk (``[run] answer = "steady"``): each point held at its
+    initial speed by its push or braking, its apex height by its foot placement
+    (``simsrc.gait.steady.solve_held_speed``). No gait: run_status ``NO_GAIT`` + the reason."""
+    from simsrc.gait.steady import solve_held_speed
+
+    push, braking, use_braking = solve_held_speed(params, state, state.vx_m_per_s,
+                                                  options=plan.options)
+    out = _steady_arrays(push, params, size)
+    if braking is not None and np.any(use_braking):
+        alt = _steady_arrays(braking, params._replace(push_force_bw=np.zeros(size)), size)
+        mask = np.asarray(use_braking).reshape(size)
+        out = {k: np.where(mask, alt[k], v).astype(v.dtype) for k, v in out.items()}
+    return out
 
 
 def compute_chunk(plan: SweepPlan, index: int) -> dict[str, np.ndarray]:

@@ -92,9 +92,12 @@ def _status_style(plt):
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     codes = sorted(STATUS_NAMES)
-    colors = ["0.55", "#2a9d4b", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#000000"]
+    # invalid, ok, the step failures, then the steady-gait reasons (no_gait_*)
+    colors = ["0.55", "#2a9d4b", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#000000",
+              "#e377c2", "#bcbd22", "#17becf", "#1f77b4", "#aec7e8", "#7f7f7f"]
     cmap = ListedColormap(colors[: len(codes)])
-    norm = BoundaryNorm(np.arange(min(codes) - 0.5, max(codes) + 1.5), cmap.N)
+    mids = [0.5 * (a + b) for a, b in zip(codes[:-1], codes[1:])]
+    norm = BoundaryNorm([codes[0] - 0.5, *mids, codes[-1] + 0.5], cmap.N)
     return codes, cmap, norm
 
 
@@ -219,6 +222,8 @@ def sweep_figures(ds, axes, metrics, folder: str) -> list[str]:
         da = sub[name]
         fig = (_line if len(axes) == 1 else _heatmaps)(plt, da, ok, has, axes[:3], sub)
         title = name if name == "run_status" else \
+            f"{name}\nof each point's steady gait (blank: no steady gait)" \
+            if ds.attrs.get("answer") == "steady" else \
             f"{name}\nmean over the completed steps; x or hollow: the run failed later"
         fig.suptitle(title + (f"  [held at {note}]" if note else ""), fontsize=10)
         path = os.path.join(folder, f"{name}.png")
