@@ -180,3 +180,59 @@ def test_steady_sweep_holds_the_speed_and_pays_for_the_slope(tmp_path):
     assert push[0] == 0.0 and damping[0] > config_damping           # -10°: brakes
     assert push[2] > push[1] > 0 and np.allclose(damping[1:], config_damping)
     assert (ds["controlled_max_abs_multiplier"].values < 1.0).all()
+
+
+# ----------------------------------------------------------------------------- the folder
+
+def test_overwrite_leaves_a_folder_that_holds_no_sweep_alone(tmp_path):
+    """``--overwrite`` on a folder the sweep did not make (no manifest) deletes nothing: the
+    sweep refuses, naming the files in the way (issue "hardening": it used to delete them,
+    even when the command then failed on a bad option)."""
+    out = tmp_path / "mine"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "plot.png").write_bytes(b"mine")
+    (out / "run.json").write_text("{}")
+    (out / "notes.txt").write_text("mine")
+    config = load_config(write(tmp_path, TINY_SWEEP))
+    with pytest.raises(SimsrcInputError, match="holds no sweep but already has run.json, figures"):
+        run_sweep(config, str(out), overwrite=True, chunk_size=CHUNK, progress=False)
+    assert (out / "figures" / "plot.png").read_bytes() == b"mine"
+    assert (out / "run.json").exists() and (out / "notes.txt").exists()
+    with pytest.raises(SimsrcInputError, match="--chunk-size must be >= 1"):
+        run_sweep(config, str(tmp_path / "new"), overwrite=True, chunk_size=0, progress=False)
+    assert not (tmp_path / "new").exists()
+
+
+def test_the_config_read_is_never_overwritten(tmp_path):
+    """``simsrc sweep config.toml --out .`` in the config's own folder would write the resolved
+    config over the user's (comments lost): refused."""
+    path = write(tmp_path, TINY_SWEEP, name="config.toml")
+    config = load_config(path)
+    with pytest.raises(SimsrcInputError, match="over the config it reads"):
+        run_sweep(config, str(tmp_path), chunk_size=CHUNK, progress=False)
+    assert path.read_text() == TINY_SWEEP
+
+
+def test_a_second_writer_is_refused(tmp_path):
+    """Two processes on one folder: the second stops with a message while the first holds
+    the folder's lock (an fcntl lock, released when the holder exits or closes it)."""
+    from simsrc.sweep.store import ChunkStore
+
+    out = tmp_path / "out"
+    held = ChunkStore.lock(str(out))
+    try:
+        config = load_config(write(tmp_path, TINY_SWEEP))
+        with pytest.raises(SimsrcInputError, match="being written by another simsrc sweep"):
+            run_sweep(config, str(out), chunk_size=CHUNK, progress=False)
+        code = ("import sys; from simsrc.sweep.store import ChunkStore\n"
+                "try:\n    ChunkStore.lock(sys.argv[1])\nexcept Exception as e:\n"
+                "    print(e); sys.exit(3)\n")
+        import subprocess
+        import sys
+        done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                              text=True, env=dict(os.environ, PYTHONPATH=str(
+                                  os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+        assert done.returncode == 3 and "another simsrc sweep" in done.stdout
+    finally:
+        held.close()
+    ChunkStore.lock(str(out)).close()       # free again

@@ -418,25 +418,30 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
     if ChunkStore.read_manifest(out_dir) is not None and not (resume or overwrite):
         raise SimsrcInputError(f"{out_dir} already holds a sweep; pass --resume to continue it "
                                "or --overwrite to start again")
-    if overwrite:
-        ChunkStore.clear(out_dir)
+    ChunkStore.check_writable(out_dir, config.source if os.path.isfile(config.source) else None)
     min_chunks = 1
     if scheduler is not None:
         min_chunks = 4 * (n_workers or os.cpu_count() or 1)
-    plan = plan_sweep(config, chunk_size, min_chunks)
-    store = ChunkStore(out_dir, fingerprint(plan), plan.n_points, plan.chunk_size)
-    store.open(resume)
-    plan = dataclasses.replace(plan, chunk_size=store.chunk_size)
-    write_run_files(config, plan, out_dir, command, scheduler)
-    bar = _progress_bar(store, progress)
+    plan = plan_sweep(config, chunk_size, min_chunks)   # a bad option fails before any write
+    lock = ChunkStore.lock(out_dir)
     try:
-        if scheduler is None:
-            _run_here(plan, store, bar, on_chunk_done)
-        else:
-            _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done)
+        if overwrite:
+            ChunkStore.clear(out_dir)
+        store = ChunkStore(out_dir, fingerprint(plan), plan.n_points, plan.chunk_size)
+        store.open(resume)
+        plan = dataclasses.replace(plan, chunk_size=store.chunk_size)
+        write_run_files(config, plan, out_dir, command, scheduler)
+        bar = _progress_bar(store, progress)
+        try:
+            if scheduler is None:
+                _run_here(plan, store, bar, on_chunk_done)
+            else:
+                _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done)
+        finally:
+            bar.close()
+        return write_results(plan, store, config)
     finally:
-        bar.close()
-    return write_results(plan, store, config)
+        lock.close()
 
 
 __all__ = ["SweepPlan", "auto_chunk_size", "compute_chunk", "fingerprint", "plan_sweep",

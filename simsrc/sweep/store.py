@@ -8,6 +8,7 @@ Layout of ``OUT/``:
     chunks/chunk_000012.npz   the metrics of the points in chunk 12 (one array per metric)
     results.nc, results.csv   written once every chunk is done
     figures/           drawn from results.nc by ``simsrc sweep`` (the caller), not by the sweep
+    .lock              held (``fcntl.flock``) by the one process writing the folder
 
 A chunk file is written to a temporary name and renamed, then the manifest is rewritten the
 same way, so a crash at any moment leaves either a finished chunk listed in the manifest or a
@@ -26,6 +27,7 @@ from simsrc.errors import SimsrcInputError
 MANIFEST = "manifest.json"
 CHUNKS = "chunks"
 OUTPUTS = ("results.nc", "results.csv", "run.json", "config.toml", MANIFEST)
+LOCK = ".lock"
 
 
 def _atomic_write(path: str, write) -> None:
@@ -65,8 +67,62 @@ class ChunkStore:
             return json.load(f)
 
     @staticmethod
+    def check_writable(out_dir: str, config_path: str | None = None) -> None:
+        """Refuse an output folder where a new sweep would replace what it did not write.
+
+        A folder that holds a sweep (a manifest) is the sweep's own: ``--resume`` and
+        ``--overwrite`` decide. Any other folder may hold the user's files: it must not already
+        contain a file or folder of the sweep layout (``OUTPUTS``, ``chunks/``, ``figures/``).
+        The config being run is never a sweep output, wherever it lies.
+
+        Raises:
+            SimsrcInputError: naming the folder and the files in the way.
+        """
+        if config_path is not None:
+            target = os.path.join(out_dir, "config.toml")
+            if os.path.exists(target) and os.path.exists(config_path) \
+                    and os.path.samefile(target, config_path):
+                raise SimsrcInputError(
+                    f"--out {out_dir}: the sweep would write its resolved config over the config "
+                    f"it reads ({config_path}); choose another output folder")
+        if ChunkStore.read_manifest(out_dir) is not None or not os.path.isdir(out_dir):
+            return
+        taken = [n for n in OUTPUTS + (CHUNKS, "figures")
+                 if os.path.exists(os.path.join(out_dir, n))]
+        if taken:
+            raise SimsrcInputError(
+                f"--out {out_dir} holds no sweep but already has {', '.join(taken)}, which a "
+                "sweep would replace; choose an empty or new folder (--overwrite only clears "
+                "a folder that holds a sweep)")
+
+    @staticmethod
+    def lock(out_dir: str):
+        """An exclusive advisory lock on ``out_dir`` (``OUT/.lock``) for one writing process;
+        returns the open file (closing it releases the lock).
+
+        Raises:
+            SimsrcInputError: another process holds it (the same sweep started twice, or
+                ``--resume`` while the first still runs).
+        """
+        import fcntl
+
+        os.makedirs(out_dir, exist_ok=True)
+        f = open(os.path.join(out_dir, LOCK), "a")
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            raise SimsrcInputError(
+                f"{out_dir} is being written by another simsrc sweep (it holds {LOCK}); wait "
+                "for it to finish, or stop it and run again with --resume") from None
+        return f
+
+    @staticmethod
     def clear(out_dir: str) -> None:
-        """Remove what a sweep wrote in ``out_dir`` (and nothing else)."""
+        """Remove what a sweep wrote in ``out_dir`` (and nothing else); a folder that holds no
+        sweep (no manifest) is left as it is."""
+        if ChunkStore.read_manifest(out_dir) is None:
+            return
         for name in OUTPUTS:
             path = os.path.join(out_dir, name)
             if os.path.exists(path):
