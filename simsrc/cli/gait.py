@@ -1,5 +1,6 @@
 """``simsrc gait``: the periodic gait of a config's runner (fixed point of the apex map), its
-Floquet multipliers and stride metrics; with ``--target-speed``, the push that sustains a speed.
+Floquet multipliers and stride metrics; with ``--target-speed``, the gait of a runner holding
+that speed (``simsrc.config.runner.steady_config``).
 
 The solvers are ``simsrc.gait.periodic`` (``find_gait``, ``solve_push_for_speed``, and
 ``find_swing_gait`` for the pendulum landing mode, started from a run settled through
@@ -22,15 +23,18 @@ def add_parser(sub) -> None:
         description="Newton's method on the apex-to-apex map with the exact Jacobian from JAX, "
                     "started from the config's initial apex. Prints the periodic apex state, "
                     "the Floquet multipliers (|λ| < 1: stable) and the gait's stride metrics. "
-                    "With --target-speed, solves for the push force (body weights) that "
-                    "sustains that apex speed instead. A retraction config uses the same "
+                    "With --target-speed, the gait of a runner that holds that mean speed: "
+                    "its foot placement (landing angle) holds the apex height and its push, or "
+                    "where it gains energy its braking, holds the speed (as `simsrc run "
+                    "--target-speed`). A retraction config uses the same "
                     "solvers; a pendulum config (two swinging legs) is first settled by "
                     "simulating its n_steps, then solved on the 6-D apex map with a "
                     "forward-difference Jacobian (simsrc.gait.find_swing_gait).")
     p.add_argument("config", nargs="?", default=None,
                    help="TOML config (default: the built-in runner, configs/default.toml)")
     p.add_argument("--target-speed", type=float, default=None, metavar="M_PER_S",
-                   help="solve for the push force that sustains this apex speed")
+                   help="hold this mean speed: solve the foot placement and the push (or "
+                   "braking) as well")
     p.set_defaults(func=run)
 
 
@@ -77,7 +81,7 @@ def run(args) -> int:
     from simsrc.config.runner import resolve_config
     from simsrc.engine.params import is_conservative
     from simsrc.engine.simulate import simulate
-    from simsrc.gait import find_gait, gait_options, solve_push_for_speed
+    from simsrc.gait import find_gait, gait_options
     from simsrc.metrics.summary import step_metrics
 
     config = resolve_config(args.config)
@@ -89,15 +93,21 @@ def run(args) -> int:
                   f"`mode` = \"pendulum\" in {config.source} [landing]", file=sys.stderr)
             return 2
         return _swing_gait(config)
-    opts = gait_options(params._replace(push_force_bw=1.0) if args.target_speed is not None
-                        else params, landing=mode)
     if args.target_speed is not None:
+        # the runner that holds a speed: foot placement and push (or braking) solved, as
+        # `simsrc run --target-speed` (finite-difference Newton: seconds, where the exact
+        # jacfwd of solve_push_for_speed compiled for minutes)
+        from simsrc.cli.run import steady_table
+        from simsrc.config.runner import steady_config
+
         speed = check_value("speed_m_per_s", args.target_speed, "the command line",
                             "--target-speed")
-        gait = solve_push_for_speed(params, speed, height_guess_m=float(state.y_m),
-                                    options=opts)
-    else:
-        gait = find_gait(params, state, map_iters=3, options=opts)
+        inputs, steady = steady_config(config, target_speed_m_per_s=speed)
+        print(f"simsrc gait: {config.source}")
+        print(steady_table(steady, inputs.params))
+        return 0 if bool(steady.converged) else 1
+    opts = gait_options(params, landing=mode)
+    gait = find_gait(params, state, map_iters=3, options=opts)
     print(f"simsrc gait: {config.source}")
     if not bool(np.all(gait.converged)):
         print("no periodic gait found from this start (the map did not converge); try another "

@@ -23,7 +23,7 @@ import numpy as np
 
 
 def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_step,
-                  bounds=None):
+                  bounds=None, subset=False):
     """Damped Newton for r(u) = 0 over a batch.
 
     Args:
@@ -37,6 +37,9 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
         tol: scaled residual norm accepted as converged.
         max_step: the longest step in scaled units.
         bounds: optional (lower (m,), upper (m,)) clipping every trial point.
+        subset: evaluate only the elements not yet converged: ``residual(u_rows, idx)`` then
+            gets the rows ``idx`` (an index array) and returns their values (the finished
+            elements cost nothing while the last ones iterate).
 
     Returns:
         (u, r, ok, aux, residual norm, iterations) of the accepted points; ``ok`` is False
@@ -53,7 +56,11 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
     aux = None
     it = np.zeros(n, int)
     for i in range(iters):
-        r_t, jac_t, ok_t, aux_t = residual(trial)
+        if subset:
+            idx = np.flatnonzero(~(ok_any & (rn <= tol)))
+            r_t, jac_t, ok_t, aux_t = _scatter(residual(trial[idx], idx), idx, n, aux)
+        else:
+            r_t, jac_t, ok_t, aux_t = residual(trial)
         with np.errstate(invalid="ignore"):
             rn_t = np.sqrt(np.sum((r_t / r_scale) ** 2, axis=1))
         ok_t = ok_t & np.isfinite(rn_t) & np.all(np.isfinite(jac_t), axis=(1, 2))
@@ -86,3 +93,26 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
         if bounds is not None:
             trial = np.clip(trial, bounds[0], bounds[1])
     return u, r, ok_any, aux, rn, it
+
+
+def _scatter(values, idx, n, aux_before):
+    """Rows ``idx`` of a subset evaluation placed into full-batch arrays: NaN residuals and
+    ``ok`` False elsewhere (never accepted), and ``aux`` rows kept from ``aux_before``."""
+    r_s, jac_s, ok_s, aux_s = values
+    r = np.full((n,) + r_s.shape[1:], np.nan)
+    jac = np.full((n,) + jac_s.shape[1:], np.nan)
+    ok = np.zeros(n, bool)
+    r[idx], jac[idx], ok[idx] = r_s, jac_s, ok_s
+
+    def place(sub, before):
+        sub = np.asarray(sub)
+        full = (np.zeros((n,) + sub.shape[1:], sub.dtype) if before is None
+                else np.array(before, copy=True))
+        full[idx] = sub
+        return full
+
+    if aux_before is None:
+        aux = jax.tree_util.tree_map(lambda a: place(a, None), aux_s)
+    else:
+        aux = jax.tree_util.tree_map(place, aux_s, aux_before)
+    return r, jac, ok, aux

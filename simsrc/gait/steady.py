@@ -304,16 +304,29 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
                   jacobian, hold_energy)
 
 
+#: Rows per ``simulate`` call of the finite-difference solver: every evaluation, whatever its
+#: size, runs in calls of exactly this many steps (the last one padded), so that one compiled
+#: program serves a whole solve while its batch shrinks to the points still iterating.
+FD_ROWS = 1024
+
+
 def _one_step(p: Params, x: np.ndarray, opts: Options):
-    """One step from each row of ``x`` (N, 6: the ``FREE_VARIABLES``' values) by ``simulate``:
-    (outputs (N, 10): P_y, P_vx and the ``TARGETS``; valid (N,); status (N,); the parameters;
-    the step's records, step axis dropped)."""
+    """One step from each row of ``x`` (N, 6: the ``FREE_VARIABLES``' values) by ``simulate``
+    (in calls of ``FD_ROWS``): (outputs (N, 10): P_y, P_vx and the ``TARGETS``; valid (N,);
+    status (N,); the parameters; the step's records, step axis dropped)."""
     n = x.shape[0]
     q = p._replace(angle_of_attack_rad=x[:, 2], push_force_bw=x[:, 3],
                    leg_damping_n_s_per_m=x[:, 4], leg_stiffness_n_per_m=x[:, 5])
     zero = np.zeros(n)
-    run = simulate(q, State(zero, x[:, 0], x[:, 1], zero), 1, options=opts, check=False)
-    rec = jax.tree_util.tree_map(lambda v: np.asarray(v)[:, 0], jax.device_get(run.records))
+    start = State(zero, x[:, 0], x[:, 1], zero)
+    parts = []
+    for a in range(0, n, FD_ROWS):
+        rows = np.minimum(np.arange(a, a + FD_ROWS), n - 1)
+        qs, ss = jax.tree_util.tree_map(lambda v: np.asarray(v, float)[rows], (q, start))
+        run = simulate(qs, ss, 1, options=opts, check=False)
+        parts.append(jax.tree_util.tree_map(lambda v: np.asarray(v)[: min(FD_ROWS, n - a), 0],
+                                            jax.device_get(run.records)))
+    rec = jax.tree_util.tree_map(lambda *v: np.concatenate(v), *parts)
     tg = step_targets(rec)
     out = np.stack([rec.end.y_m, rec.end.vx_m_per_s] + [tg[t] for t in TARGETS], axis=1)
     valid = (rec.status == st.OK) & (rec.liftoff.vy_m_per_s > 0.0)
@@ -364,30 +377,32 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
     lower = np.array([lim[f][0] for f in free])
     upper = np.array([lim[f][1] for f in free])
 
-    def full(u):
-        x = base.copy()
+    def full(u, idx=None):
+        x = base.copy() if idx is None else base[idx]
         x[:, cols] = u
         return x
 
     fd_cols = sorted(set(cols) | {0, 1})     # the apex columns give the Floquet multipliers
 
-    def residual(u):
-        x = full(u)
+    def residual(u, idx=None):
+        x = full(u, idx)
+        sel = slice(None) if idx is None else idx
         if kernel is None:
-            out, jfull, valid, code = _fd_evaluate(p, x, fd_cols, u_all_scale, opts)
+            sub = jax.tree_util.tree_map(lambda v: np.asarray(v)[sel], p)
+            out, jfull, valid, code = _fd_evaluate(sub, x, fd_cols, u_all_scale[sel], opts)
         else:
             jac, (out, valid, code) = jax.device_get(
                 kernel(p, *[jnp.asarray(x[:, j]) for j in range(6)]))
             out = batch.columns(out)                                   # (N, 10)
             jfull = np.stack([batch.columns(row) for row in jac], axis=1)  # (N, 10, 6)
-        r = out[:, rows] - np.concatenate([x[:, :2], tv], axis=1)
+        r = out[:, rows] - np.concatenate([x[:, :2], tv[sel]], axis=1)
         jr = jfull[:, rows][:, :, cols] - _PERIODIC[rows][:, cols]
         if hold_energy:
             # the speed's periodicity row becomes "the energy of the start": consistent for
             # the discrete map, whose energy drifts by the integrator's error
-            g = np.asarray(p.gravity_m_per_s2)
-            r[:, 1] = g * (x[:, 0] - y0) + 0.5 * (x[:, 1] ** 2 - v0 ** 2)
-            de = np.zeros((n, 6))
+            g = np.asarray(p.gravity_m_per_s2)[sel]
+            r[:, 1] = g * (x[:, 0] - y0[sel]) + 0.5 * (x[:, 1] ** 2 - v0[sel] ** 2)
+            de = np.zeros((x.shape[0], 6))
             de[:, 0], de[:, 1] = g, x[:, 1]
             jr[:, 1, :] = de[:, cols]
         return r, jr, np.asarray(valid), (jfull[:, :2, :2], jr, np.asarray(code), x)
@@ -396,7 +411,7 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
     u0 = np.clip(base[:, cols], lower, upper)
     u, r, ok, aux, rn, it = damped_newton(residual, u0, u_scale, r_scale, iters=iters,
                                           map_iters=mi, tol=tol, max_step=0.2,
-                                          bounds=(lower, upper))
+                                          bounds=(lower, upper), subset=kernel is None)
     if kernel is None:
         _, _, _, q, rec = _one_step(p, aux[3], opts)
         met, led = jax.device_get((_metrics_jit(q, rec), rec.ledger))
