@@ -195,7 +195,9 @@ def steady_table(gait, params) -> str:
         rows.append(f"stability: |Floquet multipliers| {listed} with the landing angle held; "
                     f"{', '.join(f'{m:.3f}' for m in ctl)} with the foot placement that holds "
                     f"the apex height (deadbeat); "
-                    + ("stable under that control" if ctl[0] < 1.0 else
+                    + ("stable under that control" if ctl[0] < 1.0 - 1e-6 else
+                       "neutral under that control: no losses, so a neighbouring energy is a "
+                       "neighbouring gait" if ctl[0] <= 1.0 + 1e-6 else
                        "unstable even under that control"))
         return "\n".join(rows)
     verdict = ("stable: a runner started near it returns to it" if worst < 1.0 else
