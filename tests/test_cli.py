@@ -73,6 +73,18 @@ def test_run_prints_the_steady_gait_steps_and_ledger_and_writes_json(tmp_path, c
     assert abs(step["residual_j"]) < 1e-3 * step["leg_elastic_peak_j"]  # RK4, 10 stance steps
 
 
+def test_run_with_no_steady_gait_says_why_and_shows_the_steps(tmp_path, capsys):
+    """A push and nothing to dissipate it: no speed is steady. The command says so, names the
+    missing side of the energy balance, and shows what happens instead (the steps)."""
+    config = write(tmp_path, TINY_RUN.replace("[ground]", "[runner]\npush_force_bw = 0.3\n"
+                                                "[ground]"))
+    assert main(["run", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "no steady gait" in out and "nothing takes it away" in out
+    assert "what happens instead, 3 steps from the config's start" in out
+    assert "run status:" in out
+
+
 def test_run_json_on_stdout_only(tmp_path, capsys):
     assert main(["run", str(write(tmp_path, TINY_RUN)), "--json"]) == 0
     body = json.loads(capsys.readouterr().out)

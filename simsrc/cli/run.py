@@ -160,7 +160,8 @@ def steady_table(gait, params) -> str:
 
     if not bool(gait.converged):
         return (f"no steady gait (free: {_free_words(gait)}): {str(gait.message)}; scaled "
-                f"residual {float(gait.residual):.2g} after {int(gait.iterations)} iterations")
+                f"residual {float(gait.residual):.2g} after {int(gait.iterations)} iterations"
+                + _energy_hint(gait, params))
     from simsrc.engine.params import is_conservative
 
     conservative = is_conservative(params) and not gait.targets
@@ -205,6 +206,26 @@ def steady_table(gait, params) -> str:
     rows.append(f"stability: |Floquet multipliers| {listed} (apex map, landing as configured"
                 f"{note}); {verdict}")
     return "\n".join(rows)
+
+
+def _energy_hint(gait, params) -> str:
+    """Why a free-speed gait cannot exist when one side of the energy balance is missing."""
+    from simsrc.engine.params import conservation_breakers
+
+    if gait.targets:
+        return ""
+    breakers = {name for name, _, _ in conservation_breakers(params)}
+    losses = breakers & {"leg_damping_n_s_per_m", "surface_damping_n_s_per_m",
+                         "surface_restitution"}
+    if "push_force_bw" in breakers and not losses and "slope_rad" not in breakers:
+        return ("\n  the push adds energy every step and nothing takes it away (no leg or "
+                "surface damping, an elastic surface, level ground), so no speed is steady: "
+                "give the leg damping (leg_damping_ratio), or hold a speed with --target-speed")
+    if losses and "push_force_bw" not in breakers and "slope_rad" not in breakers:
+        return ("\n  the runner loses energy every step and nothing puts it back (no push), so "
+                "it slows to a stop: give it a push (push_force_bw), or hold a speed with "
+                "--target-speed")
+    return ""
 
 
 def _steady_json(gait) -> dict:
