@@ -236,3 +236,14 @@ def test_a_second_writer_is_refused(tmp_path):
     finally:
         held.close()
     ChunkStore.lock(str(out)).close()       # free again
+
+
+def test_steady_sweep_records_a_chunk_of_invalid_points(tmp_path):
+    """A steady chunk whose every point is refused (a 5° angle of attack) is recorded as
+    invalid_params beside the solved one, with the same variables."""
+    text = STEADY_SWEEP.replace("slope_deg = [-10, 0, 10]", "angle_of_attack_deg = [5, 66.86]")
+    config = load_config(write(tmp_path, text))
+    ds = run_sweep(config, str(tmp_path / "out"), chunk_size=1, progress=False)
+    assert list(ds["run_status"].values) == [INVALID, 0]
+    assert np.isnan(ds["steady_push_force_bw"].values[0])
+    assert ds["mean_speed_m_per_s"].values[1] == pytest.approx(3.5, abs=1e-9)

@@ -218,7 +218,8 @@ def finish_chunk(plan: SweepPlan, job: _Launched) -> dict[str, np.ndarray]:
     n_real = min(plan.chunk_size, plan.n_points - job.index * plan.chunk_size)
     size, bad = plan.chunk_size, job.invalid
     if plan.values.get("answer") == "steady":
-        out = steady_chunk(plan, job.params, job.state, size)
+        out = (steady_chunk(plan, job.params, job.state, size) if job.params is not None else
+               _steady_invalid(size))
         if bad.any():
             out = {k: np.where(bad, INVALID if k == "run_status" else
                                (0 if v.dtype.kind in "iu" else np.nan), v).astype(v.dtype)
@@ -281,6 +282,15 @@ def _steady_arrays(gait, params, n: int) -> dict[str, np.ndarray]:
     out["max_abs_multiplier"] = keep(gait.max_abs_multiplier)
     out["controlled_max_abs_multiplier"] = keep(np.max(np.abs(np.asarray(
         gait.controlled_multipliers).reshape(n, -1)), axis=1))
+    return out
+
+
+def _steady_invalid(n: int) -> dict[str, np.ndarray]:
+    """The arrays of a steady chunk none of whose points is allowed (run_status invalid)."""
+    out = {"run_status": np.full(n, INVALID, np.int32), "steps_completed": np.zeros(n, np.int32),
+           "converged": np.zeros(n, np.int8), "steps_to_converge": np.zeros(n, np.int32)}
+    out.update({"mean_" + name: np.full(n, np.nan) for name in METRIC_NAMES})
+    out.update({name: np.full(n, np.nan) for name in STEADY_VARIABLES})
     return out
 
 
