@@ -397,19 +397,21 @@ def numerical_options(values: Mapping[str, Any], batches: Iterable[Params | None
     """One ``Options`` for every batch of a run or sweep (so ``simulate`` compiles once).
 
     The surface model is the richest that any batch needs (``simsrc.engine.simulate.default_options``
-    per batch), the push and leg-damping terms are on if any point needs them, and the
+    per batch), the push and leg-damping terms are on if any point needs them, the stance is
+    split at the surface's loading/unloading switch if any point's surface is plastic, and the
     ``[numerics]`` keys override the rest.
 
     Raises:
         SimsrcInputError: ``surface_model`` forces a model that cannot cover the surface.
     """
-    model, push, damping = "rigid", False, False
+    model, push, damping, plastic = "rigid", False, False, False
     for p in batches:
         if p is None:
             continue
         o = default_options(p)
         model = max(model, o.surface_model, key=SURFACE_MODELS.index)
         push, damping = push or o.push, damping or o.leg_damping
+        plastic = plastic or o.plastic
     forced = values["surface_model"]
     if forced != "auto":
         if SURFACE_MODELS.index(forced) < SURFACE_MODELS.index(model):
@@ -419,5 +421,7 @@ def numerical_options(values: Mapping[str, Any], batches: Iterable[Params | None
                 f"needs \"damped\"); use \"auto\"")
         model = forced
     rest = {k: values[k] for k in NUMERIC_KEYS if k != "surface_model"}
+    # plastic: split the stance at the loading/unloading switch only where a surface keeps
+    # energy (restitution < 1); on elastic ground the split program is twice the size
     return dataclasses.replace(Options(), surface_model=model, push=push, leg_damping=damping,
-                               landing=values["mode"], **rest)
+                               plastic=plastic, landing=values["mode"], **rest)
