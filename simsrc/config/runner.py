@@ -130,15 +130,12 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
             "use `simsrc gait CONFIG`, or `simsrc run CONFIG --steps N` for the steps")
     p, guess = inputs.params, inputs.state
 
-    def solve(params, free, targets=None, hold_energy=False):
-        # the config's options ([numerics], landing mode), with what the free variables need
-        opts = held_speed_options(params, free, inputs.options)
-        return solve_gait(params, guess, free=free, targets=targets, options=opts, iters=iters,
-                          hold_energy=hold_energy)
-
     if target_speed_m_per_s is None:
-        return inputs, solve(p, ("apex_height_m", "apex_speed_m_per_s"),
-                             hold_energy=is_conservative(p))
+        free = ("apex_height_m", "apex_speed_m_per_s")
+        # the config's options ([numerics], landing mode), with what the free variables need
+        opts = held_speed_options(p, free, inputs.options)
+        return inputs, solve_gait(p, guess, free=free, options=opts, iters=iters,
+                                  hold_energy=is_conservative(p))
     v = float(target_speed_m_per_s)
     if not (0.0 < v < 20.0):
         raise SimsrcInputError(f"target speed: {v!r} m/s is outside (0, 20) m/s")
