@@ -11,12 +11,14 @@ batched parameters (arrays of one common shape) it vmaps over the batch itself.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from simsrc.engine import stored
 from simsrc.engine.batch import bucket_size
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
@@ -131,11 +133,13 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
         legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
     if shape == ():
-        recs, trajs, final = _run_jit(p, s, n_steps, options, legs)
+        recs, trajs, final = stored.call("run", (n_steps, options),
+                                         _bound(_run_jit, n_steps, options), p, s, legs)
     else:
         n = int(np.prod(shape))
         flat = _pad(jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s, legs)), n)
-        recs, trajs, final = _run_batch(flat[0], flat[1], n_steps, options, flat[2])
+        recs, trajs, final = stored.call("run_batch", (n_steps, options),
+                                         _bound(_run_batch, n_steps, options), *flat)
         recs, trajs, final = jax.tree_util.tree_map(
             lambda v: v[:n].reshape(shape + v.shape[1:]), (recs, trajs, final))
     final_swing = None
@@ -160,3 +164,9 @@ def _run(p, s, n_steps, options, swing=None):
 
 _run_jit = jax.jit(_run, static_argnums=(2, 3))
 _run_batch = jax.jit(jax.vmap(_run, in_axes=(0, 0, None, None, 0)), static_argnums=(2, 3))
+
+
+@functools.lru_cache(maxsize=64)
+def _bound(fn, n_steps, options):
+    """``fn`` with its static arguments bound, jitted: what ``stored.call`` exports."""
+    return jax.jit(lambda p, s, legs: fn(p, s, n_steps, options, legs))

@@ -1,0 +1,153 @@
+"""Stored programs: a warm start skips JAX's tracing as well as XLA's compile.
+
+JAX's persistent compile cache (set up in ``simsrc.engine``) stores what XLA compiled, but
+every new process still *traces* the Python code into a program before it can look that up,
+and for the batched stance scan that takes longer than the simulation itself: 15-30 s of a
+warm ``simsrc run`` (benchmarks/README.md, "Stored programs"). Here the traced program is
+stored too, with ``jax.export`` (StableHLO, serialised with flatbuffers), in a folder beside the
+compile cache (``<compile cache>-export``); a later process reads it in milliseconds and hands
+it to XLA, whose cache then supplies the executable.
+
+A stored program is keyed by everything that shapes it: the name of the function and its static
+arguments, the shapes and dtypes of its inputs, the float64 switch, the JAX version, the
+backend, and a hash of every source file of ``simsrc/engine`` (an edited law never runs from an
+old program). A program that cannot be read, was written by another version, or does not
+accept the arguments is ignored and rebuilt: a stale or foreign cache never breaks a run.
+
+Used only where it is safe: concrete inputs on one device (under an outer ``jit``, ``vmap`` or
+``grad`` the caller's own trace is used, so gradients are unaffected). ``SIMSRC_NO_COMPILE_CACHE``
+turns it off with the compile cache, ``SIMSRC_NO_STORED_PROGRAMS=1`` on its own.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pathlib
+import tempfile
+
+import jax
+
+_ENGINE = pathlib.Path(__file__).parent
+_LOADED: dict[str, object] = {}     # key -> jitted call of the stored program, this process
+_REGISTERED = False
+
+
+def folder() -> str | None:
+    """Where stored programs live, or None when they are switched off."""
+    if os.environ.get("SIMSRC_NO_COMPILE_CACHE") or os.environ.get("SIMSRC_NO_STORED_PROGRAMS"):
+        return None
+    cache = jax.config.jax_compilation_cache_dir
+    return None if not cache else str(cache).rstrip("/\\") + "-export"
+
+
+@functools.lru_cache(maxsize=1)
+def engine_hash() -> str:
+    """Hash of the engine's source files (names and contents)."""
+    h = hashlib.sha256()
+    for path in sorted(_ENGINE.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _register():
+    """Let ``jax.export`` serialise the engine's NamedTuples (inputs and records)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    from simsrc.engine import ledger, liftoff, params, step, swing
+    for cls in (params.Params, params.State, swing.Swing, swing.Leg, step.StepRecord,
+                step.Trajectory, step.SurfaceTotals, step.Surface, ledger.Ledger,
+                liftoff.StancePath):
+        try:
+            jax.export.register_namedtuple_serialization(
+                cls, serialized_name=f"simsrc.{cls.__module__}.{cls.__name__}")
+        except ValueError:          # registered already (a module reloaded)
+            pass
+    _REGISTERED = True
+
+
+def usable(args) -> bool:
+    """True where a stored program may stand in for tracing: concrete leaves on one device."""
+    for leaf in jax.tree_util.tree_leaves(args):
+        if isinstance(leaf, jax.core.Tracer):
+            return False
+        sharding = getattr(leaf, "sharding", None)
+        if sharding is not None and len(sharding.device_set) != 1:
+            return False
+    return True
+
+
+def key(name: str, static, args) -> str:
+    """The stored program's key: function, static arguments, input signature, versions."""
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    sig = [(tuple(getattr(v, "shape", ())), str(getattr(v, "dtype", type(v).__name__)))
+           for v in leaves]
+    text = repr((name, static, str(tree), sig, jax.config.jax_enable_x64, jax.__version__,
+                 jax.default_backend(), engine_hash()))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def call(name: str, static, fn, *args):
+    """``fn(*args)`` (``fn`` jitted, its static arguments already bound and described by
+    ``static``) through a stored program when one exists, storing it otherwise."""
+    where = folder()
+    if where is None or not usable(args):
+        return fn(*args)
+    k = key(name, static, args)
+    runner = _LOADED.get(k)
+    if runner is None:
+        # a program that cannot be exported (host callbacks, say) is traced as usual, and
+        # remembered as such so that it is not exported again on every call
+        runner = _load(where, k) or _store(where, k, fn, args) or fn
+        _LOADED[k] = runner
+    if runner is fn:
+        return fn(*args)
+    try:
+        return runner(*args)
+    except Exception:               # noqa: BLE001 - a program that does not fit: trace anew
+        _LOADED[k] = fn
+        _discard(os.path.join(where, k + ".jaxexport"))
+        return fn(*args)
+
+
+def _load(where: str, k: str):
+    path = os.path.join(where, k + ".jaxexport")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    try:
+        _register()
+        return jax.jit(jax.export.deserialize(bytearray(data)).call)
+    except Exception:               # noqa: BLE001 - unreadable or foreign: rebuilt by _store
+        _discard(path)
+        return None
+
+
+def _store(where: str, k: str, fn, args):
+    try:
+        _register()
+        exported = jax.export.export(fn)(*args)
+        data = exported.serialize()
+    except Exception:               # noqa: BLE001 - not exportable: the caller traces instead
+        return None
+    try:
+        os.makedirs(where, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=where, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, os.path.join(where, k + ".jaxexport"))
+    except OSError:                 # a read-only or full disk: run without storing
+        pass
+    return jax.jit(exported.call)
+
+
+def _discard(path: str):
+    try:
+        os.remove(path)
+    except OSError:
+        pass

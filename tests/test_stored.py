@@ -1,0 +1,107 @@
+"""Stored programs (``simsrc.engine.stored``): a warm process skips tracing, and gets the same
+answer, bit for bit, as a process that traced; a damaged or foreign stored program is rebuilt,
+never a failure."""
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+
+import simsrc
+from simsrc.engine import stored
+
+FOLDER = stored.folder      # the real one (the fixture below replaces it)
+
+
+def _run():
+    # the canonical SLIP, 2 steps: a cheap program
+    out = simsrc.simulate(simsrc.canonical_params(), simsrc.apex(1.0, 5.0), n_steps=2)
+    return jax.device_get((out.records, out.final_state))
+
+
+def _same(a, b):
+    for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A fresh folder of stored programs and an empty table of loaded ones."""
+    monkeypatch.setattr(stored, "folder", lambda: str(tmp_path))
+    monkeypatch.setattr(stored, "_LOADED", {})
+    return tmp_path
+
+
+def test_a_stored_program_gives_the_traced_answer_and_is_read_back(store, monkeypatch):
+    monkeypatch.setattr(stored, "folder", lambda: None)       # switched off: traced
+    traced = _run()
+    assert not list(store.glob("*"))
+    monkeypatch.setattr(stored, "folder", lambda: str(store))
+    first = _run()                                 # exported, stored, then run
+    files = list(store.glob("*.jaxexport"))
+    assert len(files) == 1
+    _same(first, traced)
+
+    # a new process: nothing loaded yet; the program must come from the file, not a new trace
+    stored._LOADED.clear()
+
+    def no_export(*args):
+        raise AssertionError("the stored program was not used")
+    monkeypatch.setattr(stored, "_store", no_export)
+    _same(_run(), traced)
+
+
+def test_a_damaged_stored_program_is_rebuilt(store):
+    reference = _run()
+    (path,) = store.glob("*.jaxexport")
+    path.write_bytes(b"not a program")
+    stored._LOADED.clear()
+    _same(_run(), reference)
+    assert path.read_bytes() != b"not a program"
+
+
+def test_the_key_names_what_shapes_the_program():
+    p = simsrc.canonical_params()
+    a = stored.key("run", (2, "opts"), (np.zeros(8), np.zeros(8)))
+    assert a == stored.key("run", (2, "opts"), (np.ones(8), np.ones(8)))       # values: no
+    assert a != stored.key("run", (3, "opts"), (np.zeros(8), np.zeros(8)))      # static
+    assert a != stored.key("run", (2, "opts"), (np.zeros(16), np.zeros(8)))     # shapes
+    assert a != stored.key("run", (2, "opts"), (np.zeros(8, np.float32), np.zeros(8)))
+    assert a != stored.key("run", (2, "opts"), ((np.zeros(8),), np.zeros(8)))   # structure
+    assert stored.usable((p, np.zeros(3)))
+
+
+def test_a_traced_call_is_not_served_from_the_store(store):
+    # under jit (or grad) the caller's trace is used: the stored program is never consulted
+    def f(k):
+        p = simsrc.canonical_params()._replace(leg_stiffness_n_per_m=k)
+        return simsrc.simulate(p, simsrc.apex(1.0, 5.0), n_steps=1,
+                               check=False).records.end.y_m[0]
+    assert np.isfinite(jax.grad(f)(20e3))
+    assert not list(store.glob("*.jaxexport"))
+
+
+def test_the_engine_hash_follows_the_engine_source(tmp_path, monkeypatch):
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text("x = 1\n")
+    monkeypatch.setattr(stored, "_ENGINE", tmp_path)
+    stored.engine_hash.cache_clear()
+    try:
+        before = stored.engine_hash()
+        (tmp_path / "b.py").write_text("x = 2\n")
+        stored.engine_hash.cache_clear()
+        assert stored.engine_hash() != before
+    finally:
+        monkeypatch.undo()
+        stored.engine_hash.cache_clear()
+
+
+def test_stored_programs_are_switched_off_with_the_compile_cache(monkeypatch):
+    monkeypatch.delenv("SIMSRC_NO_STORED_PROGRAMS", raising=False)
+    monkeypatch.delenv("SIMSRC_NO_COMPILE_CACHE", raising=False)
+    assert FOLDER() == str(jax.config.jax_compilation_cache_dir).rstrip("/") + "-export"
+    monkeypatch.setenv("SIMSRC_NO_STORED_PROGRAMS", "1")
+    assert FOLDER() is None
+    monkeypatch.delenv("SIMSRC_NO_STORED_PROGRAMS")
+    monkeypatch.setenv("SIMSRC_NO_COMPILE_CACHE", "1")
+    assert FOLDER() is None
