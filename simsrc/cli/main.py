@@ -34,8 +34,9 @@ examples:
   simsrc keys                              every config key with its unit and default
 
 Every config key, its unit, default and meaning: configs/README.md (or `simsrc keys`).
-Compiled programs are cached in ~/.cache/simsrc/jax (SIMSRC_NO_COMPILE_CACHE=1 turns that
-off), so the first run of a kind of model compiles for a while and later runs start sooner.
+Compiled programs are cached in ~/.cache/simsrc/jax and the traced ones in
+~/.cache/simsrc/jax-export (SIMSRC_NO_COMPILE_CACHE=1 turns both off), so the first run of a
+kind of model compiles for a while and later runs start in seconds.
 """
 
 COMMANDS = (run, sweep, gait, check, keys, figures, animate, fit)
