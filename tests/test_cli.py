@@ -208,13 +208,21 @@ def test_gait_command_finds_the_periodic_gait_of_a_rigid_ground_runner(tmp_path,
     assert abs(float(rec.end.y_m[0]) - height) < 1e-4      # printed to 5 decimals
 
 
+@pytest.mark.slow
 def test_gait_command_on_a_pendulum_config(capsys):
-    """A pendulum config: settled by simulation, then the 6-D gait and its multipliers; asking
-    for a target speed is refused with a message naming the file and the key (exit code 2)."""
+    """A pendulum config: settled by simulation, then the 6-D gait and its multipliers (about
+    70 s on 2 loaded cores: the pendulum programs; tests/test_swing.py covers them in the
+    default run)."""
     cfg = ROOT / "configs" / "e7_swing_leg.toml"
     assert main(["gait", str(cfg)]) == 0
     out = capsys.readouterr().out
     assert "Floquet multipliers of the 6-D apex map" in out and "stable" in out
+
+
+def test_gait_target_speed_is_refused_for_a_pendulum_config(capsys):
+    """Asking for a target speed in pendulum mode is refused before anything runs, with a
+    message naming the file and the key (exit code 2)."""
+    cfg = ROOT / "configs" / "e7_swing_leg.toml"
     assert main(["gait", str(cfg), "--target-speed", "4"]) == 2
     err = capsys.readouterr().err
     assert "`mode` = \"pendulum\"" in err and str(cfg) in err

@@ -65,7 +65,17 @@ def rel(a, b):
     return abs(float(a) - float(b)) / max(abs(float(b)), 1e-300)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+# The plastic surface with the push: the largest program of the engine (split stance and push),
+# about 3 min to compile on 2 loaded cores for this one test; plastic and push are each tested
+# on their own in the default run, the combination in CI's slow stage.
+SLOW_CASES = ("sand_push_slope",)
+
+
+def _params(names):
+    return [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_CASES else n for n in names]
+
+
+@pytest.mark.parametrize("name", _params(CASES))
 def test_next_apex_and_contact_time_match_reference(name):
     changes, tol = CASES[name]
     ref, rec, _ = _run_case(name)
@@ -89,7 +99,8 @@ def test_canonical_energy_conserved_per_step():
     assert np.all(np.abs(np.asarray(out.records.ledger.dissipated_j)) < 1e-12)
 
 
-@pytest.mark.parametrize("name", ["canonical", "push", "leg_damping", "sand", "sand_push_slope"])
+@pytest.mark.parametrize("name", _params(["canonical", "push", "leg_damping", "sand",
+                                           "sand_push_slope"]))
 def test_ledger_terms_match_reference(name):
     changes, tol = CASES[name]
     ref, rec, _ = _run_case(name)
