@@ -18,6 +18,7 @@ from simsrc.engine.step import Options
 from simsrc.engine.surface import SURFACE_PRESETS
 
 _OPTIONS = Options()
+MAX_HORIZON_FACTOR = 10.0   # periods of the series spring; a stance lasts about half of one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,9 +166,12 @@ KEYS: tuple[Key, ...] = (
     Key("search_steps", "numerics", "integer", _OPTIONS.search_steps, _int_at_least(2),
         "an integer >= 2", "", "RK4 steps of the coarse pass that finds liftoff and failures",
         sweepable=False),
-    Key("horizon_factor", "numerics", "number", _OPTIONS.horizon_factor, _positive, "> 0",
-        "periods", "stance time budget in periods of the series spring 2π√(m(1/k + 1/k_s))",
-        sweepable=False),
+    Key("horizon_factor", "numerics", "number", _OPTIONS.horizon_factor,
+        lambda v: 0 < v <= MAX_HORIZON_FACTOR, f"in (0, {MAX_HORIZON_FACTOR:g}]",
+        "periods", "stance time budget in periods of the series spring 2π√(m(1/k + 1/k_s)); "
+        "a stance lasts about half a period, and the coarse search takes search_steps steps "
+        "over the whole budget, so a budget of many periods leaves it too few steps per stance "
+        "to find liftoff", sweepable=False),
     Key("newton_iters", "numerics", "integer", _OPTIONS.newton_iters, _int_at_least(1),
         "an integer >= 1", "", "Newton iterations for the surface contact point",
         sweepable=False),

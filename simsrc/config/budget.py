@@ -1,0 +1,95 @@
+"""Memory estimates of a run or sweep, checked against the machine before anything is allocated.
+
+A config can ask for more memory than any machine has: a ``[numerics]`` stance of 10^9 steps,
+a sweep axis of 10^12 values, a chunk of 10^12 points. Left alone, numpy or XLA try to allocate
+it and the process is killed (or fails with an allocation error after minutes of work). These
+estimates let ``load`` and ``sweep`` refuse such a config at once, saying how much it would
+need and how much the machine has free. They are upper bounds, not measurements:
+
+- working memory of one point for one step (JAX, while a chunk runs): ``BYTES_PER_POINT_STEP``
+  at the default 10 + 12 stance and search steps (measured with ``benchmarks/bench_sweep.py``,
+  rounded up), growing in proportion with ``stance_steps + search_steps`` beyond them;
+- results of one point kept in memory when the sweep assembles its dataset: one float64 per
+  metric (plus status) per step when ``[output] per_step``, one per summary, and
+  ``RESULT_COPIES`` copies of them (chunks, the concatenated arrays, the dataset).
+"""
+from __future__ import annotations
+
+import os
+
+from simsrc.errors import SimsrcInputError
+
+BYTES_PER_POINT_STEP = 20_000    # working memory of one point for one step, default numerics
+DEFAULT_INTEGRATION_STEPS = 22   # stance_steps + search_steps of Options() (10 + 12)
+MEMORY_FRACTION = 0.25           # of the free memory, for the (two) chunks in flight
+RESULTS_FRACTION = 0.5           # of the free memory, for the assembled results
+RESULT_COPIES = 3                # chunk files read back, concatenated arrays, the dataset
+N_SUMMARIES = 80                 # per-point variables of a sweep (mean_<metric>, status, ...):
+                                 # an upper bound on metrics.summary's count
+
+
+def available_memory_bytes() -> int:
+    """Free physical memory (bytes); 4 GiB when the system does not say."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def gib(n_bytes: float) -> str:
+    """Bytes in words: ``"72 GiB"``, ``"7.3e+03 TiB"``."""
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.3g} {unit}"
+    return f"{n_bytes / 1024:.3g} KiB"
+
+
+def bytes_per_point_step(stance_steps: int, search_steps: int) -> float:
+    """Working memory (bytes) of one point for one step with these ``[numerics]`` steps."""
+    scale = max(1.0, (stance_steps + search_steps) / DEFAULT_INTEGRATION_STEPS)
+    return BYTES_PER_POINT_STEP * scale
+
+
+def result_bytes_per_point(n_steps: int, per_step: bool, n_metrics: int) -> float:
+    """Memory (bytes) of one point's results while the sweep assembles its dataset."""
+    per_point = N_SUMMARIES + ((n_metrics + 1) * n_steps if per_step else 0)
+    return 8.0 * per_point * RESULT_COPIES
+
+
+def check_working_memory(n_points: int, n_steps: int, stance_steps: int, search_steps: int,
+                         where: str, what: str) -> None:
+    """Refuse ``n_points`` points of ``n_steps`` steps in flight at once that would need more
+    than ``MEMORY_FRACTION`` of the free memory (``what``: the thing that is too large, in
+    words, e.g. ``"--chunk-size 10^12"``).
+
+    Raises:
+        SimsrcInputError: naming ``where``, ``what``, the estimate and the free memory.
+    """
+    need = float(n_points) * n_steps * bytes_per_point_step(stance_steps, search_steps)
+    free = available_memory_bytes()
+    if need > MEMORY_FRACTION * free:
+        raise SimsrcInputError(
+            f"{what} in {where} needs about {gib(need)} of working memory ({n_points:,} points x "
+            f"{n_steps} steps x {gib(need / max(n_points * n_steps, 1))} per point and step with "
+            f"stance_steps = {stance_steps}, search_steps = {search_steps}); this machine has "
+            f"{gib(free)} free and a run may use a quarter of it ({gib(MEMORY_FRACTION * free)})")
+
+
+def check_results_memory(n_points: int, n_steps: int, per_step: bool, n_metrics: int,
+                         where: str, what: str) -> None:
+    """Refuse a sweep whose assembled results would need more than ``RESULTS_FRACTION`` of the
+    free memory.
+
+    Raises:
+        SimsrcInputError: naming ``where``, ``what``, the grid size and the estimate.
+    """
+    need = float(n_points) * result_bytes_per_point(n_steps, per_step, n_metrics)
+    free = available_memory_bytes()
+    if need > RESULTS_FRACTION * free:
+        hint = ("; [output] per_step = false keeps only the per-point summaries"
+                if per_step else "")
+        raise SimsrcInputError(
+            f"{what} in {where} makes {n_points:,} points, whose results need about {gib(need)} "
+            f"of memory ({n_steps} steps per point, per_step = {str(per_step).lower()}); this "
+            f"machine has {gib(free)} free and a sweep's results may use half of it: make the "
+            f"grid smaller{hint}")
