@@ -68,9 +68,13 @@ def run(args) -> int:
         set_devices(args.devices)
     from simsrc.config.runner import resolve_config
     from simsrc.metrics.summary import status_name
-    from simsrc.sweep.run import run_sweep
+    from simsrc.sweep.run import check_scheduler, run_sweep
     from simsrc.sweep.store import ChunkStore
 
+    if args.out is not None and not args.out.strip():
+        raise SimsrcInputError(f"--out must name a folder, got {args.out!r}; leave --out out "
+                               "for runs/CONFIG_NAME")
+    check_scheduler(args.scheduler, args.workers)   # before the config: no JAX work wasted
     config = resolve_config(args.config)
     out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])
     draw = not args.no_figures and config.output.get("figures", True)
@@ -85,7 +89,10 @@ def run(args) -> int:
             sweep_figures(ds, config.axes, config.output.get("metrics", ()),
                           os.path.join(out, "figures"))
     except KeyboardInterrupt:
-        m = ChunkStore.read_manifest(out) or {}
+        try:
+            m = ChunkStore.read_manifest(out) or {}
+        except SimsrcInputError:
+            m = {}
         print(f"\ninterrupted: {len(m.get('done', []))} of {m.get('n_chunks', '?')} chunks are "
               f"saved in {out}; run the same command with --resume to finish", file=sys.stderr)
         return 130
