@@ -281,6 +281,10 @@ def run(args) -> int:
     from simsrc.errors import SimsrcInputError
     from simsrc.metrics.summary import run_metrics, status_name, summarize
 
+    if args.plot is not None:   # before the simulation, not after it
+        from simsrc.viz.style import check_figure_path
+
+        check_figure_path(args.plot, "--plot")
     config = resolve_config(args.config)
     if args.steps is not None and args.steps != -1:
         n = check_value("n_steps", args.steps, "the command line", "--steps")

@@ -187,7 +187,8 @@ BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(k.table for k in KEYS))
 SWEEPABLE: tuple[str, ...] = tuple(k.name for k in KEYS if k.sweepable)
 
-# [output] of a sweep (not physics; not part of the resume fingerprint)
+# [output] of a sweep (not physics; metrics and figures may change on --resume, per_step may
+# not: it decides what every chunk keeps, so it is part of the resume fingerprint)
 OUTPUT_KEYS: dict[str, tuple[str, Any, str]] = {
     "metrics": ("strings", ["speed_m_per_s", "contact_time_s", "peak_vertical_force_bw",
                             "metabolic_cost_j_per_kg_per_m"],
