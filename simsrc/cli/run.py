@@ -286,6 +286,10 @@ def run(args) -> int:
 
         check_figure_path(args.plot, "--plot")
     config = resolve_config(args.config)
+    from simsrc.config.load import config_warnings
+
+    for note in config_warnings(config):
+        print(f"simsrc run: warning: {note}", file=sys.stderr)
     if args.steps is not None and args.steps != -1:
         n = check_value("n_steps", args.steps, "the command line", "--steps")
         config = dataclasses.replace(config, values={**config.values, "n_steps": n})

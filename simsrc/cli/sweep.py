@@ -76,6 +76,10 @@ def run(args) -> int:
                                "for runs/CONFIG_NAME")
     check_scheduler(args.scheduler, args.workers)   # before the config: no JAX work wasted
     config = resolve_config(args.config)
+    from simsrc.config.load import config_warnings
+
+    for note in config_warnings(config):
+        print(f"simsrc sweep: warning: {note}", file=sys.stderr)
     out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])
     draw = not args.no_figures and config.output.get("figures", True)
     try:

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from simsrc.config.schema import (BY_NAME, KEYS, OUTPUT_KEYS, RANGE_KEYS, SCALES, SWEEPABLE,
-                                  TABLES)
+                                  TABLES, TYPICAL)
 from simsrc.config import budget
 from simsrc.errors import SimsrcInputError
 from simsrc.config.grid import Axis, n_points
@@ -309,6 +309,20 @@ def parse_config(data: Mapping[str, Any], source: str) -> Config:
     config = Config(source, values, axes, output, description)
     check_size(config)
     return config
+
+
+def config_warnings(config: Config) -> list[str]:
+    """Notes on allowed values outside what people run with (``schema.TYPICAL``), one per key,
+    for the commands to print; the config is still run."""
+    notes = []
+    for key, (low, high, why) in TYPICAL.items():
+        values = [config.values[key]] + [v for a in config.axes for k, vals in
+                                         zip(a.keys, a.values) if k == key for v in vals]
+        odd = [v for v in values if v is not None and not low <= v <= high]
+        if odd:
+            notes.append(f"`{key}` = {odd[0]:g} in {config.source} is {why}; it is allowed, "
+                         "but check it")
+    return notes
 
 
 def _n_metrics() -> int:

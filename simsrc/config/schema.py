@@ -183,6 +183,12 @@ KEYS: tuple[Key, ...] = (
         sweepable=False),
 )
 
+# Allowed values outside what people run with: a warning, not an error. (low, high, why)
+TYPICAL: dict[str, tuple[float, float, str]] = {
+    "speed_m_per_s": (0.0, 12.4, "faster than any human has run (peak about 12.3 m/s, Usain "
+                      "Bolt's 100 m in Berlin, 2009)"),
+}
+
 BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(k.table for k in KEYS))
 SWEEPABLE: tuple[str, ...] = tuple(k.name for k in KEYS if k.sweepable)
