@@ -38,12 +38,14 @@ def add_parser(sub) -> None:
     group.add_argument("--overwrite", action="store_true",
                        help="delete an earlier sweep in the output folder first")
     p.add_argument("--chunk-size", type=int, metavar="N",
-                   help="points per chunk (default: sized to the free memory, at most 8192)")
+                   help="points per chunk (default: sized to the free memory, at most 8192; "
+                   "never more than the grid)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run chunks as Dask tasks: a scheduler address, or 'local' to start a "
                    "LocalCluster")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="workers of --scheduler local (default: one per CPU core)")
+                   help="workers of --scheduler local, 1 to 4 per CPU core (default: one per "
+                   "core)")
     p.add_argument("--devices", type=int, metavar="N",
                    help="split each chunk across N CPU devices (sets XLA_FLAGS); on a GPU "
                    "machine every visible device is used anyway")
@@ -66,6 +68,7 @@ def run(args) -> int:
     """The command: sweep, draw the figures, print the status counts and where results went."""
     if args.devices is not None:
         set_devices(args.devices)
+    from simsrc.config.load import config_warnings
     from simsrc.config.runner import resolve_config
     from simsrc.metrics.summary import status_name
     from simsrc.sweep.run import check_scheduler, run_sweep
@@ -76,8 +79,6 @@ def run(args) -> int:
                                "for runs/CONFIG_NAME")
     check_scheduler(args.scheduler, args.workers)   # before the config: no JAX work wasted
     config = resolve_config(args.config)
-    from simsrc.config.load import config_warnings
-
     for note in config_warnings(config):
         print(f"simsrc sweep: warning: {note}", file=sys.stderr)
     out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])
