@@ -98,21 +98,21 @@ GIB = 1 << 30
 
 
 @pytest.fixture
-def one_gib_free(monkeypatch):
-    """Pretend the machine has 1 GiB free (the estimates read it through this function)."""
+def one_gib_available(monkeypatch):
+    """Pretend the machine has 1 GiB available (the estimates read it through this function)."""
     monkeypatch.setattr(budget, "available_memory_bytes", lambda: GIB)
 
 
-def test_stance_steps_are_refused_by_memory_not_by_a_fixed_cap(one_gib_free, tmp_path):
+def test_stance_steps_are_refused_by_memory_not_by_a_fixed_cap(one_gib_available, tmp_path):
     path = tmp_path / "steps.toml"
     path.write_text("[numerics]\nstance_steps = 100000\n")        # 9 GB for one point
-    with pytest.raises(SimsrcInputError, match=r"stance_steps = 100,000.*1 GiB free"):
+    with pytest.raises(SimsrcInputError, match=r"stance_steps = 100,000.*1 GiB available"):
         load_config(path)
     path.write_text("[numerics]\nstance_steps = 1000\n")          # 90 MB: allowed
     assert load_config(path).values["stance_steps"] == 1000
 
 
-def test_grid_results_are_refused_by_memory(one_gib_free, tmp_path):
+def test_grid_results_are_refused_by_memory(one_gib_available, tmp_path):
     path = tmp_path / "grid.toml"
     grid = "[sweep]\nmass_kg = {start = 50, stop = 90, num = 500}\n" \
            "leg_length_m = {start = 0.8, stop = 1.0, num = 500}\n"
@@ -123,7 +123,7 @@ def test_grid_results_are_refused_by_memory(one_gib_free, tmp_path):
     assert load_config(path).n_points == 250_000
 
 
-def test_chunk_size_is_clipped_to_the_grid_and_checked_against_memory(one_gib_free, tmp_path,
+def test_chunk_size_is_clipped_to_the_grid_and_checked_against_memory(one_gib_available, tmp_path,
                                                                       capsys):
     from simsrc.sweep.run import plan_sweep
 
@@ -133,7 +133,7 @@ def test_chunk_size_is_clipped_to_the_grid_and_checked_against_memory(one_gib_fr
     path.write_text("[sweep]\nmass_kg = {start = 50, stop = 90, num = 2000}\n")
     code = main(["sweep", str(path), "--chunk-size", "2000", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
-    assert code == 2 and "--chunk-size 2,000" in err and "1 GiB free" in err
+    assert code == 2 and "--chunk-size 2,000" in err and "1 GiB available" in err
     assert not (tmp_path / "out").exists()                    # refused before writing
 
 

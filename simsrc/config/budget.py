@@ -4,7 +4,7 @@ A config can ask for more memory than any machine has: a ``[numerics]`` stance o
 a sweep axis of 10^12 values, a chunk of 10^12 points. Left alone, numpy or XLA try to allocate
 it and the process is killed (or fails with an allocation error after minutes of work). These
 estimates let ``load`` and ``sweep`` refuse such a config at once, saying how much it would
-need and how much the machine has free. They are upper bounds, not measurements:
+need and how much memory the machine has available. They are upper bounds, not measurements:
 
 - working memory of one point for one step (JAX, while a chunk runs): ``BYTES_PER_POINT_STEP``
   at the default 10 + 12 stance and search steps (measured with ``benchmarks/bench_sweep.py``,
@@ -21,19 +21,41 @@ from simsrc.errors import SimsrcInputError
 
 BYTES_PER_POINT_STEP = 20_000    # working memory of one point for one step, default numerics
 DEFAULT_INTEGRATION_STEPS = 22   # stance_steps + search_steps of Options() (10 + 12)
-MEMORY_FRACTION = 0.25           # of the free memory, for the (two) chunks in flight
-RESULTS_FRACTION = 0.5           # of the free memory, for the assembled results
+MEMORY_FRACTION = 0.25           # of the available memory, for the (two) chunks in flight
+RESULTS_FRACTION = 0.5           # of the available memory, for the assembled results
 RESULT_COPIES = 3                # chunk files read back, concatenated arrays, the dataset
 N_SUMMARIES = 80                 # per-point variables of a sweep (mean_<metric>, status, ...):
                                  # an upper bound on metrics.summary's count
 
 
 def available_memory_bytes() -> int:
-    """Free physical memory (bytes); 4 GiB when the system does not say."""
+    """Memory this process can still use (bytes): the kernel's ``MemAvailable`` (free memory
+    plus the caches it would give back), capped by a cgroup v2 limit when there is one; the
+    free pages where ``/proc`` is missing; 4 GiB when the system says nothing."""
+    found = None
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    found = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if found is None:
+        try:
+            found = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            found = 4 << 30
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            limit = f.read().strip()
+        with open("/sys/fs/cgroup/memory.current") as f:
+            used = int(f.read().strip())
+        if limit != "max":
+            found = min(found, max(int(limit) - used, 0))
+    except (OSError, ValueError):
+        pass
+    return found
 
 
 def gib(n_bytes: float) -> str:
@@ -59,11 +81,11 @@ def result_bytes_per_point(n_steps: int, per_step: bool, n_metrics: int) -> floa
 def check_working_memory(n_points: int, n_steps: int, stance_steps: int, search_steps: int,
                          where: str, what: str) -> None:
     """Refuse ``n_points`` points of ``n_steps`` steps in flight at once that would need more
-    than ``MEMORY_FRACTION`` of the free memory (``what``: the thing that is too large, in
+    than ``MEMORY_FRACTION`` of the available memory (``what``: the thing that is too large, in
     words, e.g. ``"--chunk-size 10^12"``).
 
     Raises:
-        SimsrcInputError: naming ``where``, ``what``, the estimate and the free memory.
+        SimsrcInputError: naming ``where``, ``what``, the estimate and the available memory.
     """
     need = float(n_points) * n_steps * bytes_per_point_step(stance_steps, search_steps)
     free = available_memory_bytes()
@@ -72,13 +94,14 @@ def check_working_memory(n_points: int, n_steps: int, stance_steps: int, search_
             f"{what} in {where} needs about {gib(need)} of working memory ({n_points:,} points x "
             f"{n_steps} steps x {gib(need / max(n_points * n_steps, 1))} per point and step with "
             f"stance_steps = {stance_steps}, search_steps = {search_steps}); this machine has "
-            f"{gib(free)} free and a run may use a quarter of it ({gib(MEMORY_FRACTION * free)})")
+            f"{gib(free)} available and a run may use a quarter of it "
+            f"({gib(MEMORY_FRACTION * free)})")
 
 
 def check_results_memory(n_points: int, n_steps: int, per_step: bool, n_metrics: int,
                          where: str, what: str) -> None:
     """Refuse a sweep whose assembled results would need more than ``RESULTS_FRACTION`` of the
-    free memory.
+    available memory.
 
     Raises:
         SimsrcInputError: naming ``where``, ``what``, the grid size and the estimate.
@@ -91,5 +114,5 @@ def check_results_memory(n_points: int, n_steps: int, per_step: bool, n_metrics:
         raise SimsrcInputError(
             f"{what} in {where} makes {n_points:,} points, whose results need about {gib(need)} "
             f"of memory ({n_steps} steps per point, per_step = {str(per_step).lower()}); this "
-            f"machine has {gib(free)} free and a sweep's results may use half of it: make the "
-            f"grid smaller{hint}")
+            f"machine has {gib(free)} available and a sweep's results may use half of it: make "
+            f"the grid smaller{hint}")
