@@ -7,8 +7,9 @@ estimates let ``load`` and ``sweep`` refuse such a config at once, saying how mu
 need and how much memory the machine has available. They are upper bounds, not measurements:
 
 - working memory of one point for one step (JAX, while a chunk runs): ``BYTES_PER_POINT_STEP``
-  at the default 10 + 12 stance and search steps (measured with ``benchmarks/bench_sweep.py``,
-  rounded up), growing in proportion with ``stance_steps + search_steps`` beyond them;
+  at the default 10 + 12 stance and search steps (the upper bound the sweep has long sized its
+  chunks with), assumed to grow in proportion with ``stance_steps + search_steps`` beyond them
+  (an assumption on the safe side, not a measurement);
 - results of one point kept in memory when the sweep assembles its dataset: one float64 per
   metric (plus status) per step when ``[output] per_step``, one per summary, and
   ``RESULT_COPIES`` copies of them (chunks, the concatenated arrays, the dataset).

@@ -162,10 +162,11 @@ KEYS: tuple[Key, ...] = (
     _choice("method", "numerics", _OPTIONS.method, ("dop853", "rk4"),
             "explicit stance integrator (the damped model always uses ARK3)"),
     Key("stance_steps", "numerics", "integer", _OPTIONS.stance_steps, _int_at_least(6),
-        "an integer >= 6", "", "integration steps of the final stance pass", sweepable=False),
+        "an integer >= 6", "", "integration steps of the final stance pass (as many as fit in memory: a config "
+        "that cannot fit is refused, with the estimate)", sweepable=False),
     Key("search_steps", "numerics", "integer", _OPTIONS.search_steps, _int_at_least(2),
-        "an integer >= 2", "", "RK4 steps of the coarse pass that finds liftoff and failures",
-        sweepable=False),
+        "an integer >= 2", "", "RK4 steps of the coarse pass that finds liftoff and failures (as many as fit "
+        "in memory)", sweepable=False),
     Key("horizon_factor", "numerics", "number", _OPTIONS.horizon_factor,
         lambda v: 0 < v <= MAX_HORIZON_FACTOR, f"in (0, {MAX_HORIZON_FACTOR:g}]",
         "periods", "stance time budget in periods of the series spring 2π√(m(1/k + 1/k_s)); "
