@@ -101,6 +101,22 @@ def test_a_crashed_sweep_resumes_to_the_same_dataset(tiny, tmp_path):
     xr.testing.assert_equal(resumed, full)
 
 
+def test_a_damaged_chunk_is_computed_again_on_resume(tiny, tmp_path, capsys):
+    """A chunk file damaged on disk is recomputed by --resume; the valid one is kept."""
+    import shutil
+
+    config, full, out = tiny
+    folder = tmp_path / "out"
+    shutil.copytree(out, folder)
+    (folder / "chunks" / "chunk_000001.npz").write_bytes(b"PK\x03\x04 damaged")
+    computed = []
+    resumed = sweep(config, folder, resume=True,
+                    on_chunk_done=lambda index, n: computed.append(index))
+    assert computed == [1]
+    assert "1 chunk file(s)" in capsys.readouterr().err
+    xr.testing.assert_equal(resumed, full)
+
+
 def test_sweeping_the_initial_speed_and_height_resumes_and_writes(tmp_path):
     """The swept start values are coordinates; each step's own speed and apex height are
     step_speed_m_per_s and step_apex_height_m (issue 15: the dataset failed to assemble)."""
