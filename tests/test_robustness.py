@@ -183,6 +183,19 @@ def test_overwrite_clears_a_folder_whose_manifest_is_damaged(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
+def test_a_resumed_chunk_size_is_checked_against_memory(tmp_path):
+    """A manifest of this very sweep whose chunk size was damaged to 10^12 points is refused,
+    not allocated."""
+    from simsrc.sweep.run import fingerprint, plan_sweep, run_sweep
+
+    config = load_config(CORPUS / "sweep_small.toml")
+    body = {"fingerprint": fingerprint(plan_sweep(config)), "n_points": 2,
+            "chunk_size": 10**12, "n_chunks": 1, "per_step": True, "done": []}
+    (tmp_path / "manifest.json").write_text(json.dumps(body))
+    with pytest.raises(SimsrcInputError, match=r"chunk size 1,000,000,000,000 that .* was begun"):
+        run_sweep(config, str(tmp_path), resume=True, progress=False)
+
+
 def test_valid_scheduler_addresses_pass():
     from simsrc.sweep.run import check_scheduler
 

@@ -486,6 +486,12 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
                   f"(chunks {', '.join(map(str, store.damaged[:5]))}"
                   f"{', ...' if len(store.damaged) > 5 else ''}); computing them again",
                   file=sys.stderr)
+        if store.chunk_size != plan.chunk_size:   # the resumed sweep's own chunks
+            v = config.values
+            budget.check_working_memory(2 * store.chunk_size, config.n_steps,
+                                        v["stance_steps"], v["search_steps"], config.source,
+                                        f"two chunks in flight of the chunk size "
+                                        f"{store.chunk_size:,} that {out_dir} was begun with")
         plan = dataclasses.replace(plan, chunk_size=store.chunk_size)
         write_run_files(config, plan, out_dir, command, scheduler)
         bar = _progress_bar(store, progress)

@@ -170,8 +170,9 @@ class ChunkStore:
         old = self.read_manifest(self.out_dir) if resume else None
         if old is not None:
             if old.get("fingerprint") != self.fingerprint:
-                changed = ("", " (its [output] per_step differs: it decides what every chunk "
-                           "keeps)")[old.get("per_step", self.per_step) != self.per_step]
+                changed = (" (its [output] per_step differs: it decides what every chunk "
+                           "keeps)" if old.get("per_step", self.per_step) != self.per_step
+                           else "")
                 raise SimsrcInputError(
                     f"{self.out_dir} holds a sweep of a different config, simsrc version or "
                     f"numerical options{changed}, so it cannot be resumed; choose another --out "
