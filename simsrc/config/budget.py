@@ -67,6 +67,10 @@ def gib(n_bytes: float) -> str:
     return f"{n_bytes / 1024:.3g} KiB"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def bytes_per_point_step(stance_steps: int, search_steps: int) -> float:
     """Working memory (bytes) of one point for one step with these ``[numerics]`` steps."""
     scale = max(1.0, (stance_steps + search_steps) / DEFAULT_INTEGRATION_STEPS)
@@ -91,18 +95,21 @@ def check_working_memory(n_points: int, n_steps: int, stance_steps: int, search_
     need = float(n_points) * n_steps * bytes_per_point_step(stance_steps, search_steps)
     free = available_memory_bytes()
     if need > MEMORY_FRACTION * free:
+        each = gib(need / max(n_points * n_steps, 1))
         raise SimsrcInputError(
-            f"{what} in {where} needs about {gib(need)} of working memory ({n_points:,} points x "
-            f"{n_steps} steps x {gib(need / max(n_points * n_steps, 1))} per point and step with "
-            f"stance_steps = {stance_steps}, search_steps = {search_steps}); this machine has "
+            f"{what} in {where} needs about {gib(need)} of working memory "
+            f"({_count(n_points, 'point')} x {_count(n_steps, 'step')} x {each} per point and "
+            f"step with stance_steps = {stance_steps}, search_steps = {search_steps}); this "
+            f"machine has "
             f"{gib(free)} available and a run may use a quarter of it "
             f"({gib(MEMORY_FRACTION * free)})")
 
 
 def check_results_memory(n_points: int, n_steps: int, per_step: bool, n_metrics: int,
-                         where: str, what: str) -> None:
+                         where: str, what: str, at_least: bool = False) -> None:
     """Refuse a sweep whose assembled results would need more than ``RESULTS_FRACTION`` of the
-    available memory.
+    available memory (``at_least``: ``n_points`` is a lower bound of the grid, e.g. one axis
+    checked before the others are read, and the message says so).
 
     Raises:
         SimsrcInputError: naming ``where``, ``what``, the grid size and the estimate.
@@ -113,7 +120,8 @@ def check_results_memory(n_points: int, n_steps: int, per_step: bool, n_metrics:
         hint = ("; [output] per_step = false keeps only the per-point summaries"
                 if per_step else "")
         raise SimsrcInputError(
-            f"{what} in {where} makes {n_points:,} points, whose results need about {gib(need)} "
-            f"of memory ({n_steps} steps per point, per_step = {str(per_step).lower()}); this "
+            f"{what} in {where} makes {'at least ' if at_least else ''}{n_points:,} points, "
+            f"whose results need {'at least' if at_least else 'about'} {gib(need)} of memory "
+            f"({_count(n_steps, 'step')} per point, per_step = {str(per_step).lower()}); this "
             f"machine has {gib(free)} available and a sweep's results may use half of it: make "
             f"the grid smaller{hint}")

@@ -158,7 +158,8 @@ def _range_values(key: str, spec: dict, source: str) -> tuple[list, str]:
     if isinstance(num, bool) or not isinstance(num, int) or num < 1:
         raise SimsrcInputError(f"`num` must be an integer >= 1, got {_show(num)} in {where}")
     # before the values exist: an axis of num values makes a grid of at least num points
-    budget.check_results_memory(num, 1, False, _n_metrics(), where, f"`num` = {num:,}")
+    budget.check_results_memory(num, 1, False, _n_metrics(), where, f"`num` = {num:,}",
+                                at_least=True)
     if scale not in SCALES:
         raise SimsrcInputError(f"`scale` must be \"linear\" or \"log\", got {_show(scale)} in "
                                f"{where}{_did_you_mean(str(scale), SCALES, QUOTED)}")
