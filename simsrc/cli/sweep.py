@@ -15,6 +15,9 @@ from simsrc.cli import PROG
 from simsrc.errors import SimsrcInputError
 
 
+MAX_DEVICES_PER_CORE = 4   # XLA host devices beyond the cores only share them
+
+
 def add_parser(sub) -> None:
     """Register ``simsrc sweep``."""
     p = sub.add_parser(
@@ -56,8 +59,10 @@ def add_parser(sub) -> None:
 
 def set_devices(n: int) -> None:
     """Ask XLA for ``n`` CPU devices; only works before JAX starts its backend."""
-    if n < 1:
-        raise SimsrcInputError(f"--devices must be >= 1, got {n}")
+    most = MAX_DEVICES_PER_CORE * (os.cpu_count() or 1)
+    if not 1 <= n <= most:   # each host device is a thread pool: a million of them never start
+        raise SimsrcInputError(f"--devices must be an integer from 1 to {most} "
+                               f"({MAX_DEVICES_PER_CORE} per CPU core of this machine), got {n}")
     flag = f"--xla_force_host_platform_device_count={n}"
     flags = [f for f in os.environ.get("XLA_FLAGS", "").split()
              if not f.startswith("--xla_force_host_platform_device_count")]
