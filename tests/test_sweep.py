@@ -101,6 +101,45 @@ def test_a_crashed_sweep_resumes_to_the_same_dataset(tiny, tmp_path):
     xr.testing.assert_equal(resumed, full)
 
 
+def test_a_damaged_chunk_is_computed_again_on_resume(tiny, tmp_path, capsys):
+    """A chunk file damaged on disk is recomputed by --resume; the valid one is kept."""
+    import shutil
+
+    config, full, out = tiny
+    folder = tmp_path / "out"
+    shutil.copytree(out, folder)
+    (folder / "chunks" / "chunk_000001.npz").write_bytes(b"PK\x03\x04 damaged")
+    computed = []
+    resumed = sweep(config, folder, resume=True,
+                    on_chunk_done=lambda index, n: computed.append(index))
+    assert computed == [1]
+    assert "1 chunk file(s)" in capsys.readouterr().err
+    xr.testing.assert_equal(resumed, full)
+
+
+def test_sweeping_the_initial_speed_and_height_resumes_and_writes(tmp_path):
+    """The swept start values are coordinates; each step's own speed and apex height are
+    step_speed_m_per_s and step_apex_height_m (issue 15: the dataset failed to assemble)."""
+    from sweep_cases import TINY_RUN
+
+    config = load_config(write(tmp_path, TINY_RUN + "[sweep]\nspeed_m_per_s = [3.5, 4.0]\n"
+                               "apex_height_m = [0.9, 0.91, 0.92]\n"))
+
+    def crash(index, n_done):
+        raise RuntimeError("simulated crash after the first chunk")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        sweep(config, tmp_path / "out", on_chunk_done=crash)
+    ds = sweep(config, tmp_path / "out", resume=True)
+    assert list(ds["speed_m_per_s"].values) == [3.5, 4.0]
+    assert ds["step_speed_m_per_s"].dims == ("speed_m_per_s", "apex_height_m", "step")
+    assert ds["step_apex_height_m"].shape == (2, 3, 3)
+    first = ds["step_speed_m_per_s"].isel(step=0).values
+    assert np.all(np.abs(first - ds["speed_m_per_s"].values[:, None]) < 1.0)  # near its start
+    sweep_figures(ds, config.axes, config.output["metrics"], str(tmp_path / "out" / "figures"))
+    assert (tmp_path / "out" / "results.csv").exists()
+
+
 def test_resume_refuses_a_different_config(tiny, tmp_path):
     config, _, out = tiny
     other = load_config(write(tmp_path, TINY_SWEEP.replace("[14, 16]", "[14, 17]")))

@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     """The command: one ``ok`` line per good file, one error line per bad one."""
     from simsrc.config.fit import parse_fit_config
-    from simsrc.config.load import base_point, parse_config, read_toml
+    from simsrc.config.load import base_point, config_warnings, parse_config, read_toml
 
     bad = 0
     for path in args.configs:
@@ -39,6 +39,8 @@ def run(args) -> int:
             print(f"{PROG} check: error: {e}", file=sys.stderr)
             bad += 1
             continue
+        for note in config_warnings(config):
+            print(f"{PROG} check: warning: {note}", file=sys.stderr)
         grid = " x ".join(f"{a.name} {len(a)}" for a in config.axes)
         grid = f"{grid} = {config.n_points} points" if grid else "a single point"
         print(f"ok  {path}: {grid}, {config.n_steps} steps")

@@ -276,12 +276,22 @@ def run(args) -> int:
     import dataclasses
 
     from simsrc import __version__
-    from simsrc.config.load import check_value
+    from simsrc.config.load import check_value, config_warnings
     from simsrc.config.runner import resolve_config, run_config, steady_config
     from simsrc.errors import SimsrcInputError
     from simsrc.metrics.summary import run_metrics, status_name, summarize
 
+    if args.plot is not None:   # before the simulation, not after it
+        from simsrc.viz.style import check_figure_path
+
+        check_figure_path(args.plot, "--plot")
+    if args.json not in (None, "-") and os.path.dirname(args.json) \
+            and not os.path.isdir(os.path.dirname(args.json)):
+        raise SimsrcInputError(f"--json {args.json}: the folder {os.path.dirname(args.json)} "
+                               "does not exist")
     config = resolve_config(args.config)
+    for note in config_warnings(config):
+        print(f"simsrc run: warning: {note}", file=sys.stderr)
     if args.steps is not None and args.steps != -1:
         n = check_value("n_steps", args.steps, "the command line", "--steps")
         config = dataclasses.replace(config, values={**config.values, "n_steps": n})

@@ -15,6 +15,9 @@ from simsrc.cli import PROG
 from simsrc.errors import SimsrcInputError
 
 
+MAX_DEVICES_PER_CORE = 4   # XLA host devices beyond the cores only share them
+
+
 def add_parser(sub) -> None:
     """Register ``simsrc sweep``."""
     p = sub.add_parser(
@@ -38,12 +41,14 @@ def add_parser(sub) -> None:
     group.add_argument("--overwrite", action="store_true",
                        help="delete an earlier sweep in the output folder first")
     p.add_argument("--chunk-size", type=int, metavar="N",
-                   help="points per chunk (default: sized to the free memory, at most 8192)")
+                   help="points per chunk (default: sized to the free memory, at most 8192; "
+                   "never more than the grid)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run chunks as Dask tasks: a scheduler address, or 'local' to start a "
                    "LocalCluster")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="workers of --scheduler local (default: one per CPU core)")
+                   help="workers of --scheduler local, 1 to 4 per CPU core (default: one per "
+                   "core)")
     p.add_argument("--devices", type=int, metavar="N",
                    help="split each chunk across N CPU devices (sets XLA_FLAGS); on a GPU "
                    "machine every visible device is used anyway")
@@ -54,8 +59,10 @@ def add_parser(sub) -> None:
 
 def set_devices(n: int) -> None:
     """Ask XLA for ``n`` CPU devices; only works before JAX starts its backend."""
-    if n < 1:
-        raise SimsrcInputError(f"--devices must be >= 1, got {n}")
+    most = MAX_DEVICES_PER_CORE * (os.cpu_count() or 1)
+    if not 1 <= n <= most:   # each host device is a thread pool: a million of them never start
+        raise SimsrcInputError(f"--devices must be an integer from 1 to {most} "
+                               f"({MAX_DEVICES_PER_CORE} per CPU core of this machine), got {n}")
     flag = f"--xla_force_host_platform_device_count={n}"
     flags = [f for f in os.environ.get("XLA_FLAGS", "").split()
              if not f.startswith("--xla_force_host_platform_device_count")]
@@ -66,12 +73,19 @@ def run(args) -> int:
     """The command: sweep, draw the figures, print the status counts and where results went."""
     if args.devices is not None:
         set_devices(args.devices)
+    from simsrc.config.load import config_warnings
     from simsrc.config.runner import resolve_config
     from simsrc.metrics.summary import status_name
-    from simsrc.sweep.run import run_sweep
+    from simsrc.sweep.run import check_scheduler, run_sweep
     from simsrc.sweep.store import ChunkStore
 
+    if args.out is not None and not args.out.strip():
+        raise SimsrcInputError(f"--out must name a folder, got {args.out!r}; leave --out out "
+                               "for runs/CONFIG_NAME")
+    check_scheduler(args.scheduler, args.workers)   # before the config: no JAX work wasted
     config = resolve_config(args.config)
+    for note in config_warnings(config):
+        print(f"simsrc sweep: warning: {note}", file=sys.stderr)
     out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])
     draw = not args.no_figures and config.output.get("figures", True)
     try:
@@ -85,7 +99,10 @@ def run(args) -> int:
             sweep_figures(ds, config.axes, config.output.get("metrics", ()),
                           os.path.join(out, "figures"))
     except KeyboardInterrupt:
-        m = ChunkStore.read_manifest(out) or {}
+        try:
+            m = ChunkStore.read_manifest(out) or {}
+        except SimsrcInputError:
+            m = {}
         print(f"\ninterrupted: {len(m.get('done', []))} of {m.get('n_chunks', '?')} chunks are "
               f"saved in {out}; run the same command with --resume to finish", file=sys.stderr)
         return 130

@@ -11,6 +11,12 @@ from simsrc.config.load import Config
 from simsrc.config.schema import KEYS, OUTPUT_KEYS, TABLES
 
 
+# a TOML basic string escapes the backslash, the quote and every control character
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+            "\r": "\\r", **{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F)
+                           if chr(c) not in "\b\t\n\f\r"}}
+
+
 def toml_value(v) -> str:
     """A TOML literal for a bool, int, float (inf and nan included), str, list or dict."""
     if isinstance(v, bool):
@@ -24,7 +30,7 @@ def toml_value(v) -> str:
             return "inf" if v > 0 else "-inf"
         return repr(v)
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + "".join(_ESCAPES.get(c, c) for c in v) + '"'
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(toml_value(x) for x in v) + "]"
     if isinstance(v, dict):

@@ -28,6 +28,7 @@ from simsrc.fit.stride import DEFAULT_SIGMA, METRICS
 from simsrc.engine.surface import SURFACE_PRESETS
 
 KINDS = ("force", "stride", "watch")
+MAX_DATA_BYTES = 256 << 20   # a force recording, stride table or watch file: far below this
 EXTENSION_KIND = {".txt": "force", ".c3d": "force", ".csv": "stride", ".fit": "watch"}
 
 
@@ -196,6 +197,13 @@ def resolve_data_file(config: FitConfig) -> tuple[pathlib.Path, str]:
         raise SimsrcInputError(f"no data file: give `file` in [data] of the config or --data "
                                f"(in {config.source})")
     path = pathlib.Path(name)
+    if path.exists() and not path.is_file():
+        raise SimsrcInputError(f"`file` = {_show(name)} in {where} is not a regular file (a "
+                               "folder, device or pipe); give a data file")
+    if path.is_file() and path.stat().st_size > MAX_DATA_BYTES:
+        raise SimsrcInputError(f"`file` = {_show(name)} in {where} has {path.stat().st_size:,} "
+                               f"bytes; a data file may have at most {MAX_DATA_BYTES:,} "
+                               f"({MAX_DATA_BYTES >> 20} MiB): cut the recording shorter")
     if not path.is_file():
         key = str(name).replace("\\", "/").strip("/")
         if key in DATA_FILES:

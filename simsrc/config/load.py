@@ -17,13 +17,15 @@ import dataclasses
 import difflib
 import math
 import os
+import stat
 import tomllib
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
 from simsrc.config.schema import (BY_NAME, KEYS, OUTPUT_KEYS, RANGE_KEYS, SCALES, SWEEPABLE,
-                                  TABLES)
+                                  TABLES, TYPICAL)
+from simsrc.config import budget
 from simsrc.errors import SimsrcInputError
 from simsrc.config.grid import Axis, n_points
 from simsrc.engine.params import Params, State, make_params
@@ -155,6 +157,9 @@ def _range_values(key: str, spec: dict, source: str) -> tuple[list, str]:
             raise SimsrcInputError(f"`{name}` must be a finite number, got {_show(v)} in {where}")
     if isinstance(num, bool) or not isinstance(num, int) or num < 1:
         raise SimsrcInputError(f"`num` must be an integer >= 1, got {_show(num)} in {where}")
+    # before the values exist: an axis of num values makes a grid of at least num points
+    budget.check_results_memory(num, 1, False, _n_metrics(), where, f"`num` = {num:,}",
+                                at_least=True)
     if scale not in SCALES:
         raise SimsrcInputError(f"`scale` must be \"linear\" or \"log\", got {_show(scale)} in "
                                f"{where}{_did_you_mean(str(scale), SCALES, QUOTED)}")
@@ -302,7 +307,48 @@ def parse_config(data: Mapping[str, Any], source: str) -> Config:
         raise SimsrcInputError(f"give either `leg_damping_ratio` or `leg_damping_n_s_per_m`, "
                                f"not both (in {source})")
     output = _parse_output(data.get("output"), source)
-    return Config(source, values, axes, output, description)
+    config = Config(source, values, axes, output, description)
+    check_size(config)
+    return config
+
+
+def config_warnings(config: Config) -> list[str]:
+    """Notes on allowed values outside what people run with (``schema.TYPICAL``), one per key,
+    for the commands to print; the config is still run."""
+    notes = []
+    for key, (low, high, why) in TYPICAL.items():
+        values = [config.values[key]] + [v for a in config.axes for k, vals in
+                                         zip(a.keys, a.values) if k == key for v in vals]
+        odd = [v for v in values if v is not None and not low <= v <= high]
+        if odd:
+            notes.append(f"`{key}` = {odd[0]:g} in {config.source} is {why}; it is allowed, "
+                         "but check it")
+    return notes
+
+
+def _n_metrics() -> int:
+    from simsrc.metrics.summary import METRIC_NAMES
+
+    return len(METRIC_NAMES)
+
+
+def check_size(config: Config) -> None:
+    """Refuse a config whose one point (its ``[numerics]`` steps) or whose grid (its results)
+    needs more memory than this machine has free (``simsrc.config.budget``).
+
+    Raises:
+        SimsrcInputError: naming the file, the grid or the numerics, and the estimate.
+    """
+    v = config.values
+    budget.check_working_memory(1, config.n_steps, v["stance_steps"], v["search_steps"],
+                                f"{config.source} [numerics]",
+                                f"one point of stance_steps = {v['stance_steps']:,}, "
+                                f"search_steps = {v['search_steps']:,}")
+    if config.axes:
+        shape = " x ".join(f"{len(a):,}" for a in config.axes)
+        budget.check_results_memory(config.n_points, config.n_steps,
+                                    bool(config.output.get("per_step", True)), _n_metrics(),
+                                    f"{config.source} [sweep]", f"the grid {shape}")
 
 
 def load_config(path: str | os.PathLike) -> Config:
@@ -315,17 +361,41 @@ def load_config(path: str | os.PathLike) -> Config:
     return parse_config(read_toml(source), source)
 
 
+MAX_TOML_BYTES = 1 << 20   # a config or fit file is a few kB; anything past 1 MiB is not one
+
+
 def read_toml(path: str | os.PathLike, what: str = "config") -> dict:
-    """The TOML table of a file; a missing file, a folder or bad TOML is a
-    ``SimsrcInputError`` naming the file (``what``: the kind of file, for the message)."""
+    """The TOML table of a file; a missing file, a folder, something that is not a regular file
+    (``/dev/zero``, a pipe), a file over ``MAX_TOML_BYTES``, text that is not UTF-8 or bad TOML
+    is a ``SimsrcInputError`` naming the file (``what``: the kind of file, for the message)."""
     source = os.fspath(path)
     try:
-        with open(source, "rb") as f:
-            return tomllib.load(f)
+        info = os.stat(source)
     except FileNotFoundError:
         raise SimsrcInputError(f"{what} file not found: {source}") from None
-    except IsADirectoryError:
-        raise SimsrcInputError(f"{source} is a folder, not a {what} file") from None
+    except OSError as e:
+        raise SimsrcInputError(f"cannot read the {what} file {source}: {e.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SimsrcInputError(f"{source} is a folder, not a {what} file")
+    if not stat.S_ISREG(info.st_mode):
+        raise SimsrcInputError(f"{source} is not a regular file (a device, pipe or socket); a "
+                               f"{what} file is a TOML text file")
+    if info.st_size > MAX_TOML_BYTES:
+        raise SimsrcInputError(f"{source} has {info.st_size:,} bytes; a {what} file is a TOML "
+                               f"text file of at most {MAX_TOML_BYTES:,} bytes (1 MiB)")
+    try:
+        with open(source, "rb") as f:
+            raw = f.read(MAX_TOML_BYTES + 1)
+    except OSError as e:
+        raise SimsrcInputError(f"cannot read the {what} file {source}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SimsrcInputError(f"{source} is not UTF-8 text (byte 0x{raw[e.start]:02x} at "
+                               f"offset {e.start}); a {what} file is TOML, which must be "
+                               "UTF-8: save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SimsrcInputError(f"{source} is not valid TOML: {e}") from None
 
@@ -350,6 +420,23 @@ def _kilo(v):
     return np.asarray(v, float) * 1e3 if isinstance(v, np.ndarray) else v * 1e3
 
 
+def _check_rigid(v, k_s, c_s, r_s, where: str) -> None:
+    """An infinite surface stiffness is rigid ground, which neither moves nor stores energy: a
+    surface damping or a restitution below 1 (given, or from the preset) would be ignored
+    silently, so that combination is refused."""
+    rigid = np.isinf(np.asarray(k_s, float))
+    moot = rigid & ((np.asarray(c_s, float) > 0) | (np.asarray(r_s, float) < 1))
+    if np.any(moot):
+        i = np.flatnonzero(np.atleast_1d(moot))[0]
+        pick = lambda x: np.atleast_1d(np.broadcast_to(np.asarray(x), np.shape(moot)))[i]
+        raise SimsrcInputError(
+            f"`surface_stiffness_kn_per_m` = inf (rigid ground) with surface "
+            f"{_show(str(pick(v['surface'])))}, whose surface_damping_n_s_per_m = "
+            f"{float(pick(c_s)):g} and surface_restitution = {float(pick(r_s)):g} would be "
+            f"ignored, in {where}: a rigid surface neither moves nor dissipates; use surface = "
+            f"\"rigid\", or a finite stiffness (kN/m)")
+
+
 def to_params(values: Mapping[str, Any], where: str) -> tuple[Params, State]:
     """SI ``Params`` and the start ``State`` from config values (scalars or 1-D arrays).
 
@@ -364,6 +451,7 @@ def to_params(values: Mapping[str, Any], where: str) -> tuple[Params, State]:
     c_s = _preset_field(surface, "damping_n_s_per_m") if c_s is None else c_s
     r_s = v["surface_restitution"]
     r_s = _preset_field(surface, "restitution") if r_s is None else r_s
+    _check_rigid(v, k_s, c_s, r_s, where)
     params = make_params(
         mass_kg=v["mass_kg"], leg_length_m=v["leg_length_m"],
         leg_stiffness_n_per_m=_kilo(v["leg_stiffness_kn_per_m"]),

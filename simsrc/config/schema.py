@@ -18,6 +18,7 @@ from simsrc.engine.step import Options
 from simsrc.engine.surface import SURFACE_PRESETS
 
 _OPTIONS = Options()
+MAX_HORIZON_FACTOR = 10.0   # periods of the series spring; a stance lasts about half of one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,13 +162,17 @@ KEYS: tuple[Key, ...] = (
     _choice("method", "numerics", _OPTIONS.method, ("dop853", "rk4"),
             "explicit stance integrator (the damped model always uses ARK3)"),
     Key("stance_steps", "numerics", "integer", _OPTIONS.stance_steps, _int_at_least(6),
-        "an integer >= 6", "", "integration steps of the final stance pass", sweepable=False),
+        "an integer >= 6", "", "integration steps of the final stance pass (as many as fit in memory: a config "
+        "that cannot fit is refused, with the estimate)", sweepable=False),
     Key("search_steps", "numerics", "integer", _OPTIONS.search_steps, _int_at_least(2),
-        "an integer >= 2", "", "RK4 steps of the coarse pass that finds liftoff and failures",
-        sweepable=False),
-    Key("horizon_factor", "numerics", "number", _OPTIONS.horizon_factor, _positive, "> 0",
-        "periods", "stance time budget in periods of the series spring 2π√(m(1/k + 1/k_s))",
-        sweepable=False),
+        "an integer >= 2", "", "RK4 steps of the coarse pass that finds liftoff and failures (as many as fit "
+        "in memory)", sweepable=False),
+    Key("horizon_factor", "numerics", "number", _OPTIONS.horizon_factor,
+        lambda v: 0 < v <= MAX_HORIZON_FACTOR, f"in (0, {MAX_HORIZON_FACTOR:g}]",
+        "periods", "stance time budget in periods of the series spring 2π√(m(1/k + 1/k_s)); "
+        "a stance lasts about half a period, and the coarse search takes search_steps steps "
+        "over the whole budget, so a budget of many periods leaves it too few steps per stance "
+        "to find liftoff", sweepable=False),
     Key("newton_iters", "numerics", "integer", _OPTIONS.newton_iters, _int_at_least(1),
         "an integer >= 1", "", "Newton iterations for the surface contact point",
         sweepable=False),
@@ -179,11 +184,18 @@ KEYS: tuple[Key, ...] = (
         sweepable=False),
 )
 
+# Allowed values outside what people run with: a warning, not an error. (low, high, why)
+TYPICAL: dict[str, tuple[float, float, str]] = {
+    "speed_m_per_s": (0.0, 12.4, "faster than any human has run (peak about 12.3 m/s, Usain "
+                      "Bolt's 100 m in Berlin, 2009)"),
+}
+
 BY_NAME: dict[str, Key] = {k.name: k for k in KEYS}
 TABLES: tuple[str, ...] = tuple(dict.fromkeys(k.table for k in KEYS))
 SWEEPABLE: tuple[str, ...] = tuple(k.name for k in KEYS if k.sweepable)
 
-# [output] of a sweep (not physics; not part of the resume fingerprint)
+# [output] of a sweep (not physics; metrics and figures may change on --resume, per_step may
+# not: it decides what every chunk keeps, so it is part of the resume fingerprint)
 OUTPUT_KEYS: dict[str, tuple[str, Any, str]] = {
     "metrics": ("strings", ["speed_m_per_s", "contact_time_s", "peak_vertical_force_bw",
                             "metabolic_cost_j_per_kg_per_m"],

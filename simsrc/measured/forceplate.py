@@ -22,7 +22,7 @@ import struct
 
 import numpy as np
 
-from simsrc.errors import SimsrcInputError
+from simsrc.errors import SimsrcInputError, shown_cell
 
 #: Expected header of the Fukuchi force text files.
 TEXT_COLUMNS: tuple[str, ...] = ("Time", "Fx", "Fy", "Fz", "COPx", "COPy", "COPz", "Ty")
@@ -103,10 +103,10 @@ def read_force_text(path: str | os.PathLike, *, sample_rate_hz: float = 300.0) -
             f"{where}: empty file; expected a tab-separated header {' '.join(TEXT_COLUMNS)}"
         )
     header = [name.strip() for name in lines[0].split("\t")]
-    if tuple(header) != TEXT_COLUMNS:
+    if tuple(header) != TEXT_COLUMNS:   # the line is not echoed: it may be any file's first line
         raise SimsrcInputError(
-            f"{where}: line 1: header {header!r} is not allowed; expected the tab-separated "
-            f"columns {list(TEXT_COLUMNS)}"
+            f"{where}: line 1 is not the header of a force text file ({len(header)} "
+            f"tab-separated cells); expected the tab-separated columns {list(TEXT_COLUMNS)}"
         )
     n_cols = len(TEXT_COLUMNS)
     rows: list[list[float]] = []
@@ -116,7 +116,7 @@ def read_force_text(path: str | os.PathLike, *, sample_rate_hz: float = 300.0) -
         cells = line.split("\t")
         if len(cells) != n_cols:
             raise SimsrcInputError(
-                f"{where}: line {line_no}: {len(cells)} tab-separated values {line!r}; "
+                f"{where}: line {line_no}: {len(cells)} tab-separated values; "
                 f"expected {n_cols} ({' '.join(TEXT_COLUMNS)}); the file may be truncated"
             )
         row = []
@@ -127,7 +127,8 @@ def read_force_text(path: str | os.PathLike, *, sample_rate_hz: float = 300.0) -
                 value = float("nan")
             if not np.isfinite(value):
                 raise SimsrcInputError(
-                    f"{where}: line {line_no}, column {col}: value {cell!r} is not allowed; "
+                    f"{where}: line {line_no}, column {col}: value {shown_cell(cell)} is not "
+                    "allowed; "
                     "expected a finite number"
                 )
             row.append(value)

@@ -21,7 +21,7 @@ import os
 
 import numpy as np
 
-from simsrc.errors import SimsrcInputError
+from simsrc.errors import SimsrcInputError, shown_cell
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("speed_m_per_s", "contact_time_s", "flight_time_s")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("step_length_m", "peak_force_n", "mass_kg", "leg_length_m")
@@ -82,12 +82,12 @@ def read_stride_table(path: str | os.PathLike) -> StrideTable:
     for name in header:
         if name not in ALLOWED_COLUMNS:
             raise SimsrcInputError(
-                f"{where}: line {header_line}: unknown column {name!r}; allowed columns: "
+                f"{where}: line {header_line}: unknown column {shown_cell(name)}; allowed columns: "
                 f"{list(ALLOWED_COLUMNS)} (required: {list(REQUIRED_COLUMNS)})"
             )
         if name in seen:
             raise SimsrcInputError(
-                f"{where}: line {header_line}: column {name!r} appears twice; "
+                f"{where}: line {header_line}: column {shown_cell(name)} appears twice; "
                 "each column is allowed once"
             )
         seen.add(name)
@@ -105,7 +105,7 @@ def read_stride_table(path: str | os.PathLike) -> StrideTable:
     for k, (line_no, cells) in enumerate(data_rows):
         if len(cells) != len(header):
             raise SimsrcInputError(
-                f"{where}: row {k + 1} (line {line_no}): {len(cells)} cells {cells!r}; "
+                f"{where}: row {k + 1} (line {line_no}): {len(cells)} cells; "
                 f"expected {len(header)} ({', '.join(header)})"
             )
         for name, cell in zip(header, cells):
@@ -119,7 +119,7 @@ def read_stride_table(path: str | os.PathLike) -> StrideTable:
                 number = float("nan")
             if not (np.isfinite(number) and number > 0.0):
                 raise SimsrcInputError(
-                    f"{where}: row {k + 1} (line {line_no}), column {name!r}: value {cell!r} "
+                    f"{where}: row {k + 1} (line {line_no}), column {name!r}: value {shown_cell(cell)} "
                     "is not allowed; expected a finite number > 0"
                     + ("" if name in REQUIRED_COLUMNS else " or an empty cell")
                 )

@@ -2,7 +2,9 @@
 
 Dataset layout: one dimension per sweep axis (named after the key, or after the zipped group,
 whose keys become coordinates along it) and ``step`` (1..n_steps) for per-step metrics.
-Per-step variables carry the metric names of ``simsrc.metrics.summary`` (e.g. ``speed_m_per_s``);
+Per-step variables carry the metric names of ``simsrc.metrics.summary`` (e.g. ``speed_m_per_s``;
+``step_speed_m_per_s`` and ``step_apex_height_m`` when the sweep's axis of that name, the initial
+value, is a coordinate);
 per-point summaries are ``run_status``, ``steps_completed`` and ``mean_<metric>`` (mean over
 the completed steps). ``run_status`` and ``status`` hold the codes of ``simsrc.status`` plus
 -1 (``invalid_params``); their ``flag_values``/``flag_meanings`` attributes list them.
@@ -49,6 +51,13 @@ def _coords(plan) -> dict:
     return coords
 
 
+def variable_name(name: str, coords) -> str:
+    """The dataset name of a chunk array: its own name, or ``step_<name>`` where a swept key of
+    the same name is a coordinate (sweeping the initial ``speed_m_per_s`` or ``apex_height_m``:
+    the coordinate is the start value, the variable each step's own value)."""
+    return f"step_{name}" if name in coords else name
+
+
 def build_dataset(plan, arrays: dict[str, np.ndarray], attrs: dict | None = None):
     """The dataset of a sweep from the concatenated chunk arrays (first axis: flat index)."""
     import xarray as xr
@@ -57,14 +66,15 @@ def build_dataset(plan, arrays: dict[str, np.ndarray], attrs: dict | None = None
     shape = tuple(len(a) for a in plan.axes)
     flags = {"flag_values": np.array(list(STATUS_NAMES), np.int32),
              "flag_meanings": " ".join(STATUS_NAMES.values())}
+    coords = _coords(plan)
     data = {}
     for name, arr in arrays.items():
         per_step = arr.ndim == 2
         var_dims = dims + ("step",) if per_step else dims
         body = arr.reshape(shape + arr.shape[1:])
         meta = dict(flags) if name in ("status", "run_status") else {"units": unit_of(name)}
-        data[name] = (var_dims, body, meta)
-    ds = xr.Dataset(data, coords=_coords(plan), attrs=attrs or {})
+        data[variable_name(name, coords)] = (var_dims, body, meta)
+    ds = xr.Dataset(data, coords=coords, attrs=attrs or {})
     if not any(v.ndim == 2 for v in arrays.values()):
         ds = ds.drop_vars("step")
     return ds
@@ -88,7 +98,7 @@ def write_run_files(config, plan, out_dir: str, command: str, scheduler) -> None
 
     header = (f"Resolved config written by simsrc {__version__} from {config.source}.\n"
               f"Rerun: simsrc sweep {os.path.join(out_dir, 'config.toml')}")
-    with open(os.path.join(out_dir, "config.toml"), "w") as f:
+    with open(os.path.join(out_dir, "config.toml"), "w", encoding="utf-8") as f:
         f.write(dump_config(config, header))
     info = {"simsrc_version": __version__, "jax_version": jax.__version__,
             "python": sys.version.split()[0], "source": config.source, "command": command,

@@ -22,12 +22,14 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sys
 from typing import Any, Callable, Mapping
 
 import jax
 import numpy as np
 
+from simsrc.config import budget
 from simsrc.config.load import Config, numerical_options, to_params
 from simsrc.errors import SimsrcInputError
 from simsrc.config.grid import Axis, n_points, point_values
@@ -39,8 +41,8 @@ from simsrc.sweep.store import ChunkStore
 
 MAX_CHUNK = 8192           # points; larger chunks gain little speed and lose more on a crash
 MIN_CHUNK = 64
-BYTES_PER_POINT_STEP = 20_000  # working memory of one point for one step (an upper bound)
-MEMORY_FRACTION = 0.25     # of the available memory, for the two chunks in flight
+MAX_WORKERS_PER_CORE = 4   # --scheduler local: more worker processes only queue for the cores
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,17 +78,13 @@ class SweepPlan:
 
 # ----------------------------------------------------------------------------- planning
 
-def _available_memory_bytes() -> int:
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
-
-
-def auto_chunk_size(n_points_: int, n_steps: int, n_devices: int = 1, min_chunks: int = 1) -> int:
-    """Points per chunk: as many as fit in a quarter of the free memory, at most ``MAX_CHUNK``,
-    at least ``min_chunks`` chunks (to keep every worker busy), a multiple of ``n_devices``."""
-    fit = int(MEMORY_FRACTION * _available_memory_bytes() / (BYTES_PER_POINT_STEP * n_steps))
+def auto_chunk_size(n_points_: int, n_steps: int, n_devices: int = 1, min_chunks: int = 1,
+                    point_step_bytes: float = budget.BYTES_PER_POINT_STEP) -> int:
+    """Points per chunk: as many as fit in a quarter of the free memory (``point_step_bytes``
+    per point and step, ``simsrc.config.budget``), at most ``MAX_CHUNK``, at least
+    ``min_chunks`` chunks (to keep every worker busy), a multiple of ``n_devices``."""
+    fit = int(budget.MEMORY_FRACTION * budget.available_memory_bytes()
+              / (point_step_bytes * n_steps))
     size = max(MIN_CHUNK, min(fit, MAX_CHUNK))
     size = min(size, -(-n_points_ // max(min_chunks, 1)))
     return max(n_devices, -(-size // n_devices) * n_devices)
@@ -102,12 +100,19 @@ def plan_sweep(config: Config, chunk_size: int | None = None, min_chunks: int = 
         raise SimsrcInputError(f"{config.source} has no [sweep] table, so there is nothing to "
                                "sweep; `simsrc run` runs its single point")
     n_dev = jax.device_count()
+    v = config.values
+    point_step = budget.bytes_per_point_step(v["stance_steps"], v["search_steps"])
     if chunk_size is None:
-        chunk_size = auto_chunk_size(config.n_points, config.n_steps, n_dev, min_chunks)
+        chunk_size = auto_chunk_size(config.n_points, config.n_steps, n_dev, min_chunks,
+                                     point_step)
     elif chunk_size < 1:
         raise SimsrcInputError(f"--chunk-size must be >= 1, got {chunk_size}")
-    else:
+    else:   # never more than the grid (rounded up to the devices), and it must fit in memory
+        chunk_size = min(chunk_size, config.n_points)
         chunk_size = -(-chunk_size // n_dev) * n_dev
+    budget.check_working_memory(2 * chunk_size, config.n_steps, v["stance_steps"],
+                                v["search_steps"], config.source,
+                                f"two chunks in flight of --chunk-size {chunk_size:,}")
     plan = SweepPlan(dict(config.values), config.axes, config.n_steps, Options(), chunk_size,
                      bool(config.output.get("per_step", True)), config.source)
     batches = (chunk_params(plan, i)[0] for i in range(plan.n_chunks))
@@ -390,6 +395,38 @@ def _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done) -> None:
             cluster.close()
 
 
+def check_scheduler(scheduler, n_workers: int | None) -> None:
+    """Refuse a ``scheduler`` that is not None, ``"local"``, a ``distributed.Client`` or a Dask
+    address (``PROTOCOL://HOST:PORT`` or ``HOST:PORT``), and ``n_workers`` that is not a count
+    of local workers this machine can run (1 to ``MAX_WORKERS_PER_CORE`` per core, with
+    ``--scheduler local``).
+
+    Raises:
+        SimsrcInputError: naming the option, the value and what is allowed.
+    """
+    cores = os.cpu_count() or 1
+    if n_workers is not None:
+        if scheduler != "local":
+            raise SimsrcInputError(f"--workers {n_workers} sets the workers of a local Dask "
+                                   "cluster: use it with --scheduler local (a remote scheduler "
+                                   "has its own workers; without --scheduler the sweep runs in "
+                                   "this process)")
+        if not 1 <= n_workers <= MAX_WORKERS_PER_CORE * cores:
+            raise SimsrcInputError(f"--workers must be an integer from 1 to "
+                                   f"{MAX_WORKERS_PER_CORE * cores} ({MAX_WORKERS_PER_CORE} per "
+                                   f"CPU core of this machine, which has {cores}), got "
+                                   f"{n_workers}")
+    if scheduler is None or scheduler == "local" or not isinstance(scheduler, str):
+        return
+    host = r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+    protocols = "|".join(SCHEDULER_PROTOCOLS)
+    if not re.fullmatch(rf"(({protocols})://{host}(:\d{{1,5}})?|{host}:\d{{1,5}})/?", scheduler):
+        raise SimsrcInputError(
+            f"--scheduler {scheduler!r} is not a Dask scheduler address: give 'local' (start a "
+            f"local cluster) or an address such as tcp://HOST:8786 (protocols: "
+            f"{', '.join(SCHEDULER_PROTOCOLS)}) or HOST:8786")
+
+
 def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: bool = False,
               chunk_size: int | None = None, scheduler=None, n_workers: int | None = None,
               progress: bool = True, command: str = "",
@@ -425,7 +462,11 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
     """
     from simsrc.sweep.results import write_results, write_run_files
 
-    if ChunkStore.read_manifest(out_dir) is not None and not (resume or overwrite):
+    if not out_dir:
+        raise SimsrcInputError("the output folder is empty (--out \"\"); name a folder, or leave "
+                               "--out out for runs/CONFIG_NAME")
+    check_scheduler(scheduler, n_workers)
+    if ChunkStore.holds_sweep(out_dir) and not (resume or overwrite):
         raise SimsrcInputError(f"{out_dir} already holds a sweep; pass --resume to continue it "
                                "or --overwrite to start again")
     ChunkStore.check_writable(out_dir, config.source if os.path.isfile(config.source) else None)
@@ -437,8 +478,20 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
     try:
         if overwrite:
             ChunkStore.clear(out_dir)
-        store = ChunkStore(out_dir, fingerprint(plan), plan.n_points, plan.chunk_size)
+        store = ChunkStore(out_dir, fingerprint(plan), plan.n_points, plan.chunk_size,
+                           plan.per_step)
         store.open(resume)
+        if store.damaged:
+            print(f"note: {len(store.damaged)} chunk file(s) of {out_dir} were damaged "
+                  f"(chunks {', '.join(map(str, store.damaged[:5]))}"
+                  f"{', ...' if len(store.damaged) > 5 else ''}); computing them again",
+                  file=sys.stderr)
+        if store.chunk_size != plan.chunk_size:   # the resumed sweep's own chunks
+            v = config.values
+            budget.check_working_memory(2 * store.chunk_size, config.n_steps,
+                                        v["stance_steps"], v["search_steps"], config.source,
+                                        f"two chunks in flight of the chunk size "
+                                        f"{store.chunk_size:,} that {out_dir} was begun with")
         plan = dataclasses.replace(plan, chunk_size=store.chunk_size)
         write_run_files(config, plan, out_dir, command, scheduler)
         bar = _progress_bar(store, progress)

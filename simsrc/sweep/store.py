@@ -46,25 +46,55 @@ class ChunkStore:
         out_dir: the folder (created if missing).
         fingerprint: hash of everything that decides the results (config, options, version).
         n_points, chunk_size: the grid size and the points per chunk.
+        per_step: the chunks keep every step's metrics (recorded in the manifest, for the
+            message when a resume changes it).
     """
 
-    def __init__(self, out_dir: str, fingerprint: str, n_points: int, chunk_size: int):
+    def __init__(self, out_dir: str, fingerprint: str, n_points: int, chunk_size: int,
+                 per_step: bool = True):
         self.out_dir = out_dir
         self.fingerprint = fingerprint
         self.n_points = n_points
         self.chunk_size = chunk_size
         self.n_chunks = -(-n_points // chunk_size)
         self.done: set[int] = set()
+        self.damaged: list[int] = []    # listed as done but damaged: computed again
+        self.per_step = per_step
 
     # ---------------------------------------------------------------- opening
 
     @staticmethod
+    def holds_sweep(out_dir: str) -> bool:
+        """True when ``out_dir`` holds a sweep: it has a manifest file, readable or damaged
+        (so that ``--overwrite`` can clear a folder whose manifest was damaged)."""
+        return os.path.isfile(os.path.join(out_dir, MANIFEST))
+
+    @staticmethod
     def read_manifest(out_dir: str) -> dict | None:
+        """The manifest of ``out_dir`` (None: the folder holds no sweep).
+
+        Raises:
+            SimsrcInputError: the manifest is damaged (not JSON, or without the fields a sweep
+                writes), naming the file and what clears it.
+        """
         path = os.path.join(out_dir, MANIFEST)
-        if not os.path.exists(path):
+        if not ChunkStore.holds_sweep(out_dir):
             return None
-        with open(path) as f:
-            return json.load(f)
+        try:
+            with open(path, "rb") as f:
+                body = json.loads(f.read(1 << 24).decode("utf-8"))
+            ok = (isinstance(body, dict) and isinstance(body.get("fingerprint"), str)
+                  and isinstance(body.get("chunk_size"), int) and body["chunk_size"] >= 1
+                  and isinstance(body.get("done", []), list)
+                  and all(isinstance(i, int) for i in body.get("done", [])))
+            why = "it lacks the fields a sweep writes (fingerprint, chunk_size, done)"
+        except (OSError, ValueError) as e:      # JSONDecodeError, UnicodeDecodeError
+            ok, why = False, f"it is not readable JSON ({type(e).__name__})"
+        if not ok:
+            raise SimsrcInputError(
+                f"{path} is damaged: {why}, so this sweep cannot be resumed; pass --overwrite to "
+                "clear the folder and start again")
+        return body
 
     @staticmethod
     def check_writable(out_dir: str, config_path: str | None = None) -> None:
@@ -85,7 +115,7 @@ class ChunkStore:
                 raise SimsrcInputError(
                     f"--out {out_dir}: the sweep would write its resolved config over the config "
                     f"it reads ({config_path}); choose another output folder")
-        if ChunkStore.read_manifest(out_dir) is not None or not os.path.isdir(out_dir):
+        if ChunkStore.holds_sweep(out_dir) or not os.path.isdir(out_dir):
             return
         taken = [n for n in OUTPUTS + (CHUNKS, "figures")
                  if os.path.exists(os.path.join(out_dir, n))]
@@ -120,8 +150,8 @@ class ChunkStore:
     @staticmethod
     def clear(out_dir: str) -> None:
         """Remove what a sweep wrote in ``out_dir`` (and nothing else); a folder that holds no
-        sweep (no manifest) is left as it is."""
-        if ChunkStore.read_manifest(out_dir) is None:
+        sweep (no manifest file, readable or damaged) is left as it is."""
+        if not ChunkStore.holds_sweep(out_dir):
             return
         for name in OUTPUTS:
             path = os.path.join(out_dir, name)
@@ -140,15 +170,29 @@ class ChunkStore:
         old = self.read_manifest(self.out_dir) if resume else None
         if old is not None:
             if old.get("fingerprint") != self.fingerprint:
+                changed = (" (its [output] per_step differs: it decides what every chunk "
+                           "keeps)" if old.get("per_step", self.per_step) != self.per_step
+                           else "")
                 raise SimsrcInputError(
                     f"{self.out_dir} holds a sweep of a different config, simsrc version or "
-                    "numerical options, so it cannot be resumed; choose another --out or pass "
-                    "--overwrite to start again")
+                    f"numerical options{changed}, so it cannot be resumed; choose another --out "
+                    "or pass --overwrite to start again")
             self.chunk_size = int(old["chunk_size"])
             self.n_chunks = -(-self.n_points // self.chunk_size)
-            self.done = {int(i) for i in old.get("done", [])
-                         if os.path.exists(self.chunk_path(int(i)))}
+            listed = {i for i in old.get("done", []) if 0 <= i < self.n_chunks}
+            self.done = {i for i in listed if self._chunk_ok(i)}
+            self.damaged = sorted(i for i in listed - self.done
+                                  if os.path.exists(self.chunk_path(i)))
         self._write_manifest()
+
+    def _chunk_ok(self, index: int) -> bool:
+        """The chunk file exists, is a readable ``.npz`` and holds one row per point."""
+        start, stop = self.chunk_range(index)
+        try:
+            with np.load(self.chunk_path(index)) as z:
+                return bool(z.files) and all(z[k].shape[:1] == (stop - start,) for k in z.files)
+        except Exception:   # noqa: BLE001 - any damage (zip, pickle, header) means: recompute
+            return False
 
     # ---------------------------------------------------------------- chunks
 
@@ -177,7 +221,7 @@ class ChunkStore:
     def _write_manifest(self) -> None:
         body = {"fingerprint": self.fingerprint, "n_points": self.n_points,
                 "chunk_size": self.chunk_size, "n_chunks": self.n_chunks,
-                "done": sorted(self.done)}
+                "per_step": self.per_step, "done": sorted(self.done)}
         text = json.dumps(body, indent=1).encode()
         _atomic_write(os.path.join(self.out_dir, MANIFEST), lambda f: f.write(text))
 
@@ -185,7 +229,12 @@ class ChunkStore:
         """Every chunk, concatenated in grid order (first axis: the flat point index)."""
         parts: dict[str, list] = {}
         for i in range(self.n_chunks):
-            with np.load(self.chunk_path(i)) as z:
-                for k in z.files:
-                    parts.setdefault(k, []).append(z[k])
+            try:
+                with np.load(self.chunk_path(i)) as z:
+                    for k in z.files:
+                        parts.setdefault(k, []).append(z[k])
+            except Exception:   # noqa: BLE001 - a damaged or missing chunk file
+                raise SimsrcInputError(
+                    f"{self.chunk_path(i)} is damaged or missing; run the same command with "
+                    "--resume to compute that chunk again (the others are kept)") from None
         return {k: np.concatenate(v) for k, v in parts.items()}

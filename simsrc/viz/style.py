@@ -63,3 +63,25 @@ def save(fig, path: str) -> str:
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def check_figure_path(path: str, option: str = "--plot") -> None:
+    """Refuse a figure file matplotlib cannot write (its extension) or whose folder is missing,
+    before any work is done.
+
+    Raises:
+        SimsrcInputError: naming the option, the path and the formats allowed.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    from simsrc.errors import SimsrcInputError
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    ext = os.path.splitext(path)[1].lstrip(".").lower()
+    if ext not in formats:
+        got = f"extension .{ext}" if ext else "no extension"
+        raise SimsrcInputError(f"{option} {path}: {got}; a figure file ends in one of "
+                               f"{', '.join('.' + f for f in formats)} (e.g. run.png)")
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        raise SimsrcInputError(f"{option} {path}: the folder {folder} does not exist")
