@@ -81,19 +81,20 @@ def test_a_traced_call_is_not_served_from_the_store(store):
     assert not list(store.glob("*.jaxexport"))
 
 
-def test_the_engine_hash_follows_the_engine_source(tmp_path, monkeypatch):
-    for name in ("a.py", "b.py"):
+def test_the_source_hash_follows_the_package_source(tmp_path, monkeypatch):
+    (tmp_path / "engine").mkdir()
+    for name in ("a.py", "engine/b.py"):
         (tmp_path / name).write_text("x = 1\n")
-    monkeypatch.setattr(stored, "_ENGINE", tmp_path)
-    stored.engine_hash.cache_clear()
+    monkeypatch.setattr(stored, "_PACKAGE", tmp_path)
+    stored.source_hash.cache_clear()
     try:
-        before = stored.engine_hash()
-        (tmp_path / "b.py").write_text("x = 2\n")
-        stored.engine_hash.cache_clear()
-        assert stored.engine_hash() != before
+        before = stored.source_hash()
+        (tmp_path / "engine" / "b.py").write_text("x = 2\n")
+        stored.source_hash.cache_clear()
+        assert stored.source_hash() != before
     finally:
         monkeypatch.undo()
-        stored.engine_hash.cache_clear()
+        stored.source_hash.cache_clear()
 
 
 def test_stored_programs_are_switched_off_with_the_compile_cache(monkeypatch):

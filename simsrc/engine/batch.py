@@ -22,6 +22,8 @@ import functools
 import jax
 import numpy as np
 
+from simsrc.engine import stored
+
 #: Batches are padded to a multiple of this size.
 PAD = 8
 
@@ -94,8 +96,15 @@ def unflatten(values, shape) -> list[np.ndarray]:
 @functools.lru_cache(maxsize=None)
 def batched_kernel(fn, **static):
     """``jit(vmap(fn))`` with the keyword arguments ``static`` bound (hashable, not batched):
-    one compiled kernel per (function, static arguments) and batch size."""
-    return jax.jit(jax.vmap(functools.partial(fn, **static)))
+    one compiled kernel per (function, static arguments) and batch size, called through a
+    stored program (``stored.call``) where the function and its static arguments have a name
+    that is the same in every process (a module-level function; no object shown by address)."""
+    jitted = jax.jit(jax.vmap(functools.partial(fn, **static)))
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    described = repr(sorted(static.items()))
+    if "<" in name or " at 0x" in described:
+        return jitted
+    return functools.partial(stored.call, name, described, jitted)
 
 
 def host(*xs) -> list[np.ndarray]:

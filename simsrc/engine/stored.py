@@ -10,7 +10,7 @@ it to XLA, whose cache then supplies the executable.
 
 A stored program is keyed by everything that shapes it: the name of the function and its static
 arguments, the shapes and dtypes of its inputs, the float64 switch, the JAX version, the
-backend, and a hash of every source file of ``simsrc/engine`` (an edited law never runs from an
+backend, and a hash of every source file of the package (an edited law never runs from an
 old program). A program that cannot be read, was written by another version, or does not
 accept the arguments is ignored and rebuilt: a stale or foreign cache never breaks a run.
 
@@ -28,7 +28,7 @@ import tempfile
 
 import jax
 
-_ENGINE = pathlib.Path(__file__).parent
+_PACKAGE = pathlib.Path(__file__).parents[1]     # simsrc/
 _LOADED: dict[str, object] = {}     # key -> jitted call of the stored program, this process
 _REGISTERED = False
 
@@ -42,11 +42,12 @@ def folder() -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def engine_hash() -> str:
-    """Hash of the engine's source files (names and contents)."""
+def source_hash() -> str:
+    """Hash of the package's source files (paths and contents): the engine and every layer
+    whose kernels are stored (the gait solvers', the fits')."""
     h = hashlib.sha256()
-    for path in sorted(_ENGINE.glob("*.py")):
-        h.update(path.name.encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        h.update(str(path.relative_to(_PACKAGE)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -85,7 +86,7 @@ def key(name: str, static, args) -> str:
     sig = [(tuple(getattr(v, "shape", ())), str(getattr(v, "dtype", type(v).__name__)))
            for v in leaves]
     text = repr((name, static, str(tree), sig, jax.config.jax_enable_x64, jax.__version__,
-                 jax.default_backend(), engine_hash()))
+                 jax.default_backend(), source_hash()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
