@@ -7,7 +7,9 @@ import functools
 import shutil
 import threading
 import time
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 #: Chromium from Debian (``apt-get install chromium-headless-shell``), which Playwright drives
 #: through ``executable_path`` (Playwright cannot download its own browsers here).
 CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium")

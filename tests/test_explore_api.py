@@ -194,3 +194,43 @@ def test_the_general_options_give_the_numbers_of_the_specialised_programs(surfac
         a, b = float(getattr(general.metrics, f)), float(getattr(special.metrics, f))
         assert a == pytest.approx(b, rel=rtol, abs=1e-9), f
     np.testing.assert_allclose(general.values, special.values, rtol=rtol, atol=1e-6)
+
+
+def test_the_command_prints_its_address_and_serves_the_page(tmp_path):
+    """``simsrc explore --port 0 --no-browser`` in a fresh process: it prints its address at
+    once, serves the page and its scripts from the package, and says it is warming up."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from explore_cases import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "simsrc", "explore", "--port", "0",
+                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=tmp_path, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("simsrc explore: http://127.0.0.1:"), line
+        url = line.split()[2]
+        for _ in range(200):
+            try:
+                page = httpx.get(url, timeout=5)
+                break
+            except httpx.ConnectError:
+                import time
+                time.sleep(0.05)
+        assert page.status_code == 200 and "<title>simsrc explore</title>" in page.text
+        for asset in ("static/explorer.js", "static/explorer.css"):
+            r = httpx.get(url + asset, timeout=5)
+            assert r.status_code == 200
+            # nothing is fetched from elsewhere (the SVG namespace is a name, not an address)
+            assert "http" not in r.text.replace('"http://www.w3.org/2000/svg"', "")
+        assert "http" not in page.text
+        status = httpx.get(url + "api/status", timeout=5).json()
+        assert status["phase"] in ("warming up", "ready")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
