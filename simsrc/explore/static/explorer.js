@@ -418,6 +418,8 @@ function drawFrame(st, tau) {
   st.leg.setAttribute("points", springPoints(X, Y, fx, fy, 6));
 }
 function animate(now) {
+  // hold the picture while the server computes: the drawing would take CPU from the solve
+  if (busy > 0) { requestAnimationFrame(animate); return; }
   for (const node of document.querySelectorAll(".runner")) {
     const st = node.anim;
     if (!st || !st.duration) continue;
