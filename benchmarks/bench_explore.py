@@ -123,7 +123,7 @@ def bench_browser(app, screenshot: str | None) -> dict:
             })""", [value, cell, before])
             ms.append(t)
         if screenshot:
-            pg.goto(url + "?compare=1&b.surface=sand")
+            pg.goto(url + "?compare=1&b.surface=sand&lesson=sand")
             pg.wait_for_function(f"""document.querySelectorAll('{cell}').length &&
                 document.querySelector('.runner[data-runner="b"] tr[data-metric="contact_time_s"] td.v')?.dataset.value""",
                                  timeout=60_000)

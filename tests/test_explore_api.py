@@ -82,7 +82,8 @@ def test_sand_leaves_a_footprint_and_returns_less_energy(client):
     assert firm["steady"]["converged"] and sand["steady"]["converged"]
     assert max(firm["animation"]["footprint_depth_m"]) == 0.0
     assert min(sand["animation"]["footprint_depth_m"]) > 0.01                # cm deep
-    assert sand["steady"]["energy"]["return_ratio"] < firm["steady"]["energy"]["return_ratio"] - 0.05
+    returned = [a["steady"]["energy"]["return_ratio"] for a in (firm, sand)]
+    assert returned[1] < returned[0] - 0.05
     # the sand's losses are paid by the push, and they show in the ledger's bars
     assert sand["steady"]["solved"]["push_force_bw"]["value"] > 0.3
     assert sand["steady"]["energy"]["lost_j"] > 10.0 * max(firm["steady"]["energy"]["lost_j"], 1.0)

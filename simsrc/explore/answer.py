@@ -115,8 +115,10 @@ def _animation(params, run) -> dict:
 
 def energy_bars(ledger) -> dict:
     """The steady step's ledger as four bars (J): stored (peak elastic energy of leg and
-    surface), returned (of it, what came back), lost (everything dissipated) and injected (the
-    push's and the slope's input); the details are the ledger's own entries."""
+    surface), returned (of it, what came back), lost (``dissipated_j``: damping, plastic loss,
+    elastic energy not returned) and injected (``injected_j``: the push's net work); a slope's
+    part is the ledger's gravitational energy, in neither. The details are the ledger's own
+    entries."""
     stored = float(ledger.leg_elastic_peak_j) + float(ledger.surface_elastic_peak_j)
     returned = float(ledger.leg_elastic_returned_j) + float(ledger.surface_elastic_returned_j)
     return {"stored_j": _f(stored), "returned_j": _f(returned),

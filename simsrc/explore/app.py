@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from simsrc.errors import SimsrcInputError
 from simsrc.explore import answer as ans
-from simsrc.explore.controls import (CONTROLS, SURFACES, TARGET_SPEED, FieldError, default_state,
+from simsrc.explore.controls import (CONTROLS, SURFACES, TARGET_SPEED, default_state,
                                      export_toml, parse_state)
 from simsrc.explore.lessons import LESSONS
 
@@ -118,5 +118,3 @@ def make_app(warm: ans.WarmUp | None = None) -> Starlette:
     app.state.warm = warm
     return app
 
-
-__all__ = ["make_app", "FieldError"]

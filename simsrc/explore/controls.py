@@ -105,6 +105,14 @@ def default_state() -> dict:
     return {c.key: c.default for c in CONTROLS}
 
 
+class FieldError(SimsrcInputError):
+    """A bad value of one control: ``field`` names it, ``value`` is what was given."""
+
+    def __init__(self, field: str, value, message: str):
+        super().__init__(message)
+        self.field, self.value = field, value
+
+
 def _number(key: str, text) -> float | None:
     """A number from a text field; None for an empty held speed (the speed is free)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
@@ -122,14 +130,6 @@ def _number(key: str, text) -> float | None:
     if not math.isfinite(value):
         raise FieldError(key, text, f"`{key}` must be a finite number, got {text!r} in {SOURCE}")
     return value
-
-
-class FieldError(SimsrcInputError):
-    """A bad value of one control: ``field`` names it, ``value`` is what was given."""
-
-    def __init__(self, field: str, value, message: str):
-        super().__init__(message)
-        self.field, self.value = field, value
 
 
 @dataclasses.dataclass(frozen=True)

@@ -281,8 +281,8 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
             integrator's error, so that the plain system has no exact solution. The speed
             then repeats to that error (1e-11 with DOP853's 10 stance steps).
         fd_rows: rows per ``simulate`` call of the finite-difference solver (default
-            ``FD_ROWS``): a solve of one point uses about ten, so a small number (64) answers a
-            single gait ~3x sooner, at the cost of its own compiled program (``simsrc explore``).
+            ``FD_ROWS``): a solve of one point uses about ten rows, so 64 (``simsrc explore``)
+            answers a single gait 2-4x sooner, at the cost of a compiled program of its own.
 
     Returns:
         ``SteadyGait``; elements with no gait have ``converged`` False and a ``reason``.
