@@ -357,7 +357,8 @@ function prepareScene(s, ans) {
   marker.append(svg("path", { d: "M0,0 L6,3 L0,6 z", fill: "#c0504d" }));
   defs.append(marker);
   s.append(defs);
-  world.append(leg, arrow, body);
+  const dent = svg("path", { fill: "none", stroke: "#8a6d3b", "stroke-width": 2, class: "sink" });
+  world.append(dent, leg, arrow, body);
   const scale = 160;                      // px per m
   const xEnd = frames.length ? frames[frames.length - 1].x : 0;
   // the ground, with a footprint where a step left one (depth drawn to scale)
@@ -379,7 +380,7 @@ function prepareScene(s, ans) {
   const slope = a.slope_rad * 180 / Math.PI;
   const L0 = a.leg_length_m, W = a.weight_n;
   const duration = frames.length ? frames[frames.length - 1].t : 0;
-  const state = { frames, duration, start: performance.now(), s, world, leg, arrow, body, scale, slope, L0, W, a };
+  const state = { frames, duration, start: performance.now(), s, world, leg, arrow, body, dent, scale, slope, L0, W, a };
   drawFrame(state, 0);
   return state;
 }
@@ -410,7 +411,11 @@ function drawFrame(st, tau) {
     st.arrow.setAttribute("x1", fx); st.arrow.setAttribute("y1", fy);
     st.arrow.setAttribute("x2", fx + 0.25 * S * p.fh / st.W); st.arrow.setAttribute("y2", fy - 0.25 * S * p.fv / st.W);
     st.arrow.setAttribute("visibility", "visible");
+    // the ground under the foot, sinking as it is loaded (to scale)
+    st.dent.setAttribute("d", `M${fx - 0.12 * S},0 Q${fx},${2 * fy} ${fx + 0.12 * S},0`);
+    st.dent.setAttribute("visibility", p.sink > 1e-4 ? "visible" : "hidden");
   } else {
+    st.dent.setAttribute("visibility", "hidden");
     const beta = a.landing_angle_rad[Math.min(p.step + (p.ph === 2 ? 1 : 0), a.n_steps - 1)] ?? a.landing_angle_rad[0] ?? 0;
     fx = X + st.L0 * S * Math.sin(beta); fy = Y + st.L0 * S * Math.cos(beta);
     st.arrow.setAttribute("visibility", "hidden");
