@@ -181,7 +181,10 @@ def test_the_default_state_is_the_default_runner():
 def test_the_general_options_give_the_numbers_of_the_specialised_programs(surface):
     """``OPTIONS`` (damped contact model, push and damping on) and 64-row solves against what
     ``simsrc run --target-speed`` compiles for this runner: on firm ground the damped model's
-    ARK3 against DOP853 agree to ~5e-6 relative; on sand both are the damped model."""
+    ARK3 (40 steps) against DOP853 (10 steps) agree to 5e-6 relative in the times and 3e-5 in
+    the peak force (measured), and the push that holds the speed is 8e-5 BW instead of 0: it
+    makes up ARK3's energy error, which the metabolic estimate then counts (2e-4 of about 4
+    J/kg/m). On sand both are the damped model."""
     from simsrc.config.runner import steady_config
     from simsrc.explore.answer import steady
 
@@ -189,12 +192,14 @@ def test_the_general_options_give_the_numbers_of_the_specialised_programs(surfac
     _, general = steady(state)
     _, special = steady_config(state.config, target_speed_m_per_s=3.5)
     assert general.converged and special.converged
-    rtol = 2e-5 if surface == "firm" else 1e-9
+    rtol = 1e-4 if surface == "firm" else 1e-9
     for f in ("contact_time_s", "flight_time_s", "step_length_m", "peak_vertical_force_n",
               "metabolic_cost_j_per_kg_per_m", "morin_leg_stiffness_n_per_m"):
         a, b = float(getattr(general.metrics, f)), float(getattr(special.metrics, f))
-        assert a == pytest.approx(b, rel=rtol, abs=1e-9), f
-    np.testing.assert_allclose(general.values, special.values, rtol=rtol, atol=1e-6)
+        small = 1e-3 if f == "metabolic_cost_j_per_kg_per_m" else 1e-9   # J/kg/m
+        assert a == pytest.approx(b, rel=rtol, abs=small), f
+    # apex speed (m/s), landing angle (rad), push (BW)
+    np.testing.assert_allclose(general.values, special.values, rtol=rtol, atol=1e-4)
 
 
 def test_the_command_prints_its_address_and_serves_the_page(tmp_path):
