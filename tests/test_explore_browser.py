@@ -172,3 +172,26 @@ def test_the_toml_export_is_the_pages_runner(page, browser, tmp_path):
     path = tmp_path / "explorer.toml"
     path.write_text(text)
     assert main(["check", str(path)]) == 0
+
+
+def test_a_lesson_sets_up_the_comparison_and_reset_returns_to_the_default(page, browser):
+    open_page(page, browser.explorer_url, f"?{STIFFNESS}=25")
+    page.click('#lesson-list button[data-lesson="sand"]')
+    box = page.locator("#lesson")
+    box.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert "Question: Why is sand tiring?" in box.inner_text()
+    page.wait_for_function("""document.querySelector(
+        '.runner[data-runner="b"] tr[data-metric="energy_return_ratio"] td.v')?.dataset.value""",
+                           timeout=TIMEOUT_MS)
+    assert "lesson=sand" in page.url and "b.surface=sand" in page.url
+    assert page.locator('.runner[data-runner="b"] .scene .footprint').count() >= 1
+    assert page.locator('.runner[data-runner="a"] .scene .footprint').count() == 0
+    assert metric(page, "energy_return_ratio", "b") < metric(page, "energy_return_ratio", "a")
+    assert page.input_value(f"#in-{STIFFNESS}") == "15"       # the lesson's runner
+    page.fill(f"#in-{STIFFNESS}", "22")
+    page.press(f"#in-{STIFFNESS}", "Enter")
+    page.wait_for_function(f"location.search.includes('{STIFFNESS}=22')", timeout=TIMEOUT_MS)
+    page.click("#reset")
+    page.wait_for_function(f"!location.search.includes('{STIFFNESS}')", timeout=TIMEOUT_MS)
+    assert page.input_value(f"#in-{STIFFNESS}") == "15"
+    assert page.input_value("#in-surface") == "firm"
