@@ -179,7 +179,8 @@ def answer(state: ExplorerState) -> dict:
         "held_speed": state.target_speed_m_per_s is not None,
         "steady": {
             "converged": converged, "reason": int(gait.reason), "message": str(gait.message),
-            "hint": energy_hint(gait, inputs.params).strip(),
+            "hint": energy_hint(gait, inputs.params).strip().replace(
+                "with --target-speed", "(tick 'held speed')"),
             "iterations": int(gait.iterations), "residual": _f(gait.residual),
             "solved": {f: {"label": SOLVED[f][0], "unit": SOLVED[f][1],
                            "control": SOLVED_CONTROL.get(f),

@@ -165,7 +165,16 @@ function setStatus(text, isBusy) {
   s.textContent = text;
   s.classList.toggle("busy", !!isBusy);
 }
+// One request per runner in flight: a control moved meanwhile sends the latest state when the
+// answer comes (the server computes one gait at a time, so a backlog would only add lag).
+const inflight = { a: false, b: false }, pending = { a: false, b: false };
 async function request(which) {
+  if (inflight[which]) { pending[which] = true; return; }
+  inflight[which] = true;
+  try { await send(which); } finally { inflight[which] = false; }
+  if (pending[which]) { pending[which] = false; request(which); }
+}
+async function send(which) {
   const seq = ++page.seq[which];
   const q = query(page.runners[which]).toString();
   busy++;
