@@ -195,3 +195,26 @@ def test_a_lesson_sets_up_the_comparison_and_reset_returns_to_the_default(page, 
     page.wait_for_function(f"!location.search.includes('{STIFFNESS}')", timeout=TIMEOUT_MS)
     assert page.input_value(f"#in-{STIFFNESS}") == "15"
     assert page.input_value("#in-surface") == "firm"
+
+
+def test_a_fast_drag_ends_on_the_last_positions_answer(page, browser):
+    """Twenty slider positions in one go: the page ends showing the gait of the last one (one
+    request in flight, the latest state sent next), not of one in between."""
+    from starlette.testclient import TestClient
+
+    from explore_cases import warm_app
+
+    open_page(page, browser.explorer_url)
+    page.evaluate("""() => {
+        const r = document.getElementById('range-leg_stiffness_kn_per_m');
+        for (let i = 1; i <= 20; i++) { r.value = 15 + 0.5 * i; r.dispatchEvent(new Event('input')); }
+    }""")
+    page.wait_for_function("""() => {
+        const t = document.querySelector('.runner[data-runner="a"] .runner-title').textContent;
+        const s = document.querySelector('#status').textContent;
+        return t.includes('25 kN/m') && !s.startsWith('computing');
+    }""", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    expected = TestClient(warm_app()).get("/api/gait", params={STIFFNESS: "25"}).json()
+    assert metric(page, "contact_time_s") == pytest.approx(
+        expected["steady"]["metrics"]["contact_time_s"], rel=1e-9)
