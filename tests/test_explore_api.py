@@ -21,6 +21,8 @@ from simsrc.explore.controls import (CONTROLS, TARGET_SPEED, default_state,  # n
                                      parse_state)
 from simsrc.gait.steady import REASONS  # noqa: E402
 
+STIFFNESS_KEY = "leg_stiffness_kn_per_m"
+
 
 @pytest.fixture(scope="module")
 def client():
@@ -240,3 +242,28 @@ def test_the_command_prints_its_address_and_serves_the_page(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_simsrc_run_answers_the_toml_export_as_the_explorer_does(client, tmp_path):
+    """The exported file, run with the command its header gives, reports the explorer's gait
+    (sand: both compile the damped contact model, so they agree to solver precision)."""
+    import json
+
+    from simsrc.cli.main import main
+
+    query = {"surface": "sand", STIFFNESS_KEY: "18", "lean_deg": "2"}
+    text = client.get("/api/export.toml", params=query).text
+    command = next(line for line in text.splitlines() if "simsrc run" in line)
+    assert command.endswith("simsrc run explorer.toml --target-speed 3.5")
+    path, out = tmp_path / "explorer.toml", tmp_path / "run.json"
+    path.write_text(text)
+    assert main(["run", str(path), "--target-speed", "3.5", "--json", str(out)]) == 0
+    ran = json.loads(out.read_text())["steady"]
+    shown = gait(client, **query)["steady"]
+    assert ran["converged"] and shown["converged"]
+    for f in ("speed_m_per_s", "contact_time_s", "flight_time_s", "peak_vertical_force_bw",
+              "metabolic_cost_j_per_kg_per_m"):
+        assert ran["metrics"][f] == pytest.approx(shown["metrics"][f], rel=1e-8), f
+    assert ran["values"]["push_force_bw"] == pytest.approx(
+        shown["solved"]["push_force_bw"]["value"], rel=1e-8)
