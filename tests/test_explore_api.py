@@ -68,6 +68,8 @@ def test_the_default_runner_holds_its_speed(client):
     # firm ground returns what it stores; the push is (nearly) zero on a lossless ground
     assert s["energy"]["return_ratio"] == pytest.approx(1.0, abs=1e-6)
     assert abs(s["solved"]["push_force_bw"]["value"]) < 1e-3
+    # no losses: under the foot placement a neighbouring energy is a neighbouring gait
+    assert s["stability"]["verdict"].startswith("neutral"), s["stability"]
     anim = a["animation"]
     assert anim["n_steps"] == 3 and all(st == "ok" for st in anim["status"])
     assert any(p == 1 for p in anim["phase"][0])                     # a stance to draw

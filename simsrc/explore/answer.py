@@ -132,21 +132,29 @@ def energy_bars(ledger) -> dict:
                 "push_negative_j")}}
 
 
+#: |Floquet multiplier| within this of 1 is called neutral. ``simsrc run`` uses 1e-6 with its
+#: specialised programs; the explorer's general one (ARK3, 40 steps) is good to ~1e-5 on firm
+#: ground, where a lossless runner's held-speed gait then came out at 1 + 2e-6 ("unstable").
+NEUTRAL_BAND = 1e-4
+
+
 def _stability(gait) -> dict:
-    """The verdict of ``simsrc run`` (``cli/run.py::steady_table``): with the foot placement
-    solved, the closed loop's multipliers decide; else those of the apex map."""
+    """The verdict of ``simsrc run`` (``cli/run.py::steady_table``), with a neutral band that
+    suits the general program (``NEUTRAL_BAND``): with the foot placement solved, the closed
+    loop's multipliers decide; else those of the apex map."""
+    band = NEUTRAL_BAND
     mags = sorted((abs(complex(m)) for m in np.asarray(gait.multipliers)), reverse=True)
     ctl = sorted((abs(complex(m)) for m in np.asarray(gait.controlled_multipliers)),
                  reverse=True)
     if "angle_of_attack_rad" in gait.free and np.isfinite(ctl[0]):
         used, words = ctl, ("stable with the foot placement that holds the apex height"
-                            if ctl[0] < 1.0 - 1e-6 else "neutral with that foot placement: a "
-                            "neighbouring energy is a neighbouring gait" if ctl[0] <= 1.0 + 1e-6
+                            if ctl[0] < 1.0 - band else "neutral with that foot placement: a "
+                            "neighbouring energy is a neighbouring gait" if ctl[0] <= 1.0 + band
                             else "unstable even with the foot placement that holds the apex")
     else:
         used, words = mags, ("stable: a runner started near it returns to it"
-                             if mags[0] < 1.0 - 1e-6 else "neutral: a neighbouring energy is a "
-                             "neighbouring gait" if mags[0] <= 1.0 + 1e-6 else
+                             if mags[0] < 1.0 - band else "neutral: a neighbouring energy is a "
+                             "neighbouring gait" if mags[0] <= 1.0 + band else
                              "unstable with a fixed landing angle: it needs foot placement")
     return {"multipliers_abs": [_f(m) for m in mags],
             "controlled_multipliers_abs": [_f(m) for m in ctl],

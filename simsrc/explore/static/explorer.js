@@ -290,7 +290,7 @@ function drawNumbers(tbody, ans) {
   for (const s of Object.values(ans.steady.solved))
     add("solved", `${s.label} (solved)`, ok ? fmt(s.value, s.unit === "deg" ? 1 : 3) : null, s.unit);
   if (ok) add("stability", "stability", ans.steady.stability.verdict + " (|multipliers| " +
-      ans.steady.stability.verdict_multipliers_abs.map(x => fmt(x, 3)).join(", ") + ")", "");
+      ans.steady.stability.verdict_multipliers_abs.map(x => fmt(x, 4)).join(", ") + ")", "");
 }
 function svg(tag, attrs = {}, text) {
   const e = document.createElementNS(SVGNS, tag);
