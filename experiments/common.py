@@ -55,7 +55,7 @@ FIGURES_DIR = os.path.join(ROOT, "figures")
 CACHE_DIR = os.path.join(FIGURES_DIR, ".cache")
 SMOKE_AXIS_POINTS = 3
 # simsrc layers that only draw or parse commands: changing them does not change results
-PRESENTATION_LAYERS = ("cli", "viz", "__main__.py")
+PRESENTATION_LAYERS = ("cli", "explore", "viz", "__main__.py")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -35,7 +35,7 @@ def test_help_teaches_with_examples(capsys):
         assert text in out
 
 
-@pytest.mark.parametrize("command", ["run", "sweep", "check"])
+@pytest.mark.parametrize("command", ["run", "sweep", "check", "explore"])
 def test_subcommand_help(capsys, command):
     with pytest.raises(SystemExit):
         main([command, "--help"])

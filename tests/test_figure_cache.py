@@ -35,7 +35,7 @@ def test_editing_a_source_that_computes_changes_the_key(checkout, source):
     assert common.engine_fingerprint() != before
 
 
-@pytest.mark.parametrize("source", ["viz/style.py", "cli/main.py"])
+@pytest.mark.parametrize("source", ["viz/style.py", "cli/main.py", "explore/app.py"])
 def test_editing_a_drawing_or_command_module_keeps_the_key(checkout, source):
     before = common.engine_fingerprint()
     _edit(checkout / source)

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "simsrc"
 # Bottom to top. ``simsrc`` itself (``__init__.py``, the public API) re-exports the engine, so it
 # sits just above it; ``__main__`` is the command line.
 LAYERS = ("errors", "engine", "simsrc", "metrics", "gait", "measured", "fit", "config", "sweep",
-          "viz", "cli")
+          "viz", "explore", "cli")
 
 
 def layer_of(module: str) -> str:

@@ -14,7 +14,7 @@ import os
 import sys
 import tomllib
 
-from simsrc.cli import PROG, animate, check, figures, fit, gait, keys, run, sweep
+from simsrc.cli import PROG, animate, check, explore, figures, fit, gait, keys, run, sweep
 from simsrc.errors import SimsrcInputError
 
 EPILOG = """\
@@ -32,6 +32,7 @@ examples:
   simsrc gait --target-speed 4.0           the push force that sustains 4 m/s
   simsrc check configs/*.toml              validate configs without running them
   simsrc keys                              every config key with its unit and default
+  simsrc explore                           the interactive explorer in the browser
 
 Every config key, its unit, default and meaning: configs/README.md (or `simsrc keys`).
 Compiled programs are cached in ~/.cache/simsrc/jax and the traced ones in
@@ -39,7 +40,7 @@ Compiled programs are cached in ~/.cache/simsrc/jax and the traced ones in
 kind of model compiles for a while and later runs start in seconds.
 """
 
-COMMANDS = (run, sweep, gait, check, keys, figures, animate, fit)
+COMMANDS = (run, sweep, gait, check, keys, figures, animate, fit, explore)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ import os
 import sys
 
 from simsrc.cli.formatting import jsonable, number
+from simsrc.metrics.summary import STEADY_ROWS
 
 RUN_COLUMNS = (  # (metric, header, unit, format)
     ("speed_m_per_s", "speed", "m/s", ".3f"),
@@ -33,25 +34,6 @@ LEDGER_COLUMNS = (  # (ledger entry, header, format)
     ("surface_elastic_peak_j", "surf peak", ".3f"),
     ("surface_plastic_loss_j", "surf plast", ".3f"),
     ("push_positive_j", "push +", ".3f"), ("push_negative_j", "push -", ".3f"),
-)
-STEADY_ROWS = (  # (metric, label, unit, format): the steady gait, in a coach's units
-    ("speed_m_per_s", "speed", "m/s", ".3f"),
-    ("cadence_steps_per_min", "cadence", "steps/min", ".1f"),
-    ("step_length_m", "step length", "m", ".3f"),
-    ("contact_time_s", "contact time", "s", ".3f"),
-    ("flight_time_s", "flight time", "s", ".3f"),
-    ("duty_factor", "duty factor", "", ".3f"),
-    ("peak_vertical_force_bw", "peak vertical force", "BW", ".2f"),
-    ("com_vertical_oscillation_m", "vertical oscillation", "m", ".3f"),
-    ("apex_height_m", "apex height", "m", ".4f"),
-    ("landing_angle_deg", "landing angle", "deg", ".1f"),
-    ("braking_impulse_n_s", "braking impulse", "N s", ".1f"),
-    ("leg_stiffness_n_per_m", "leg stiffness (sine-wave)", "N/m", ".0f"),
-    ("morin_leg_stiffness_n_per_m", "leg stiffness (Morin)", "N/m", ".0f"),
-    ("muscle_positive_work_j", "muscle work +", "J/step", ".1f"),
-    ("muscle_negative_work_j", "muscle work -", "J/step", ".1f"),
-    ("mechanical_cost_of_transport", "mechanical cost of transport", "", ".3f"),
-    ("metabolic_cost_j_per_kg_per_m", "metabolic estimate", "J/kg/m", ".2f"),
 )
 SWING_COLUMNS = (  # the swinging legs' own account (pendulum landing mode)
     ("hip_swing_positive_j", "hip +", ".3f"), ("hip_swing_negative_j", "hip -", ".3f"),
@@ -158,10 +140,12 @@ def steady_table(gait, params) -> str:
     reason there is none."""
     import numpy as np
 
+    from simsrc.gait.steady import energy_hint
+
     if not bool(gait.converged):
         return (f"no steady gait (free: {_free_words(gait)}): {str(gait.message)}; scaled "
                 f"residual {float(gait.residual):.2g} after {int(gait.iterations)} iterations"
-                + _energy_hint(gait, params))
+                + energy_hint(gait, params))
     from simsrc.engine.params import is_conservative
 
     conservative = is_conservative(params) and not gait.targets
@@ -206,26 +190,6 @@ def steady_table(gait, params) -> str:
     rows.append(f"stability: |Floquet multipliers| {listed} (apex map, landing as configured"
                 f"{note}); {verdict}")
     return "\n".join(rows)
-
-
-def _energy_hint(gait, params) -> str:
-    """Why a free-speed gait cannot exist when one side of the energy balance is missing."""
-    from simsrc.engine.params import conservation_breakers
-
-    if gait.targets:
-        return ""
-    breakers = {name for name, _, _ in conservation_breakers(params)}
-    losses = breakers & {"leg_damping_n_s_per_m", "surface_damping_n_s_per_m",
-                         "surface_restitution"}
-    if "push_force_bw" in breakers and not losses and "slope_rad" not in breakers:
-        return ("\n  the push adds energy every step and nothing takes it away (no leg or "
-                "surface damping, an elastic surface, level ground), so no speed is steady: "
-                "give the leg damping (leg_damping_ratio), or hold a speed with --target-speed")
-    if losses and "push_force_bw" not in breakers and "slope_rad" not in breakers:
-        return ("\n  the runner loses energy every step and nothing puts it back (no push), so "
-                "it slows to a stop: give it a push (push_force_bw), or hold a speed with "
-                "--target-speed")
-    return ""
 
 
 def _steady_json(gait) -> dict:

@@ -93,7 +93,8 @@ ENERGY_CONTROLS = ("push_force_bw", "leg_damping_n_s_per_m")
 
 
 def steady_config(source: Config | str | os.PathLike | None = None, *,
-                  target_speed_m_per_s: float | None = None, iters: int = 40):
+                  target_speed_m_per_s: float | None = None, iters: int = 40,
+                  options: Options | None = None, fd_rows: int | None = None):
     """The steady gait of a config's base point: what ``simsrc run`` reports.
 
     - No target speed: the apex height and speed are free and everything else is as
@@ -111,6 +112,9 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
 
     The guess is the config's apex. The landing mode and contact model are the config's; the
     pendulum landing mode is refused (its gait includes the swinging legs: ``simsrc gait``).
+    ``options`` replaces the config's numerical options (the solvers still switch on what the
+    free variables need): ``simsrc explore`` passes one general set for every runner, so that
+    one compiled program serves them all; ``fd_rows`` is ``solve_gait``'s.
 
     Returns:
         (the ``RunInputs``, a scalar ``simsrc.gait.SteadyGait``; ``reason``/``message`` say why
@@ -124,6 +128,8 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
     from simsrc.gait.steady import held_speed_options, solve_gait, solve_held_speed
 
     inputs = prepare_run(source)
+    if options is not None:
+        inputs = inputs._replace(options=options)
     if inputs.options.landing == "pendulum":
         raise SimsrcInputError(
             "the steady gait of the pendulum landing mode includes the swinging legs' state: "
@@ -135,12 +141,12 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
         # the config's options ([numerics], landing mode), with what the free variables need
         opts = held_speed_options(p, free, inputs.options)
         return inputs, solve_gait(p, guess, free=free, options=opts, iters=iters,
-                                  hold_energy=is_conservative(p))
+                                  hold_energy=is_conservative(p), fd_rows=fd_rows)
     v = float(target_speed_m_per_s)
     if not (0.0 < v < 20.0):
         raise SimsrcInputError(f"target speed: {v!r} m/s is outside (0, 20) m/s")
     push, braking, use_braking = solve_held_speed(p, guess, v, options=inputs.options,
-                                                  iters=iters)
+                                                  iters=iters, fd_rows=fd_rows)
     if bool(use_braking):
         return inputs._replace(params=p._replace(push_force_bw=0.0)), braking
     return inputs, push

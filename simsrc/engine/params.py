@@ -415,6 +415,11 @@ def _or(value, default):
 def as_arrays(params: Params, dtype=None) -> Params:
     """Every field as a ``jnp`` array of a common floating dtype (broadcast not applied)."""
     dtype = dtype or (jnp.float64 if jax.config.jax_enable_x64 else jnp.float32)
+    leaves, tree = jax.tree_util.tree_flatten(params)
+    if not any(isinstance(v, jax.Array) for v in leaves):
+        # host values (NumPy, Python numbers): one batched transfer, not one per field
+        return jax.tree_util.tree_unflatten(
+            tree, jax.device_put([np.asarray(v, dtype=dtype) for v in leaves]))
     return jax.tree_util.tree_map(lambda v: jnp.asarray(v, dtype=dtype), params)
 
 

@@ -137,11 +137,17 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
                                          _bound(_run_jit, n_steps, options), p, s, legs)
     else:
         n = int(np.prod(shape))
-        flat = _pad(jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s, legs)), n)
+        flat_input = len(shape) == 1
+        if not flat_input:
+            p, s, legs = jax.tree_util.tree_map(lambda v: v.reshape(-1), (p, s, legs))
+        flat = _pad((p, s, legs), n)
         recs, trajs, final = stored.call("run_batch", (n_steps, options),
                                          _bound(_run_batch, n_steps, options), *flat)
-        recs, trajs, final = jax.tree_util.tree_map(
-            lambda v: v[:n].reshape(shape + v.shape[1:]), (recs, trajs, final))
+        if not (flat_input and bucket_size(n) == n):
+            # (a flat batch of a bucket's size comes back as it is: each of these slices is an
+            # eager device op, which cost a single-gait solve of 64 rows half its time)
+            recs, trajs, final = jax.tree_util.tree_map(
+                lambda v: v[:n].reshape(shape + v.shape[1:]), (recs, trajs, final))
     final_swing = None
     if options.landing == "pendulum":
         final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)

@@ -248,7 +248,7 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
                targets: dict | None = None, bounds: dict | None = None,
                options: Options | None = None, continuation: bool = False, iters: int = 40,
                map_iters: int = 0, tol: float = 1e-11, jacobian: str = "fd",
-               hold_energy: bool = False) -> SteadyGait:
+               hold_energy: bool = False, fd_rows: int | None = None) -> SteadyGait:
     """The steady (periodic) gait with the free variables ``free`` meeting ``targets``, batched.
 
     Equations: P_y(u) = y, P_vx(u) = v_x (the next apex is this one) and, per target,
@@ -280,6 +280,9 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
             points form a curve, one per energy; the discrete map's energy drifts by the
             integrator's error, so that the plain system has no exact solution. The speed
             then repeats to that error (1e-11 with DOP853's 10 stance steps).
+        fd_rows: rows per ``simulate`` call of the finite-difference solver (default
+            ``FD_ROWS``): a solve of one point uses about ten rows, so 64 (``simsrc explore``)
+            answers a single gait 2-4x sooner, at the cost of a compiled program of its own.
 
     Returns:
         ``SteadyGait``; elements with no gait have ``converged`` False and a ``reason``.
@@ -297,11 +300,11 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
             else steady_options(params, options))
     if continuation:
         return _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
-                         jacobian)
+                         jacobian, fd_rows)
     (p, (y0, v0, tv)), shape = batch.flatten(
         params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values())))
     return _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
-                  jacobian, hold_energy)
+                  jacobian, hold_energy, fd_rows or FD_ROWS)
 
 
 #: Rows per ``simulate`` call of the finite-difference solver: every evaluation, whatever its
@@ -310,9 +313,9 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
 FD_ROWS = 1024
 
 
-def _one_step(p: Params, x: np.ndarray, opts: Options):
+def _one_step(p: Params, x: np.ndarray, opts: Options, rows_per_call: int = FD_ROWS):
     """One step from each row of ``x`` (N, 6: the ``FREE_VARIABLES``' values) by ``simulate``
-    (in calls of ``FD_ROWS``): (outputs (N, 10): P_y, P_vx and the ``TARGETS``; valid (N,);
+    (in calls of ``rows_per_call``): (outputs (N, 10): P_y, P_vx and the ``TARGETS``; valid (N,);
     status (N,); the parameters; the step's records, step axis dropped)."""
     n = x.shape[0]
     q = p._replace(angle_of_attack_rad=x[:, 2], push_force_bw=x[:, 3],
@@ -320,11 +323,11 @@ def _one_step(p: Params, x: np.ndarray, opts: Options):
     zero = np.zeros(n)
     start = State(zero, x[:, 0], x[:, 1], zero)
     parts = []
-    for a in range(0, n, FD_ROWS):
-        rows = np.minimum(np.arange(a, a + FD_ROWS), n - 1)
+    for a in range(0, n, rows_per_call):
+        rows = np.minimum(np.arange(a, a + rows_per_call), n - 1)
         qs, ss = jax.tree_util.tree_map(lambda v: np.asarray(v, float)[rows], (q, start))
         run = simulate(qs, ss, 1, options=opts, check=False)
-        parts.append(jax.tree_util.tree_map(lambda v: np.asarray(v)[: min(FD_ROWS, n - a), 0],
+        parts.append(jax.tree_util.tree_map(lambda v: np.asarray(v)[: min(rows_per_call, n - a), 0],
                                             jax.device_get(run.records)))
     rec = jax.tree_util.tree_map(lambda *v: np.concatenate(v), *parts)
     tg = step_targets(rec)
@@ -333,7 +336,8 @@ def _one_step(p: Params, x: np.ndarray, opts: Options):
     return out, valid, rec.status, q, rec
 
 
-def _fd_evaluate(p: Params, x: np.ndarray, fd_cols, u_all_scale, opts: Options):
+def _fd_evaluate(p: Params, x: np.ndarray, fd_cols, u_all_scale, opts: Options,
+                 rows_per_call: int = FD_ROWS):
     """Outputs, their central-difference Jacobian (N, 10, 6; NaN in the columns not in
     ``fd_cols``), valid and status, all points and perturbations in one ``simulate`` call."""
     n, k = x.shape[0], len(fd_cols)
@@ -346,7 +350,7 @@ def _fd_evaluate(p: Params, x: np.ndarray, fd_cols, u_all_scale, opts: Options):
             xs.append(xp)
     reps = 1 + 2 * k
     pt = jax.tree_util.tree_map(lambda v: np.tile(np.asarray(v, float), reps), p)
-    out, valid, code, _, _ = _one_step(pt, np.concatenate(xs, axis=0), opts)
+    out, valid, code, _, _ = _one_step(pt, np.concatenate(xs, axis=0), opts, rows_per_call)
     out = out.reshape(reps, n, -1)
     valid = valid.reshape(reps, n)
     jac = np.full((n, out.shape[2], 6), np.nan)
@@ -359,7 +363,7 @@ _metrics_jit = jax.jit(step_metrics)
 
 
 def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
-           jacobian="fd", hold_energy=False):
+           jacobian="fd", hold_energy=False, rows_per_call=FD_ROWS):
     kernel = batch.batched_kernel(steady_kernel, options=opts) if jacobian == "exact" else None
     n = y0.shape[0]
     cols = [FREE_VARIABLES.index(f) for f in free]
@@ -389,7 +393,8 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
         sel = slice(None) if idx is None else idx
         if kernel is None:
             sub = jax.tree_util.tree_map(lambda v: np.asarray(v)[sel], p)
-            out, jfull, valid, code = _fd_evaluate(sub, x, fd_cols, u_all_scale[sel], opts)
+            out, jfull, valid, code = _fd_evaluate(sub, x, fd_cols, u_all_scale[sel], opts,
+                                                   rows_per_call)
         else:
             jac, (out, valid, code) = jax.device_get(
                 kernel(p, *[jnp.asarray(x[:, j]) for j in range(6)]))
@@ -413,7 +418,7 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
                                           map_iters=mi, tol=tol, max_step=0.2,
                                           bounds=(lower, upper), subset=kernel is None)
     if kernel is None:
-        _, _, _, q, rec = _one_step(p, aux[3], opts)
+        _, _, _, q, rec = _one_step(p, aux[3], opts, rows_per_call)
         met, led = jax.device_get((_metrics_jit(q, rec), rec.ledger))
     else:
         met, led = jax.device_get(batch.batched_kernel(steady_step, options=opts)(
@@ -478,7 +483,7 @@ def _record(u, r, ok, aux, rn, it, shape, free, tnames, tv, u_scale, r_scale, lo
 
 
 def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
-              jacobian="fd") -> SteadyGait:
+              jacobian="fd", fd_rows=None) -> SteadyGait:
     """Solve along the first batch axis in order; slice i starts from slice i − 1's solution
     where that converged (the free values and the apex), else from the user's guess."""
     pa = as_arrays(params)
@@ -487,7 +492,7 @@ def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
     if not shape:
         return solve_gait(params, guess, free=free, targets=targets, bounds=bounds,
                           options=opts, iters=iters, map_iters=map_iters, tol=tol,
-                          jacobian=jacobian)
+                          jacobian=jacobian, fd_rows=fd_rows)
     bc = lambda t: jax.tree_util.tree_map(lambda v: np.broadcast_to(np.asarray(v, float), shape),  # noqa
                                           t)
     pb, gb, tb = bc(pa), bc(guess), bc(targets)
@@ -507,7 +512,7 @@ def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
                     p_i = p_i._replace(**{f: val})
         prev = solve_gait(p_i, g_i, free=free, targets={k: v[i] for k, v in tb.items()},
                           bounds=bounds, options=opts, iters=iters, map_iters=map_iters, tol=tol,
-                          jacobian=jacobian)
+                          jacobian=jacobian, fd_rows=fd_rows)
         parts.append(prev)
     return SteadyGait(*[getattr(parts[0], f) if f in ("free", "targets") else
                         jax.tree_util.tree_map(lambda *xs: np.stack(xs), *[getattr(q, f)
@@ -545,7 +550,8 @@ def held_speed_options(params: Params, free, base: Options | None = None) -> Opt
 
 
 def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
-                     options: Options | None = None, iters: int = 40):
+                     options: Options | None = None, iters: int = 40,
+                     fd_rows: int | None = None):
     """The steady gait of a runner that controls its gait to hold a speed (MODEL.md §11), batched.
 
     The foot placement holds the apex height of ``guess`` (the deadbeat landing angle: the angle
@@ -564,7 +570,7 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
     targets = {"speed_m_per_s": target_speed_m_per_s}
     opts = held_speed_options(pa, HELD_SPEED_PUSH, options)
     push = solve_gait(pa, guess, free=HELD_SPEED_PUSH, targets=targets, options=opts,
-                      iters=iters)
+                      iters=iters, fd_rows=fd_rows)
     with np.errstate(invalid="ignore"):
         at_zero = (~np.asarray(push.converged)) & np.isin(push.reason, (AT_BOUND, PUSH_CAPPED)) \
             & (np.asarray(push.value("push_force_bw")) <= 1e-9)
@@ -573,5 +579,27 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
     pb = pa._replace(push_force_bw=np.zeros(np.shape(at_zero)) if np.ndim(at_zero) else 0.0)
     opts_b = held_speed_options(pb, HELD_SPEED_BRAKING, options)
     braking = solve_gait(pb, guess, free=HELD_SPEED_BRAKING, targets=targets, options=opts_b,
-                         iters=iters)
+                         iters=iters, fd_rows=fd_rows)
     return push, braking, at_zero & np.asarray(braking.converged)
+
+
+def energy_hint(gait: SteadyGait, params: Params) -> str:
+    """Why a free-speed gait cannot exist when one side of the energy balance is missing: a
+    sentence starting with a newline and two spaces (for ``simsrc run`` and ``simsrc explore``),
+    or "" when it has targets or both sides are present (``gait``: a scalar ``SteadyGait``)."""
+    from simsrc.engine.params import conservation_breakers
+
+    if gait.targets:
+        return ""
+    breakers = {name for name, _, _ in conservation_breakers(params)}
+    losses = breakers & {"leg_damping_n_s_per_m", "surface_damping_n_s_per_m",
+                         "surface_restitution"}
+    if "push_force_bw" in breakers and not losses and "slope_rad" not in breakers:
+        return ("\n  the push adds energy every step and nothing takes it away (no leg or "
+                "surface damping, an elastic surface, level ground), so no speed is steady: "
+                "give the leg damping (leg_damping_ratio), or hold a speed with --target-speed")
+    if losses and "push_force_bw" not in breakers and "slope_rad" not in breakers:
+        return ("\n  the runner loses energy every step and nothing puts it back (no push), so "
+                "it slows to a stop: give it a push (push_force_bw), or hold a speed with "
+                "--target-speed")
+    return ""

@@ -35,6 +35,28 @@ RECORD_METRICS: tuple[str, ...] = ("surface_peak_sink_m", "footprint_depth_m")
 METRIC_NAMES: tuple[str, ...] = tuple(
     f for f in StepMetrics._fields if f != "status") + RECORD_METRICS + LEDGER_METRICS
 
+#: The steady gait in a coach's units, (metric, label, unit, format): what ``simsrc run``
+#: prints and ``simsrc explore`` shows.
+STEADY_ROWS = (
+    ("speed_m_per_s", "speed", "m/s", ".3f"),
+    ("cadence_steps_per_min", "cadence", "steps/min", ".1f"),
+    ("step_length_m", "step length", "m", ".3f"),
+    ("contact_time_s", "contact time", "s", ".3f"),
+    ("flight_time_s", "flight time", "s", ".3f"),
+    ("duty_factor", "duty factor", "", ".3f"),
+    ("peak_vertical_force_bw", "peak vertical force", "BW", ".2f"),
+    ("com_vertical_oscillation_m", "vertical oscillation", "m", ".3f"),
+    ("apex_height_m", "apex height", "m", ".4f"),
+    ("landing_angle_deg", "landing angle", "deg", ".1f"),
+    ("braking_impulse_n_s", "braking impulse", "N s", ".1f"),
+    ("leg_stiffness_n_per_m", "leg stiffness (sine-wave)", "N/m", ".0f"),
+    ("morin_leg_stiffness_n_per_m", "leg stiffness (Morin)", "N/m", ".0f"),
+    ("muscle_positive_work_j", "muscle work +", "J/step", ".1f"),
+    ("muscle_negative_work_j", "muscle work -", "J/step", ".1f"),
+    ("mechanical_cost_of_transport", "mechanical cost of transport", "", ".3f"),
+    ("metabolic_cost_j_per_kg_per_m", "metabolic estimate", "J/kg/m", ".2f"),
+)
+
 INVALID = -1  # a sweep point whose parameters are not allowed together (not simulated)
 #: A steady-gait sweep point with no steady gait has run_status NO_GAIT + its reason code
 #: (``simsrc.gait.steady.REASONS``; tests/test_steady.py checks that the two lists agree).

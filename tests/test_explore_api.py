@@ -1,0 +1,271 @@
+"""The explorer's JSON API (Starlette's TestClient, one warmed app per session): what a state
+answers, how bad values are refused, the exports, and that the explorer's one general set of
+numerical options gives the numbers of the specialised programs ``simsrc run`` uses."""
+from __future__ import annotations
+
+import math
+import tomllib
+
+import numpy as np
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+from explore_cases import warm_app  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from simsrc.config.load import base_point, parse_config  # noqa: E402
+from simsrc.config.schema import BY_NAME  # noqa: E402
+from simsrc.explore.controls import (CONTROLS, TARGET_SPEED, default_state,  # noqa: E402
+                                     parse_state)
+from simsrc.gait.steady import REASONS  # noqa: E402
+
+STIFFNESS_KEY = "leg_stiffness_kn_per_m"
+
+
+@pytest.fixture(scope="module")
+def client():
+    return TestClient(warm_app())
+
+
+def gait(client, **query):
+    r = client.get("/api/gait", params=query)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_status_is_ready_after_the_warm_up(client):
+    s = client.get("/api/status").json()
+    assert s["ready"] and s["phase"] == "ready" and s["seconds"] > 0
+
+
+def test_every_slider_range_is_allowed_by_the_config_schema(client):
+    """The sliders offer only allowed values (the allowed ranges are the schema's)."""
+    meta = client.get("/api/controls").json()
+    keys = [c["key"] for c in meta["controls"]]
+    assert keys == [c.key for c in CONTROLS]
+    for c in CONTROLS:
+        if c.key in (TARGET_SPEED, "surface"):
+            continue
+        ok = BY_NAME[c.key].ok
+        assert ok(c.low) and ok(c.high) and ok(c.default) and c.low <= c.default <= c.high, c
+    assert {s["name"] for s in meta["surfaces"]} >= {"firm", "sand", "rigid"}
+    assert meta["lessons"] and all(set(l) >= {"question", "try", "look_for", "setup"}
+                                   for l in meta["lessons"])
+    for lesson in meta["lessons"]:          # every lesson's setup is a valid state
+        parse_state(lesson["setup"])
+        parse_state({**lesson["setup"], **lesson.get("compare", {})})
+
+
+def test_the_default_runner_holds_its_speed(client):
+    a = gait(client)
+    s = a["steady"]
+    assert s["converged"] and s["reason"] == 0
+    assert s["metrics"]["speed_m_per_s"] == pytest.approx(3.5, rel=1e-8)
+    assert set(s["solved"]) == {"apex_speed_m_per_s", "angle_of_attack_rad", "push_force_bw"}
+    assert 55 < s["solved"]["angle_of_attack_rad"]["value"] < 80      # degrees on the page
+    # firm ground returns what it stores; the push is (nearly) zero on a lossless ground
+    assert s["energy"]["return_ratio"] == pytest.approx(1.0, abs=1e-6)
+    assert abs(s["solved"]["push_force_bw"]["value"]) < 1e-3
+    # no losses: under the foot placement a neighbouring energy is a neighbouring gait
+    assert s["stability"]["verdict"].startswith("neutral"), s["stability"]
+    anim = a["animation"]
+    assert anim["n_steps"] == 3 and all(st == "ok" for st in anim["status"])
+    assert any(p == 1 for p in anim["phase"][0])                     # a stance to draw
+
+
+def test_a_stiffer_leg_shortens_the_contact(client):
+    t = [gait(client, leg_stiffness_kn_per_m=k)["steady"]["metrics"]["contact_time_s"]
+         for k in (12, 15, 20, 30)]
+    assert all(np.isfinite(t)) and t[0] > t[1] > t[2] > t[3], t
+
+
+def test_sand_leaves_a_footprint_and_returns_less_energy(client):
+    firm, sand = gait(client), gait(client, surface="sand")
+    assert firm["steady"]["converged"] and sand["steady"]["converged"]
+    assert max(firm["animation"]["footprint_depth_m"]) == 0.0
+    assert min(sand["animation"]["footprint_depth_m"]) > 0.01                # cm deep
+    returned = [a["steady"]["energy"]["return_ratio"] for a in (firm, sand)]
+    assert returned[1] < returned[0] - 0.05
+    # the sand's losses are paid by the push, and they show in the ledger's bars
+    assert sand["steady"]["solved"]["push_force_bw"]["value"] > 0.3
+    assert sand["steady"]["energy"]["lost_j"] > 10.0 * max(firm["steady"]["energy"]["lost_j"], 1.0)
+
+
+@pytest.mark.parametrize("query,field,words", [
+    ({"leg_stiffness_kn_per_m": "-3"}, "leg_stiffness_kn_per_m", ["must be > 0", "-3"]),
+    ({"mass_kg": "heavy"}, "mass_kg", ["must be a number", "heavy"]),
+    ({"surface": "snd"}, "surface", ["\"snd\"", "did you mean \"sand\""]),
+    ({"lean_deg": "75"}, "lean_deg", ["in (-60, 60)", "75"]),
+    ({TARGET_SPEED: "25"}, TARGET_SPEED, ["(0, 20)", "25"]),
+    ({"knee_angle": "3"}, "knee_angle", ["unknown control"]),
+])
+def test_a_bad_value_is_refused_with_a_message_naming_it(client, query, field, words):
+    for route in ("/api/gait", "/api/export.toml", "/api/export.csv"):
+        r = client.get(route, params=query)
+        assert r.status_code == 400
+        body = r.json()
+        assert body["field"] == field
+        for w in words:
+            assert w in body["error"], body["error"]
+
+
+def test_no_steady_gait_says_why(client):
+    """Sand takes energy and, with the speed free and no push, nothing puts it back."""
+    a = gait(client, surface="sand", target_speed_m_per_s="off")
+    s = a["steady"]
+    assert not s["converged"]
+    assert s["message"] == REASONS[s["reason"]] and s["reason"] != 0
+    assert "loses energy every step" in s["hint"]
+    assert a["animation_from"].startswith("the start")
+    assert s["stability"] is None
+
+
+def test_free_speed_is_decided_by_the_energy_balance(client):
+    slow, fast = (gait(client, surface="sand", target_speed_m_per_s="off", push_force_bw=f)
+                  for f in (0.5, 0.7))
+    assert slow["steady"]["converged"] and fast["steady"]["converged"]
+    assert set(slow["steady"]["solved"]) == {"apex_height_m", "apex_speed_m_per_s"}
+    assert fast["steady"]["metrics"]["speed_m_per_s"] > slow["steady"]["metrics"]["speed_m_per_s"]
+
+
+def test_downhill_the_runner_brakes_instead_of_pushing(client):
+    s = gait(client, slope_deg=-5)["steady"]
+    assert s["converged"]
+    assert "leg_damping_n_s_per_m" in s["solved"] and "push_force_bw" not in s["solved"]
+    assert s["solved"]["leg_damping_n_s_per_m"]["value"] > 0
+    assert s["energy"]["lost_j"] > 1.0
+
+
+def test_the_toml_export_loads_to_the_same_runner(client, tmp_path):
+    from simsrc.cli.main import main
+
+    query = {"leg_stiffness_kn_per_m": "21.5", "surface": "sand", "slope_deg": "2",
+             "mass_kg": "62", "leg_length_m": "0.9", "lean_deg": "4",
+             "leg_damping_ratio": "0.05", TARGET_SPEED: "4.2", "apex_height_m": "0.88"}
+    r = client.get("/api/export.toml", params=query)
+    assert r.status_code == 200
+    text = r.text
+    assert "simsrc run explorer.toml --target-speed 4.2" in text
+    config = parse_config(tomllib.loads(text), "explorer.toml")
+    p_file, s_file = base_point(config)
+    p_page, s_page = base_point(parse_state(query).config)
+    for f in p_page._fields:
+        a, b = getattr(p_file, f), getattr(p_page, f)
+        assert a == b or (math.isnan(a) and math.isnan(b)), f
+    assert s_file == s_page and s_file.vx_m_per_s == 4.2
+    path = tmp_path / "explorer.toml"
+    path.write_text(text)
+    assert main(["check", str(path)]) == 0
+
+
+def test_the_csv_export_holds_the_animated_steps(client):
+    r = client.get("/api/export.csv", params={"surface": "sand"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = [line.split(",") for line in r.text.strip().splitlines()]
+    assert rows[0][:4] == ["step", "t_s", "phase", "x_m"]
+    body = np.array([[float(c) for c in row] for row in rows[1:]])
+    assert set(body[:, 0]) == {1.0, 2.0, 3.0}
+    stance = body[body[:, 2] == 1]
+    assert stance[:, 5].max() > 0.01                       # the foot sinks into the sand
+    assert stance[:, 7].max() > 2.0 * 70 * 9.81            # peak vertical force > 2 BW
+
+
+def test_the_default_state_is_the_default_runner():
+    state = parse_state({})
+    p_default, _ = base_point(parse_config({}, "default"))
+    p, s = base_point(state.config)
+    assert p == p_default                                  # every runner parameter
+    assert state.target_speed_m_per_s == 3.5 and s.y_m == default_state()["apex_height_m"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("surface", ["firm", "sand"])
+def test_the_general_options_give_the_numbers_of_the_specialised_programs(surface):
+    """``OPTIONS`` (damped contact model, push and damping on) and 64-row solves against what
+    ``simsrc run --target-speed`` compiles for this runner: on firm ground the damped model's
+    ARK3 (40 steps) against DOP853 (10 steps) agree to 5e-6 relative in the times and 3e-5 in
+    the peak force (measured), and the push that holds the speed is 8e-5 BW instead of 0: it
+    makes up ARK3's energy error, which the metabolic estimate then counts (2e-4 of about 4
+    J/kg/m). On sand both are the damped model."""
+    from simsrc.config.runner import steady_config
+    from simsrc.explore.answer import steady
+
+    state = parse_state({"surface": surface})
+    _, general = steady(state)
+    _, special = steady_config(state.config, target_speed_m_per_s=3.5)
+    assert general.converged and special.converged
+    rtol = 1e-4 if surface == "firm" else 1e-9
+    for f in ("contact_time_s", "flight_time_s", "step_length_m", "peak_vertical_force_n",
+              "metabolic_cost_j_per_kg_per_m", "morin_leg_stiffness_n_per_m"):
+        a, b = float(getattr(general.metrics, f)), float(getattr(special.metrics, f))
+        small = 1e-3 if f == "metabolic_cost_j_per_kg_per_m" else 1e-9   # J/kg/m
+        assert a == pytest.approx(b, rel=rtol, abs=small), f
+    # apex speed (m/s), landing angle (rad), push (BW)
+    np.testing.assert_allclose(general.values, special.values, rtol=rtol, atol=1e-4)
+
+
+def test_the_command_prints_its_address_and_serves_the_page(tmp_path):
+    """``simsrc explore --port 0 --no-browser`` in a fresh process: it prints its address at
+    once, serves the page and its scripts from the package, and says it is warming up."""
+    import os
+    import subprocess
+    import sys
+
+    import httpx
+
+    from explore_cases import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "simsrc", "explore", "--port", "0",
+                             "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=tmp_path, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("simsrc explore: http://127.0.0.1:"), line
+        url = line.split()[2]
+        for _ in range(200):
+            try:
+                page = httpx.get(url, timeout=5)
+                break
+            except httpx.ConnectError:
+                import time
+                time.sleep(0.05)
+        assert page.status_code == 200 and "<title>simsrc explore</title>" in page.text
+        for asset in ("static/explorer.js", "static/explorer.css"):
+            r = httpx.get(url + asset, timeout=5)
+            assert r.status_code == 200
+            # nothing is fetched from elsewhere (the SVG namespace is a name, not an address)
+            assert "http" not in r.text.replace('"http://www.w3.org/2000/svg"', "")
+        assert "http" not in page.text
+        status = httpx.get(url + "api/status", timeout=5).json()
+        assert status["phase"] in ("warming up", "ready")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_simsrc_run_answers_the_toml_export_as_the_explorer_does(client, tmp_path):
+    """The exported file, run with the command its header gives, reports the explorer's gait
+    (sand: both compile the damped contact model, so they agree to solver precision)."""
+    import json
+
+    from simsrc.cli.main import main
+
+    query = {"surface": "sand", STIFFNESS_KEY: "18", "lean_deg": "2"}
+    text = client.get("/api/export.toml", params=query).text
+    command = next(line for line in text.splitlines() if "simsrc run" in line)
+    assert command.endswith("simsrc run explorer.toml --target-speed 3.5")
+    path, out = tmp_path / "explorer.toml", tmp_path / "run.json"
+    path.write_text(text)
+    assert main(["run", str(path), "--target-speed", "3.5", "--json", str(out)]) == 0
+    ran = json.loads(out.read_text())["steady"]
+    shown = gait(client, **query)["steady"]
+    assert ran["converged"] and shown["converged"]
+    for f in ("speed_m_per_s", "contact_time_s", "flight_time_s", "peak_vertical_force_bw",
+              "metabolic_cost_j_per_kg_per_m"):
+        assert ran["metrics"][f] == pytest.approx(shown["metrics"][f], rel=1e-8), f
+    assert ran["values"]["push_force_bw"] == pytest.approx(
+        shown["solved"]["push_force_bw"]["value"], rel=1e-8)
