@@ -260,3 +260,44 @@ def test_summary_table_is_plain_python():
     assert len(tab["steps"]) == cases.N_STEPS
     assert tab["steps"][-1]["contact_time_s"] == pytest.approx(
         tab["steady"]["contact_time_s"], rel=1e-6)
+
+
+# ----------------------------------------------------------------------- steps that are not physical
+
+def test_a_step_whose_ledger_does_not_close_is_a_failure_and_so_are_the_later_ones():
+    from simsrc.metrics.summary import LEDGER_TOLERANCE, METRIC_NAMES, checked_status, summarize
+    ok, fall = status.OK, status.FALL
+    st = np.array([[ok, ok, ok], [ok, ok, ok], [ok, fall, fall], [ok, ok, ok]])
+    scale = np.full((4, 3), 1000.0)
+    resid = np.zeros((4, 3))
+    resid[1, 1] = 8e19                               # the issue's case: absurd, and later steps
+    resid[3, 0] = np.nan                             # a NaN residual is not a closed ledger
+    resid[0, 2] = 0.5 * LEDGER_TOLERANCE * 1000.0    # inside the tolerance: still ok
+    got = checked_status(st, resid, scale)
+    lo = status.LEDGER_OPEN
+    np.testing.assert_array_equal(got, [[ok, ok, ok], [ok, lo, lo], [ok, fall, fall],
+                                        [lo, lo, lo]])
+    # such steps never enter the means
+    speed = np.array([[3.0, 3.0, 3.0], [3.0, 4.6e7, 4.6e7], [3.0, 9.0, 9.0], [5.0, 5.0, 5.0]])
+    metrics = {"status": got, **{n: np.ones((4, 3)) for n in METRIC_NAMES}}
+    metrics["speed_m_per_s"] = speed
+    out = summarize(metrics)
+    np.testing.assert_allclose(out["mean_speed_m_per_s"][:3], [3.0, 3.0, 3.0])
+    assert np.isnan(out["mean_speed_m_per_s"][3])
+    np.testing.assert_array_equal(out["run_status"], [ok, lo, fall, lo])
+    assert status.name(lo) == "ledger_open"
+
+
+def test_real_steps_keep_their_status_and_their_ledger_scale_is_the_step_energy():
+    """The canonical SLIP's steps are ok after the check, and the energy scale the check uses
+    is the step's mechanical energy at its start plus the leg's peak store (no surface, push)."""
+    from simsrc.metrics.summary import _metrics_of, run_metrics
+    p = simsrc.canonical_params()
+    out = simsrc.simulate(p, simsrc.apex(1.0, 5.0), n_steps=2)
+    m, _ = run_metrics(out.records, p)
+    assert np.all(m["status"] == status.OK)
+    led = out.records.ledger
+    expect = (np.asarray(led.kinetic_horizontal_start_j) + np.asarray(led.kinetic_vertical_start_j)
+              + np.abs(np.asarray(led.gravitational_start_j)) + np.asarray(led.leg_elastic_peak_j))
+    np.testing.assert_allclose(np.asarray(_metrics_of(p, out.records)["energy_scale_j"]), expect,
+                               rtol=1e-12)
