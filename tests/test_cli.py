@@ -180,6 +180,16 @@ def test_check(tmp_path, capsys):
     assert "unknown table [legg]" in capsys.readouterr().err
 
 
+def test_set_changes_a_key_from_the_command_line(tmp_path, capsys):
+    """`--set KEY=VALUE` on run, gait, sweep and check; a bad one exits 2 before any work."""
+    good = write(tmp_path, TINY_SWEEP)
+    assert main(["check", str(good), "--set", "surface=sand"]) == 0
+    for command in (["check", str(good)], ["run"], ["gait"], ["sweep", str(good)]):
+        assert main([*command, "--set", "leg_stiffness_kn_per_m=-3"]) == 2, command
+        err = capsys.readouterr().err
+        assert "`leg_stiffness_kn_per_m` must be > 0, got -3" in err and "--set" in err
+
+
 def test_every_shipped_config_checks(capsys):
     """Run and sweep configs, and the fit configs in configs/fit/ (checked as fit configs)."""
     configs = sorted(str(p) for p in (ROOT / "configs").glob("**/*.toml"))

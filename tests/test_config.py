@@ -212,3 +212,41 @@ def test_forced_surface_model_must_cover_the_ground(tmp_path):
     p, _ = to_params(cfg.values, cfg.source)
     with pytest.raises(SimsrcInputError, match='needs "algebraic"'):
         numerical_options(cfg.values, [p])
+
+
+# ----------------------------------------------------------------------------- --set overrides
+
+def test_set_overrides_change_one_key_on_top_of_the_file_or_the_default():
+    from simsrc.config.load import apply_overrides, default_config, load_config
+    human = ROOT / "configs" / "human.toml"
+    base = load_config(human)
+    changed = load_config(human, ["surface=sand", "leg.leg_stiffness_kn_per_m=12",
+                                  "speed_m_per_s=4", 'description="on sand"'])
+    assert changed.values["surface"] == "sand" and base.values["surface"] == "rigid"
+    assert changed.values["leg_stiffness_kn_per_m"] == 12.0
+    assert changed.values["speed_m_per_s"] == 4.0
+    assert changed.description == "on sand"
+    # every other key is the file's
+    same = {k for k in base.values if k not in ("surface", "leg_stiffness_kn_per_m",
+                                                 "speed_m_per_s")}
+    assert all(changed.values[k] == base.values[k] for k in same)
+    # the built-in runner, and a damping given one way replaces the other
+    assert default_config(["lean_deg=5"]).values["lean_deg"] == 5.0
+    doc = apply_overrides({"leg": {"leg_damping_ratio": 0.1}}, ["leg_damping_n_s_per_m=50"])
+    assert doc == {"leg": {"leg_damping_n_s_per_m": 50}}
+
+
+@pytest.mark.parametrize("item, words", [
+    ("leg_stifness_kn_per_m=12", ["--set", "unknown key", "did you mean `leg_stiffness_kn_per_m`"]),
+    ("leg_stiffness_kn_per_m=-1", ["`leg_stiffness_kn_per_m` must be > 0", "got -1", "--set"]),
+    ("ground.leg_stiffness_kn_per_m=1", ["is in the [leg] table, not [ground]"]),
+    ("surface=snad", ['did you mean "sand"', "--set"]),
+    ("no_equals_sign", ["expected KEY=VALUE"]),
+    ("leg_stiffness_kn_per_m=stiff", ["must be a number", '"stiff"']),
+])
+def test_bad_set_overrides_name_the_option_key_and_value(item, words):
+    from simsrc.config.load import default_config
+    with pytest.raises(SimsrcInputError) as e:
+        default_config([item])
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))

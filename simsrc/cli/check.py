@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from simsrc.cli import PROG
+from simsrc.cli.formatting import add_set_argument
 from simsrc.errors import SimsrcInputError
 
 
@@ -16,13 +17,15 @@ def add_parser(sub) -> None:
                        epilog="example:\n  simsrc check configs/*.toml",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("configs", nargs="+", help="TOML config files")
+    add_set_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """The command: one ``ok`` line per good file, one error line per bad one."""
     from simsrc.config.fit import parse_fit_config
-    from simsrc.config.load import base_point, config_warnings, parse_config, read_toml
+    from simsrc.config.load import (apply_overrides, base_point, config_warnings,
+                                    parse_config, read_toml)
 
     bad = 0
     for path in args.configs:
@@ -32,7 +35,7 @@ def run(args) -> int:
                 parse_fit_config(data, str(path))
                 print(f"ok  {path}: a fit config (simsrc fit)")
                 continue
-            config = parse_config(data, str(path))
+            config = parse_config(apply_overrides(data, args.set), str(path))
             if not config.axes:
                 base_point(config)
         except SimsrcInputError as e:

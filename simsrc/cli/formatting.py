@@ -29,3 +29,11 @@ def jsonable(v, infinity: bool = True):
             return None
         return "inf" if v > 0 else "-inf"
     return v
+
+
+def add_set_argument(parser) -> None:
+    """``--set KEY=VALUE`` (repeatable): change one config key for this command, on top of the
+    config file or the built-in runner (``simsrc.config.load.apply_overrides``)."""
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one config key for this run, e.g. --set surface=sand "
+                        "--set leg_stiffness_kn_per_m=12 (repeatable; any key of `simsrc keys`)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from simsrc.cli import PROG
+from simsrc.cli.formatting import add_set_argument
 
 STRIDE_KEYS = ("contact_time_s", "flight_time_s", "step_length_m", "cadence_steps_per_min",
                "peak_vertical_force_bw")
@@ -32,6 +33,7 @@ def add_parser(sub) -> None:
                     "forward-difference Jacobian (simsrc.gait.find_swing_gait).")
     p.add_argument("config", nargs="?", default=None,
                    help="TOML config (default: the built-in runner, configs/default.toml)")
+    add_set_argument(p)
     p.add_argument("--target-speed", type=float, default=None, metavar="M_PER_S",
                    help="hold this mean speed: solve the foot placement and the push (or "
                    "braking) as well")
@@ -84,7 +86,7 @@ def run(args) -> int:
     from simsrc.gait import find_gait, gait_options
     from simsrc.metrics.summary import step_metrics
 
-    config = resolve_config(args.config)
+    config = resolve_config(args.config, args.set)
     mode = config.values["mode"]
     params, state = base_point(config)
     if mode == "pendulum":

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from simsrc.cli.formatting import jsonable, number
+from simsrc.cli.formatting import add_set_argument, jsonable, number
 from simsrc.metrics.summary import STEADY_ROWS
 
 RUN_COLUMNS = (  # (metric, header, unit, format)
@@ -57,6 +57,7 @@ def add_parser(sub) -> None:
         "--plot run.png --json run.json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", nargs="?", help="TOML config file (default: the built-in runner)")
+    add_set_argument(p)
     p.add_argument("--target-speed", type=float, metavar="M_PER_S",
                    help="hold this mean speed (m/s): solve the push, or the braking, as well")
     p.add_argument("--steps", type=int, nargs="?", const=-1, metavar="N",
@@ -253,7 +254,7 @@ def run(args) -> int:
             and not os.path.isdir(os.path.dirname(args.json)):
         raise SimsrcInputError(f"--json {args.json}: the folder {os.path.dirname(args.json)} "
                                "does not exist")
-    config = resolve_config(args.config)
+    config = resolve_config(args.config, args.set)
     for note in config_warnings(config):
         print(f"simsrc run: warning: {note}", file=sys.stderr)
     if args.steps is not None and args.steps != -1:
@@ -287,7 +288,8 @@ def run(args) -> int:
             with open(args.json, "w") as f:
                 f.write(text + "\n")
     if args.json != "-":
-        print(f"simsrc {__version__}: {config.source}")
+        changed = "".join(f" --set {o}" for o in args.set)
+        print(f"simsrc {__version__}: {config.source}{changed}")
         print(describe(config) + f"; surface model {inputs.options.surface_model}\n")
         print(steady_note if gait is None else steady_table(gait, inputs.params))
         if transient:

@@ -12,6 +12,7 @@ import os
 import sys
 
 from simsrc.cli import PROG
+from simsrc.cli.formatting import add_set_argument
 from simsrc.errors import SimsrcInputError
 
 
@@ -34,6 +35,7 @@ def add_parser(sub) -> None:
         "  simsrc sweep big.toml --scheduler tcp://SCHEDULER_HOST:8786 --resume",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", help="TOML config file with a [sweep] table")
+    add_set_argument(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default: runs/CONFIG_NAME)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true",
@@ -83,7 +85,7 @@ def run(args) -> int:
         raise SimsrcInputError(f"--out must name a folder, got {args.out!r}; leave --out out "
                                "for runs/CONFIG_NAME")
     check_scheduler(args.scheduler, args.workers)   # before the config: no JAX work wasted
-    config = resolve_config(args.config)
+    config = resolve_config(args.config, args.set)
     for note in config_warnings(config):
         print(f"simsrc sweep: warning: {note}", file=sys.stderr)
     out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])

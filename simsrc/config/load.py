@@ -351,14 +351,59 @@ def check_size(config: Config) -> None:
                                     f"{config.source} [sweep]", f"the grid {shape}")
 
 
-def load_config(path: str | os.PathLike) -> Config:
-    """Read and check a TOML config file.
+def load_config(path: str | os.PathLike, overrides=()) -> Config:
+    """Read and check a TOML config file, with ``overrides`` (``KEY=VALUE`` strings, the
+    command line's ``--set``) applied on top (``apply_overrides``).
 
     Raises:
         SimsrcInputError: the file is missing, is not valid TOML, or has a bad key or value.
     """
     source = os.fspath(path)
-    return parse_config(read_toml(source), source)
+    return parse_config(apply_overrides(read_toml(source), overrides), source)
+
+
+def apply_overrides(data: dict, overrides) -> dict:
+    """A config document with ``KEY=VALUE`` overrides (``--set``) applied: KEY is any config
+    key (``leg_stiffness_kn_per_m``, or with its table, ``leg.leg_stiffness_kn_per_m``), or
+    ``description``; VALUE is a TOML value (``12``, ``0.5``, ``true``, ``"sand"``), and a bare
+    word is a string (``surface=sand``). The value is checked as the config file's would be.
+
+    Raises:
+        SimsrcInputError: naming ``--set``, the key and the value, and what is allowed.
+    """
+    out = {t: dict(b) if isinstance(b, dict) else b for t, b in data.items()}
+    for item in overrides or ():
+        key, eq, text = str(item).partition("=")
+        key, text = key.strip(), text.strip()
+        if not eq or not key:
+            raise SimsrcInputError(f"--set {item!r}: expected KEY=VALUE, e.g. "
+                                   "--set leg_stiffness_kn_per_m=12 or --set surface=sand")
+        table, _, name = key.rpartition(".")
+        if name in TOP_LEVEL_KEYS and not table:
+            out[name] = text.strip('"')
+            continue
+        if name not in BY_NAME:
+            raise SimsrcInputError(f"--set {item!r}: unknown key `{name}`"
+                                   f"{_did_you_mean(name, tuple(BY_NAME))} (`simsrc keys` "
+                                   "lists them)")
+        want = BY_NAME[name].table
+        if table and table != want:
+            raise SimsrcInputError(f"--set {item!r}: `{name}` is in the [{want}] table, not "
+                                   f"[{table}]")
+        try:
+            value = tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text                        # a bare word: a string (surface=sand)
+        check_value(name, value, "--set", want)
+        body = out.setdefault(want, {})
+        if not isinstance(body, dict):
+            raise SimsrcInputError(f"--set {item!r}: `{want}` is not a table in the config")
+        if name in ("leg_damping_ratio", "leg_damping_n_s_per_m"):
+            # one replaces the other: the config may give either, never both
+            body.pop("leg_damping_n_s_per_m" if name == "leg_damping_ratio"
+                     else "leg_damping_ratio", None)
+        body[name] = value
+    return out
 
 
 MAX_TOML_BYTES = 1 << 20   # a config or fit file is a few kB; anything past 1 MiB is not one
@@ -400,9 +445,10 @@ def read_toml(path: str | os.PathLike, what: str = "config") -> dict:
         raise SimsrcInputError(f"{source} is not valid TOML: {e}") from None
 
 
-def default_config() -> Config:
-    """The built-in default runner (the same values as configs/default.toml)."""
-    return parse_config({}, BUILTIN_SOURCE)
+def default_config(overrides=()) -> Config:
+    """The built-in default runner (the same values as configs/default.toml), with
+    ``overrides`` (``KEY=VALUE``, see ``apply_overrides``) applied."""
+    return parse_config(apply_overrides({}, overrides), BUILTIN_SOURCE)
 
 
 # ----------------------------------------------------------------------------- to SI

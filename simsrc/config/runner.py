@@ -42,18 +42,22 @@ class RunInputs(NamedTuple):
     options: Options
 
 
-def resolve_config(source: Config | str | os.PathLike | None = None) -> Config:
+def resolve_config(source: Config | str | os.PathLike | None = None, overrides=()) -> Config:
     """The config of ``source``: a ``Config`` as it is, a path loaded and checked
-    (``load_config``), None the built-in default runner (``default_config``).
+    (``load_config``), None the built-in default runner (``default_config``); ``overrides``
+    (``KEY=VALUE`` strings, the command line's ``--set``) are applied to a path or the default.
 
     Raises:
         SimsrcInputError: a missing file, bad TOML, or a bad key or value.
     """
     if source is None:
-        return default_config()
+        return default_config(overrides)
     if isinstance(source, Config):
+        if overrides:
+            raise TypeError("overrides apply to a config file or the built-in runner, not to "
+                            "a Config already parsed")
         return source
-    return load_config(source)
+    return load_config(source, overrides)
 
 
 def prepare_run(source: Config | str | os.PathLike | None = None) -> RunInputs:
