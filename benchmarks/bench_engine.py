@@ -8,8 +8,8 @@ Run on purpose (not a test):
 Cases (issue 2): (a) the canonical SLIP (m 80 kg, L0 1 m, k 20 kN/m, α 68°, apex 1 m at 5 m/s,
 rigid, no losses, no push) and (b) the full model (sand + push 0.5 bw + leg damping ζ 0.1 +
 slope 3°). Each batched case is one stride per parameter set with the stiffness spread ±25 %
-so that every element does its own work. Results are printed and written to
-benchmarks/results_engine.json.
+so that every element does its own work. Results are printed, and written as JSON with
+``--out FILE`` (benchmarks/results_engine.json holds the run benchmarks/README.md reports).
 """
 from __future__ import annotations
 
@@ -24,7 +24,9 @@ def _parse():
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--devices", type=int, default=2, help="host CPU devices to split batches over")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results_engine.json"))
+    ap.add_argument("--out", default=None,
+                    help="also write the results as JSON (benchmarks/results_engine.json holds the "
+                    "reported run)")
     return ap.parse_args()
 
 
@@ -140,9 +142,10 @@ def main():
         print(f"[{name}] scipy solve_ivp reference: {1 / t_ref:,.1f} strides/s; "
               f"best batched engine is {best * t_ref:,.0f}x faster", flush=True)
         results["cases"][name] = res
-    with open(ARGS.out, "w") as fh:
-        json.dump(results, fh, indent=2)
-    print(f"wrote {ARGS.out}")
+    if ARGS.out:
+        with open(ARGS.out, "w") as fh:
+            json.dump(results, fh, indent=2)
+        print(f"wrote {ARGS.out}")
 
 
 def _as_reference_dict(p):

@@ -17,7 +17,7 @@ What is measured:
 - with ``--browser``: in Debian's headless Chromium, the time from a slider's input event to the
   redrawn numbers on the page (request, JSON, SVG), over 20 slider moves.
 Target (issue 13): a control change redraws in <= 200 ms on 2 cores after the warm-up.
-Results are printed and written to benchmarks/results_explore.json.
+Results are printed, and written as JSON with ``--out FILE``.
 """
 from __future__ import annotations
 
@@ -40,8 +40,9 @@ def _parse():
                     help="also time slider moves in headless Chromium (Playwright)")
     ap.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the page (with "
                     "--browser)")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
-                                                  "results_explore.json"))
+    ap.add_argument("--out", default=None,
+                    help="also write the results as JSON (benchmarks/results_explore.json holds the "
+                    "reported run)")
     return ap.parse_args()
 
 
@@ -159,8 +160,9 @@ def main() -> int:
     if ARGS.browser:
         out["browser"] = bench_browser(app, ARGS.screenshot)
     print(json.dumps(out, indent=1))
-    with open(ARGS.out, "w") as f:
-        json.dump(out, f, indent=1)
+    if ARGS.out:
+        with open(ARGS.out, "w") as f:
+            json.dump(out, f, indent=1)
     return 0
 
 

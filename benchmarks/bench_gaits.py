@@ -1,6 +1,6 @@
 """Gait benchmarks: periodic-gait solves per second, the stability map, the swinging leg.
 
-    python benchmarks/bench_gaits.py                 # all three, results_gaits.json
+    python benchmarks/bench_gaits.py                 # all three (--out FILE: also as JSON)
     python benchmarks/bench_gaits.py --n 10000 --steps 20
 
 1. ``find_gait_1d`` (conservative apex map, scan + safeguarded Newton on the exact autodiff
@@ -37,8 +37,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=10_000, help="batch size")
     ap.add_argument("--steps", type=int, default=20, help="steps per run (pendulum benchmark)")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__),
-                                                  "results_gaits.json"))
+    ap.add_argument("--out", default=None,
+                    help="also write the results as JSON (benchmarks/results_gaits.json holds the "
+                    "reported run)")
     args = ap.parse_args()
     n = args.n
     side = int(round(np.sqrt(n)))
@@ -91,9 +92,10 @@ def main():
                                     steps_ok=ok)
         print(f"{mode:9s} landing: {args.steps} steps x {pp.leg_stiffness_n_per_m.size}: first "
               f"call {t_cold:.1f} s, warm {t_warm:.2f} s ({rate:,.0f} steps/s); {ok} steps ok")
-    with open(args.out, "w") as f:
-        json.dump(res, f, indent=1)
-    print("wrote", args.out)
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(res, f, indent=1)
+        print("wrote", args.out)
 
 
 if __name__ == "__main__":
