@@ -125,3 +125,29 @@ def test_missing_and_binary_file(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage\x80\x81")
     with pytest.raises(SimsrcInputError, match="binary.csv"):
         read_stride_table(path)
+
+
+@pytest.mark.parametrize("row, column, words", [
+    ("0.1,0.22,0.12", "speed_m_per_s", ["0.1 m/s", "a running speed", "0.5 to 13 m/s"]),
+    ("3.5,0.001,0.12", "contact_time_s", ["0.001 s", "a running contact", "0.05 to 1 s"]),
+    ("3.5,1e308,0.12", "contact_time_s", ["1e+308 s", "0.05 to 1 s"]),
+    ("3.5,0.22,5", "flight_time_s", ["5 s", "a running flight", "0.001 to 0.5 s"]),
+])
+def test_a_stride_no_runner_can_have_is_refused_not_fitted(tmp_path, row, column, words):
+    """The issue's impossible strides (0.1 m/s, 1 ms contact, 5 s flight, 1e308 s) are refused
+    with the row, the column, the value and the allowed range."""
+    path = write(tmp_path, f"speed_m_per_s,contact_time_s,flight_time_s\n{row}\n")
+    with pytest.raises(SimsrcInputError) as e:
+        read_stride_table(path)
+    text = str(e.value)
+    assert "row 1" in text and repr(column) in text
+    for w in words:
+        assert w in text, (w, text)
+
+
+def test_published_strides_are_inside_the_physical_ranges(tmp_path):
+    """Fukuchi et al.'s mean steps (the shipped data) and a sprint pass the check."""
+    path = write(tmp_path, "speed_m_per_s,contact_time_s,flight_time_s,step_length_m,mass_kg\n"
+                           "2.5,0.282,0.100,0.95,62\n3.5,0.229,0.122,1.2,62\n"
+                           "10.5,0.09,0.12,2.4,80\n")
+    assert read_stride_table(path).n_rows == 3

@@ -3,8 +3,9 @@
 Format: comma-separated, first line a header naming the columns (any order), one row per
 stride/step condition. Required columns: ``speed_m_per_s`` (m/s), ``contact_time_s`` (s),
 ``flight_time_s`` (s). Optional columns: ``step_length_m`` (m), ``peak_force_n`` (N),
-``mass_kg`` (kg), ``leg_length_m`` (m). Every value must be a number > 0; in an optional
-column a cell may be left empty (read as NaN). Blank lines are ignored.
+``mass_kg`` (kg), ``leg_length_m`` (m). Every value must be a number > 0 within what a running
+stride can have (``PHYSICAL_RANGES``); in an optional column a cell may be left empty (read as
+NaN). Blank lines are ignored.
 
 Example::
 
@@ -26,6 +27,22 @@ from simsrc.errors import SimsrcInputError, shown_cell
 REQUIRED_COLUMNS: tuple[str, ...] = ("speed_m_per_s", "contact_time_s", "flight_time_s")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("step_length_m", "peak_force_n", "mass_kg", "leg_length_m")
 ALLOWED_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+#: What a human running stride can have, per column: (low, high, unit, why). A value outside is
+#: refused, not fitted (a fit to 1 ms contacts reported "converged" with an uncertainty ten
+#: times the value). Limits are generous on purpose: the fastest human sprint is 12.4 m/s
+#: (Bolt, Berlin 2009); elite sprinters' contacts are about 0.08-0.1 s (Weyand et al. 2000, J Appl
+#: Physiol 89:1991) and a slow jog's about 0.35 s; a flight of 0.5 s would lift the body 0.31 m,
+#: three times a runner's vertical excursion; step lengths reach about 2.7 m in a sprint.
+PHYSICAL_RANGES: dict[str, tuple[float, float, str, str]] = {
+    "speed_m_per_s": (0.5, 13.0, "m/s", "a running speed (the fastest human sprint is 12.4 m/s)"),
+    "contact_time_s": (0.05, 1.0, "s", "a running contact (sprinters about 0.08 s)"),
+    "flight_time_s": (0.001, 0.5, "s", "a running flight (0.5 s would lift the body 0.31 m)"),
+    "step_length_m": (0.2, 3.5, "m", "a running step"),
+    "peak_force_n": (100.0, 10000.0, "N", "a running step's peak ground force"),
+    "mass_kg": (20.0, 250.0, "kg", "a runner's body mass"),
+    "leg_length_m": (0.4, 1.4, "m", "a runner's leg length"),
+}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -123,6 +140,11 @@ def read_stride_table(path: str | os.PathLike) -> StrideTable:
                     "is not allowed; expected a finite number > 0"
                     + ("" if name in REQUIRED_COLUMNS else " or an empty cell")
                 )
+            low, high, unit, what = PHYSICAL_RANGES[name]
+            if not low <= number <= high:
+                raise SimsrcInputError(
+                    f"{where}: row {k + 1} (line {line_no}), column {name!r}: value {number:g} "
+                    f"{unit} is not {what}; allowed: {low:g} to {high:g} {unit}")
             values[name][k] = number
     for array in values.values():
         array.setflags(write=False)
