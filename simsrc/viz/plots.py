@@ -92,9 +92,11 @@ def _status_style(plt):
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     codes = sorted(STATUS_NAMES)
-    # invalid, ok, the step failures, then the steady-gait reasons (no_gait_*)
+    # invalid, ok, the step failures (ledger_open last), then the steady-gait reasons (no_gait_*)
     colors = ["0.55", "#2a9d4b", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#000000",
-              "#e377c2", "#bcbd22", "#17becf", "#1f77b4", "#aec7e8", "#7f7f7f"]
+              "#ffbb78", "#e377c2", "#bcbd22", "#17becf", "#1f77b4", "#aec7e8", "#7f7f7f"]
+    if len(colors) < len(codes):
+        raise AssertionError("a status code without a colour: add one to viz.plots._status_style")
     cmap = ListedColormap(colors[: len(codes)])
     mids = [0.5 * (a + b) for a, b in zip(codes[:-1], codes[1:])]
     norm = BoundaryNorm([codes[0] - 0.5, *mids, codes[-1] + 0.5], cmap.N)
