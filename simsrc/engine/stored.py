@@ -135,6 +135,7 @@ def _store(where: str, k: str, fn, args):
         data = exported.serialize()
     except Exception:               # noqa: BLE001 - not exportable: the caller traces instead
         return None
+    tmp = None
     try:
         os.makedirs(where, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=where, suffix=".tmp")
@@ -143,7 +144,8 @@ def _store(where: str, k: str, fn, args):
         os.chmod(tmp, 0o644)
         os.replace(tmp, os.path.join(where, k + ".jaxexport"))
     except OSError:                 # a read-only or full disk: run without storing
-        pass
+        if tmp is not None:
+            _discard(tmp)
     return jax.jit(exported.call)
 
 
