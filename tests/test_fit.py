@@ -249,3 +249,23 @@ def test_surface_stiffness_fit_recovers_the_truth():
     assert np.all(np.abs(fit.value - truth) < 3.0 * fit.stderr)
     # series springs: k and k_s trade off, so the surface is only loosely determined
     assert fit.stderr[0] < 0.1 * 14e3 and fit.stderr[3] < 150e3
+
+
+def test_a_fit_is_trusted_only_when_it_converged_and_its_parameters_are_determined():
+    """The verdict behind `simsrc fit`'s exit code: converged, and every free parameter's
+    standard error at most its value (a parameter held at its bound has none and is fine)."""
+    from simsrc.fit.report import trusted
+    fit = {"status": ["converged", "converged", "max_iterations", "converged"],
+           "parameters": [
+               {"value": np.array([11e3, 6.9e5, 11e3, 11e3]),
+                "stderr": np.array([0.3e3, 6.9e6, 0.3e3, np.nan]),
+                "at_bound": np.array([False, False, False, False])},
+               {"value": np.array([1.2, 1.2, 1.2, 0.0]),
+                "stderr": np.array([0.01, 0.01, 0.01, np.nan]),
+                "at_bound": np.array([False, False, False, True])}]}
+    np.testing.assert_array_equal(trusted(fit), [True, False, False, False])
+    fit["parameters"][0]["stderr"][3] = 0.3e3      # the last one's NaN was the free stiffness
+    assert trusted(fit)[3]
+    single = {"status": "converged", "parameters": [
+        {"value": np.float64(2.0), "stderr": np.float64(2.5), "at_bound": np.bool_(False)}]}
+    assert not trusted(single)

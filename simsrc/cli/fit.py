@@ -10,7 +10,8 @@ override the config file, checked like its values), then writes into the output 
 settings), ``residuals.csv``, ``fit_config.toml`` (the resolved config: rerun with
 ``simsrc fit FOLDER/fit_config.toml``) and the figures (``force_fit.png``, ``stiffness.png``),
 and prints the summary. Bad input raises ``SimsrcInputError``, which the ``simsrc`` command
-prints as one line with exit code 2.
+prints as one line with exit code 2; fits that did not converge or left a parameter
+undetermined are named in a warning, and exit code 1 says that no fit of the run is usable.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import csv
 import json
 import math
 import os
+import sys
 
 from simsrc.cli.formatting import jsonable
 
@@ -92,7 +94,21 @@ def run(args) -> int:
     if figures:
         lines.append("figures: " + ", ".join(figures))
     print("\n".join(lines))
-    return 0
+    import numpy as np
+
+    from simsrc.cli import PROG
+    from simsrc.fit.report import MAX_RELATIVE_STDERR, trusted
+
+    if "fit" in fit.body:
+        good = np.atleast_1d(trusted(fit.body["fit"]))
+    else:   # a watch recording's per-second fits, counted in the body
+        good = np.arange(int(fit.body["fitted"])) < int(fit.body["converged"])
+    if not good.all():
+        print(f"{PROG} fit: warning: {int((~good).sum())} of {good.size} fits did not converge or "
+              f"left a parameter undetermined (standard error above {MAX_RELATIVE_STDERR:.0%} "
+              "of its value): do not use their numbers", file=sys.stderr)
+    # exit 1 when nothing usable came out (bad input is 2, refused before fitting)
+    return 0 if good.any() else 1
 
 
 def write_outputs(fit, config) -> list[str]:

@@ -73,3 +73,24 @@ def result_text(result, inline: bool = False) -> str:
     return ("fitted (± 1 s.e.):\n  " + "\n  ".join(parts)
             + f"\ncorrelations: {', '.join(pairs)}\nstatus: {status} after "
             f"{int(result.iterations)} iterations, {int(result.dof)} degrees of freedom")
+
+
+#: A fitted parameter whose standard error exceeds this fraction of its value is not determined
+#: by the data (the fit of impossible strides once reported k = 6.9e5 ± 6.9e6 N/m, "converged").
+MAX_RELATIVE_STDERR = 1.0
+
+
+def trusted(fit_json: dict) -> np.ndarray:
+    """Per fit (a scalar for a single fit), whether it can be believed: it converged and every
+    parameter not held at a bound has a finite standard error of at most
+    ``MAX_RELATIVE_STDERR`` of its value. ``fit_json`` is ``result_json``'s dict."""
+    status = np.asarray(fit_json["status"])
+    good = status == STATUS_NAMES[0]
+    for entry in fit_json["parameters"]:
+        value = np.abs(np.asarray(entry["value"], float))
+        se = np.asarray(entry["stderr"], float)
+        held = np.asarray(entry["at_bound"], bool)
+        with np.errstate(invalid="ignore"):
+            determined = np.isfinite(se) & (se <= MAX_RELATIVE_STDERR * value)
+        good = good & (held | determined)
+    return good
