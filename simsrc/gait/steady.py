@@ -67,7 +67,7 @@ TARGETS = ("speed_m_per_s", "apex_height_m", "cadence_steps_per_min", "step_freq
            "contact_time_s", "flight_time_s", "duty_factor", "step_length_m")
 
 # reason codes
-OK, FALLS, PUSH_CAPPED, BRAKING_CAPPED, AT_BOUND, UNREACHABLE, STALLED = range(7)
+OK, FALLS, PUSH_CAPPED, BRAKING_CAPPED, AT_BOUND, UNREACHABLE, STALLED, SLOWS, NO_FLIGHT = range(9)
 #: What each ``reason`` code means (for messages and reports).
 REASONS = {
     OK: "a steady gait: periodic, a real apex-to-apex step, targets met",
@@ -80,7 +80,34 @@ REASONS = {
     UNREACHABLE: "the target is outside what the free variables reach (the residual has a "
                  "nonzero local minimum)",
     STALLED: "the Newton iteration stalled (no convergence within the iterations)",
+    SLOWS: "under Raibert foot placement the runner slows step after step (its push does not "
+           "replace the losses at any speed the placement allows): it comes to a stop",
+    NO_FLIGHT: "under Raibert foot placement the runner loses its flight phase: the apex sinks "
+               "below the height at which the placed foot would land",
 }
+
+
+class RaibertPlacement(NamedTuple):
+    """Raibert's foot placement (Raibert 1986; MODEL.md §11), a feedback law for the landing angle.
+
+    At each flight apex the controller places the foot ahead of the hip, in the body's frame,
+    by the neutral point (half the distance the body travels during the last contact) plus a
+    gain times the speed error:
+
+        L0 cos α = v τ / 2 + K (v − v*),
+
+    with α the angle of attack (from the surface line, relative to the body), v the apex
+    speed, τ the last step's contact time, K = ``gain_s`` (s) and v* = ``speed_m_per_s`` (the
+    speed the controller aims at; None: the start's speed). The engine lands the leg at
+    β = π/2 − α − λ from the surface normal, so a forward lean λ moves the foot closer under
+    the body than the controller asked for: less braking, the runner speeds up until the gain
+    term (foot further ahead at the higher speed) cancels the lean. With a proportional gain
+    the steady speed is not v*: its offset is the lean's and the energy balance's (docs/gaits.md,
+    "Lean under control").
+    """
+
+    gain_s: object = 0.1
+    speed_m_per_s: object = None
 
 
 class SteadyGait(NamedTuple):
@@ -211,11 +238,20 @@ _PERIODIC = np.zeros((2 + len(TARGETS), 6))
 _PERIODIC[0, 0] = _PERIODIC[1, 1] = 1.0
 
 
-def _check_names(free, targets):
+def _check_names(free, targets, placement=None):
     bad = [n for n in free if n not in FREE_VARIABLES] + [t for t in targets if t not in TARGETS]
     if bad:
         raise SimsrcInputError(f"solve_gait: unknown name(s) {bad}; free variables are "
                                f"{FREE_VARIABLES}, targets {TARGETS}")
+    if placement is not None:
+        if "angle_of_attack_rad" not in free or len(set(free)) != len(free) \
+                or len(free) != 3 + len(targets):
+            raise SimsrcInputError(
+                f"solve_gait: a foot-placement law chooses the landing angle, so "
+                f"'angle_of_attack_rad' must be free, with 3 + n_targets distinct free variables "
+                f"(2 periodicity equations and the law); got free={tuple(free)}, "
+                f"targets={tuple(targets)}")
+        return
     if len(set(free)) != len(free) or len(free) != 2 + len(targets):
         raise SimsrcInputError(
             f"solve_gait: {len(free)} free variable(s) {tuple(free)} for 2 periodicity "
@@ -248,7 +284,8 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
                targets: dict | None = None, bounds: dict | None = None,
                options: Options | None = None, continuation: bool = False, iters: int = 40,
                map_iters: int = 0, tol: float = 1e-11, jacobian: str = "fd",
-               hold_energy: bool = False, fd_rows: int | None = None) -> SteadyGait:
+               hold_energy: bool = False, fd_rows: int | None = None,
+               placement: RaibertPlacement | None = None) -> SteadyGait:
     """The steady (periodic) gait with the free variables ``free`` meeting ``targets``, batched.
 
     Equations: P_y(u) = y, P_vx(u) = v_x (the next apex is this one) and, per target,
@@ -283,6 +320,12 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
         fd_rows: rows per ``simulate`` call of the finite-difference solver (default
             ``FD_ROWS``): a solve of one point uses about ten rows, so 64 (``simsrc explore``)
             answers a single gait 2-4x sooner, at the cost of a compiled program of its own.
+        placement: a foot-placement law (``RaibertPlacement``) that chooses the angle of attack:
+            its equation joins the periodicity rows, so the angle must be free and
+            ``len(free) == 3 + len(targets)`` (``jacobian="fd"`` only). ``controlled_multipliers``
+            are then the closed loop's three, of the state (apex height, apex speed, last
+            contact time) the law reads. ``solve_controlled`` walks the closed loop first and
+            gives each point its reason when there is no gait.
 
     Returns:
         ``SteadyGait``; elements with no gait have ``converged`` False and a ``reason``.
@@ -292,19 +335,25 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
     """
     targets = dict(targets or {})
     free, tnames = tuple(free), tuple(targets)
-    _check_names(free, tnames)
+    _check_names(free, tnames, placement)
     if jacobian not in JACOBIANS:
         raise SimsrcInputError(f"solve_gait: jacobian must be one of {JACOBIANS}, "
                                f"got {jacobian!r}")
+    if placement is not None and jacobian != "fd":
+        raise SimsrcInputError("solve_gait: a foot-placement law needs jacobian='fd'")
     opts = (fd_options(params, free, options) if jacobian == "fd"
             else steady_options(params, options))
     if continuation:
         return _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
-                         jacobian, fd_rows)
-    (p, (y0, v0, tv)), shape = batch.flatten(
-        params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values())))
+                         jacobian, fd_rows, placement)
+    law = ()
+    if placement is not None:
+        aim = guess.vx_m_per_s if placement.speed_m_per_s is None else placement.speed_m_per_s
+        law = (placement.gain_s, aim)
+    (p, (y0, v0, tv, law)), shape = batch.flatten(
+        params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values()), law))
     return _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
-                  jacobian, hold_energy, fd_rows or FD_ROWS)
+                  jacobian, hold_energy, fd_rows or FD_ROWS, law)
 
 
 #: Rows per ``simulate`` call of the finite-difference solver: every evaluation, whatever its
@@ -362,8 +411,25 @@ def _fd_evaluate(p: Params, x: np.ndarray, fd_cols, u_all_scale, opts: Options,
 _metrics_jit = jax.jit(step_metrics)
 
 
+#: The contact time's row among the outputs (P_y, P_vx, the ``TARGETS``).
+_TC = 2 + TARGETS.index("contact_time_s")
+
+
+def _placement_row(law, x, out, jfull, length):
+    """The foot-placement law's residual L0 cos α − v τ/2 − K (v − v*) (N,) and its derivative
+    with respect to the six candidates (N, 6); τ is the step's own contact time (the law reads
+    the last one, which repeats in a steady gait)."""
+    gain, aim = law
+    v, a, tau = x[:, 1], x[:, 2], out[:, _TC]
+    r = length * np.cos(a) - 0.5 * v * tau - gain * (v - aim)
+    d = -0.5 * v[:, None] * np.nan_to_num(jfull[:, _TC, :])
+    d[:, 1] -= 0.5 * tau + gain
+    d[:, 2] -= length * np.sin(a)
+    return r, d
+
+
 def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
-           jacobian="fd", hold_energy=False, rows_per_call=FD_ROWS):
+           jacobian="fd", hold_energy=False, rows_per_call=FD_ROWS, law=()):
     kernel = batch.batched_kernel(steady_kernel, options=opts) if jacobian == "exact" else None
     n = y0.shape[0]
     cols = [FREE_VARIABLES.index(f) for f in free]
@@ -374,8 +440,9 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
     u_all_scale, length, vs = _scales(p)
     u_scale = u_all_scale[:, cols]
     hold_energy = hold_energy and free[:2] == ("apex_height_m", "apex_speed_m_per_s")
-    r_scale = np.concatenate([np.stack([length, vs * (vs if hold_energy else 1.0)], 1),
-                              np.where(np.abs(tv) > 0, np.abs(tv), 1.0)], axis=1)
+    r_scale = np.concatenate([np.stack([length, vs * (vs if hold_energy else 1.0)], 1)]
+                             + ([length[:, None]] if law else [])
+                             + [np.where(np.abs(tv) > 0, np.abs(tv), 1.0)], axis=1)
     lim = dict((f, _bounds(f, p)) for f in free)
     lim.update({f: b for f, b in (bounds or {}).items() if f in lim})
     lower = np.array([lim[f][0] for f in free])
@@ -410,7 +477,13 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
             de = np.zeros((x.shape[0], 6))
             de[:, 0], de[:, 1] = g, x[:, 1]
             jr[:, 1, :] = de[:, cols]
-        return r, jr, np.asarray(valid), (jfull[:, :2, :2], jr, np.asarray(code), x)
+        if law:
+            r_law, d_law = _placement_row((law[0][sel], law[1][sel]), x, out, jfull,
+                                          length[sel])
+            r = np.concatenate([r[:, :2], r_law[:, None], r[:, 2:]], axis=1)
+            jr = np.concatenate([jr[:, :2], d_law[:, None, cols], jr[:, 2:]], axis=1)
+        return r, jr, np.asarray(valid), (jfull[:, :2, :2], jr, np.asarray(code), x,
+                                          jfull[:, (0, 1, _TC), :3])
 
     mi = map_iters if (free == ("apex_height_m", "apex_speed_m_per_s") and not tnames) else 0
     u0 = np.clip(base[:, cols], lower, upper)
@@ -424,7 +497,7 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
         met, led = jax.device_get(batch.batched_kernel(steady_step, options=opts)(
             p, *[jnp.asarray(aux[3][:, j]) for j in range(6)]))
     return _record(u, r, ok, aux + (met, led), rn, it, shape, free, tnames, tv, u_scale,
-                   r_scale, lower, upper, tol, n)
+                   r_scale, lower, upper, tol, n, law, length)
 
 
 def _reasons(free, u, ok, converged, jr, r, u_scale, r_scale, lower, upper):
@@ -450,8 +523,8 @@ def _reasons(free, u, ok, converged, jr, r, u_scale, r_scale, lower, upper):
 
 
 def _record(u, r, ok, aux, rn, it, shape, free, tnames, tv, u_scale, r_scale, lower, upper,
-            tol, n) -> SteadyGait:
-    jac, jr, code, x, met, led = aux
+            tol, n, law=(), length=None) -> SteadyGait:
+    jac, jr, code, x, j3, met, led = aux
     converged = ok & (rn <= tol)
     mult = floquet_multipliers(jac)
     mag = np.abs(mult[..., 0])
@@ -467,6 +540,8 @@ def _record(u, r, ok, aux, rn, it, shape, free, tnames, tv, u_scale, r_scale, lo
             closed = jac - ja[:, :, None] * jac[:, None, 0, :] / ja[:, 0, None, None]
         good = np.all(np.isfinite(closed), axis=(1, 2))
         controlled[good] = floquet_multipliers(closed[good])
+    if law:
+        controlled = _raibert_multipliers(j3, x, law, length)
     flat = [nan(u), tv, nan(x[:, 0]), nan(x[:, 1]), nan(jac), mult, nan(mag),
             converged & (mag < 1.0), np.where(ok, rn, np.inf), converged, it,
             np.where(ok, code, st.FALL), reason, np.array([REASONS[c] for c in reason]),
@@ -482,8 +557,35 @@ def _record(u, r, ok, aux, rn, it, shape, free, tnames, tv, u_scale, r_scale, lo
                       j, mu, mg, stable, res, conv, its, stat, rea, msg, ctl)
 
 
+def _raibert_multipliers(j3, x, law, length):
+    """The multipliers (N, 3) of the closed loop under Raibert's placement: its state is the
+    apex (y, v) and the last contact time τ, which the law reads; the landing angle
+    α(v, τ) = arccos((v τ/2 + K (v − v*)) / L0), so that
+    ∂(y', v', τ')/∂(y, v, τ) = J[:, :2] + J[:, α] ⊗ (0, ∂α/∂v, ∂α/∂τ) (J: ∂(P_y, P_vx, τ')/∂(y,
+    v, α), the columns of the central differences)."""
+    gain, _ = law
+    v, a, n = x[:, 1], x[:, 2], x.shape[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = length * np.sin(a)
+        da = np.zeros((n, 3))
+        # τ of the steady step: the law holds, so v τ/2 = L0 cos α − K (v − v*); use it
+        tau = 2.0 * (length * np.cos(a) - gain * (v - law[1])) / v
+        da[:, 1] = -(0.5 * tau + gain) / s
+        da[:, 2] = -0.5 * v / s
+        closed = np.zeros((n, 3, 3))
+        closed[:, :, :2] = j3[:, :, :2]
+        closed += j3[:, :, 2, None] * da[:, None, :]
+    out = np.full((n, 3), np.nan + 0j)
+    good = np.all(np.isfinite(closed), axis=(1, 2))
+    if np.any(good):
+        ev = np.linalg.eigvals(closed[good])
+        order = np.argsort(-np.abs(ev), axis=1)
+        out[good] = np.take_along_axis(ev, order, axis=1)
+    return out
+
+
 def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
-              jacobian="fd", fd_rows=None) -> SteadyGait:
+              jacobian="fd", fd_rows=None, placement=None) -> SteadyGait:
     """Solve along the first batch axis in order; slice i starts from slice i − 1's solution
     where that converged (the free values and the apex), else from the user's guess."""
     pa = as_arrays(params)
@@ -492,7 +594,7 @@ def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
     if not shape:
         return solve_gait(params, guess, free=free, targets=targets, bounds=bounds,
                           options=opts, iters=iters, map_iters=map_iters, tol=tol,
-                          jacobian=jacobian, fd_rows=fd_rows)
+                          jacobian=jacobian, fd_rows=fd_rows, placement=placement)
     bc = lambda t: jax.tree_util.tree_map(lambda v: np.broadcast_to(np.asarray(v, float), shape),  # noqa
                                           t)
     pb, gb, tb = bc(pa), bc(guess), bc(targets)
@@ -512,7 +614,10 @@ def _continue(params, guess, free, targets, bounds, opts, iters, map_iters, tol,
                     p_i = p_i._replace(**{f: val})
         prev = solve_gait(p_i, g_i, free=free, targets={k: v[i] for k, v in tb.items()},
                           bounds=bounds, options=opts, iters=iters, map_iters=map_iters, tol=tol,
-                          jacobian=jacobian, fd_rows=fd_rows)
+                          jacobian=jacobian, fd_rows=fd_rows,
+                          placement=None if placement is None else jax.tree_util.tree_map(
+                              lambda v: np.broadcast_to(np.asarray(v, float), shape)[i],
+                              placement))
         parts.append(prev)
     return SteadyGait(*[getattr(parts[0], f) if f in ("free", "targets") else
                         jax.tree_util.tree_map(lambda *xs: np.stack(xs), *[getattr(q, f)
@@ -581,6 +686,165 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
     braking = solve_gait(pb, guess, free=HELD_SPEED_BRAKING, targets=targets, options=opts_b,
                          iters=iters, fd_rows=fd_rows)
     return push, braking, at_zero & np.asarray(braking.converged)
+
+
+#: The free variables of a gait under a foot-placement law (``solve_controlled``): the apex and
+#: the landing angle the law chooses; the speed is the energy balance's.
+CONTROLLED = ("apex_height_m", "apex_speed_m_per_s", "angle_of_attack_rad")
+#: Closed-loop steps walked from the start before Newton (``controlled_walk``): with the
+#: closed loop's multipliers about 0.3-0.6 (measured on the shipped configs), 25 steps bring
+#: the state within about 1e-6 of the gait, where Newton converges in a few iterations.
+CONTROLLED_STEPS = 25
+#: The walk calls a runner "slowing to a stop" when its apex speed falls below this fraction
+#: of the speed it aims at (Raibert's placement only brakes harder as the speed drops).
+SLOWS_BELOW = 0.6
+#: The placed foot must land at least this far (in leg lengths) below the apex.
+LANDING_MARGIN = 0.01
+
+
+def placement_angle(params: Params, gain_s, aim_m_per_s, speed_m_per_s, contact_time_s):
+    """The angle of attack (rad) of Raibert's law, L0 cos α = v τ/2 + K (v − v*)
+    (``RaibertPlacement``), the foot kept between 0.95 L0 ahead of and 0.3 L0 behind the hip."""
+    pa = as_arrays(params)
+    c = (0.5 * np.asarray(speed_m_per_s) * np.asarray(contact_time_s)
+         + np.asarray(gain_s) * (np.asarray(speed_m_per_s) - np.asarray(aim_m_per_s)))
+    return np.arccos(np.clip(c / np.asarray(pa.leg_length_m), -0.3, 0.95))
+
+
+def reachable_angle(params: Params, apex_height_m, angle_rad):
+    """``angle_rad`` lowered where needed so that the foot, landing at β = π/2 − α − λ from the
+    surface normal, touches down at least ``LANDING_MARGIN`` leg lengths below the apex; NaN
+    where no angle does (the apex is within the margin of the surface)."""
+    pa = as_arrays(params)
+    h = np.asarray(apex_height_m) / np.asarray(pa.leg_length_m) - LANDING_MARGIN
+    with np.errstate(invalid="ignore"):
+        beta_min = np.where(h >= 1.0, 0.0, np.arccos(np.clip(h, -1.0, 1.0)))
+        top = 0.5 * np.pi - np.asarray(pa.lean_rad) - beta_min
+    return np.where(h > 0.0, np.minimum(angle_rad, top), np.nan)
+
+
+def controlled_walk(params: Params, y, v, placement: RaibertPlacement, options: Options,
+                    steps: int = CONTROLLED_STEPS, rows_per_call: int = FD_ROWS):
+    """Walk the closed loop from the apex (y, v) (flat arrays (N,)) for ``steps`` steps: at each
+    apex the law's angle (the last contact time; π√(m/k) before the first step), lowered where
+    the foot could not land (``reachable_angle``).
+
+    Returns:
+        (y, v, α) of the last apex reached and the angle the law chose there, and a reason per
+        point: ``SLOWS`` (the speed fell below ``SLOWS_BELOW`` of the aim), ``NO_FLIGHT`` (the
+        apex sank to where no foot placement lands, or the step failed with the foot placed
+        lower than the law asked), ``FALLS`` (a step failed otherwise), or −1 (walked all the
+        steps).
+    """
+    p = as_arrays(params)
+    n = np.shape(y)[0]
+    gain = np.broadcast_to(np.asarray(placement.gain_s, float), (n,))
+    aim = np.broadcast_to(np.asarray(v if placement.speed_m_per_s is None
+                                     else placement.speed_m_per_s, float), (n,))
+    y, v = np.array(y, float), np.array(v, float)
+    tau = np.pi * np.sqrt(np.asarray(p.mass_kg) / np.asarray(p.leg_stiffness_n_per_m)) * np.ones(n)
+    alpha = placement_angle(p, gain, aim, v, tau)
+    reason = np.full(n, -1)
+    active = np.ones(n, bool)
+    push, damping, k = (np.broadcast_to(np.asarray(getattr(p, f), float), (n,)) for f in
+                        ("push_force_bw", "leg_damping_n_s_per_m", "leg_stiffness_n_per_m"))
+    for _ in range(steps):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        law = placement_angle(p, gain, aim, v, tau)
+        reach = reachable_angle(p, y, law)
+        lost = ~np.isfinite(reach[idx])
+        reason[idx[lost]] = NO_FLIGHT
+        active[idx[lost]] = False
+        idx = idx[~lost]
+        if idx.size == 0:
+            break
+        alpha[idx] = reach[idx]
+        x = np.stack([y[idx], v[idx], reach[idx], push[idx], damping[idx], k[idx]], axis=1)
+        sub = jax.tree_util.tree_map(
+            lambda a: np.broadcast_to(np.asarray(a, float), (n,))[idx], p)
+        out, valid, _, _, _ = _one_step(sub, x, options, rows_per_call)
+        bad = ~valid
+        clamped = reach[idx] < law[idx] - 1e-12
+        reason[idx[bad]] = np.where(clamped[bad], NO_FLIGHT, FALLS)
+        active[idx[bad]] = False
+        good = idx[valid]
+        y[good], v[good], tau[good] = out[valid, 0], out[valid, 1], out[valid, _TC]
+        slow = good[v[good] < SLOWS_BELOW * aim[good]]
+        reason[slow] = SLOWS
+        active[slow] = False
+    return y, v, alpha, reason
+
+
+def solve_controlled(params: Params, guess: State, placement: RaibertPlacement, *,
+                     options: Options | None = None, iters: int = 40,
+                     fd_rows: int | None = None) -> SteadyGait:
+    """The steady gait of a runner whose foot placement is Raibert's law (MODEL.md §11), its
+    speed free (set by the energy balance: push against damping and the ground's losses), batched.
+
+    First the closed loop is walked ``CONTROLLED_STEPS`` steps from ``guess`` with the
+    parameters as given (``controlled_walk``); Newton (``solve_gait`` with ``free=CONTROLLED``
+    and the law's equation) then starts from where the walk ended, and once more from the
+    user's guess where that fails. A point with no gait whose walk slowed to a stop or lost its
+    flight gets that reason (``SLOWS``, ``NO_FLIGHT``) rather than Newton's.
+
+    Returns:
+        ``SteadyGait`` (``controlled_multipliers`` (..., 3): the closed loop's).
+    """
+    from simsrc.engine.params import is_conservative
+
+    pa = as_arrays(params)
+    aim = guess.vx_m_per_s if placement.speed_m_per_s is None else placement.speed_m_per_s
+    (p, (y0, v0, gain, aim)), shape = batch.flatten(
+        pa, (guess.y_m, guess.vx_m_per_s, placement.gain_s, aim))
+    n_all = int(np.prod(shape, dtype=int))
+    law = RaibertPlacement(gain, aim)
+    opts = fd_options(p, CONTROLLED, options)
+    rows = fd_rows or FD_ROWS
+    hold = bool(is_conservative(p))
+    y, v, alpha, walked = controlled_walk(p, y0, v0, law, opts, rows_per_call=rows)
+    start = np.isfinite(y) & np.isfinite(alpha)
+    y, v = np.where(start, y, y0), np.where(start, v, v0)
+    tau0 = np.pi * np.sqrt(np.asarray(p.mass_kg) / np.asarray(p.leg_stiffness_n_per_m))
+    law0 = placement_angle(p, gain, aim, v0, tau0)
+    alpha = np.where(start, alpha, law0)
+    gait = solve_gait(p._replace(angle_of_attack_rad=alpha), State(0.0 * y, y, v, 0.0 * y),
+                      free=CONTROLLED, options=opts, iters=iters, fd_rows=rows, placement=law,
+                      hold_energy=hold)
+    retry = np.flatnonzero(~np.asarray(gait.converged))
+    if retry.size:
+        take = lambda a: np.asarray(a)[retry]  # noqa: E731
+        sub = jax.tree_util.tree_map(take, p)
+        reach = reachable_angle(sub, y0[retry], law0[retry])
+        again = solve_gait(sub._replace(angle_of_attack_rad=np.where(np.isfinite(reach), reach,
+                                                                     law0[retry])),
+                           State(0.0 * y0[retry], y0[retry], v0[retry], 0.0 * y0[retry]),
+                           free=CONTROLLED, options=opts, iters=iters, fd_rows=rows,
+                           placement=RaibertPlacement(gain[retry], aim[retry]),
+                           hold_energy=hold)
+        better = np.asarray(again.converged)
+        gait = _assign(gait, retry[better], again, better)
+    reason = np.asarray(gait.reason).copy()
+    named = (~np.asarray(gait.converged)) & np.isin(walked, (SLOWS, NO_FLIGHT))
+    reason[named] = walked[named]
+    gait = gait._replace(reason=reason, message=np.array([REASONS[int(c)] for c in reason]))
+    cut = lambda a: np.asarray(a)[:n_all].reshape(tuple(shape) + np.shape(a)[1:])  # noqa: E731
+    return SteadyGait(**{f: (getattr(gait, f) if f in ("free", "targets") else
+                             jax.tree_util.tree_map(cut, getattr(gait, f)))
+                         for f in SteadyGait._fields})
+
+
+def _assign(gait: SteadyGait, where, other: SteadyGait, pick) -> SteadyGait:
+    """``gait`` (flat) with its elements ``where`` replaced by ``other``'s elements ``pick``."""
+    def put(a, b):
+        a = np.array(a, copy=True)
+        a[where] = np.asarray(b)[pick]
+        return a
+    fields = {f: (getattr(gait, f) if f in ("free", "targets") else
+                  jax.tree_util.tree_map(put, getattr(gait, f), getattr(other, f)))
+              for f in SteadyGait._fields}
+    return SteadyGait(**fields)
 
 
 def energy_hint(gait: SteadyGait, params: Params) -> str:
