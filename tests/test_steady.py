@@ -220,5 +220,5 @@ def test_no_gait_status_names_follow_the_reasons():
     assert sorted(NO_GAIT_NAMES) == [NO_GAIT + c for c in REASONS if c != steady.OK]
     for code, name in NO_GAIT_NAMES.items():
         key = {1: "FALLS", 2: "PUSH_CAPPED", 3: "BRAKING_CAPPED", 4: "AT_BOUND",
-               5: "UNREACHABLE", 6: "STALLED"}[code - NO_GAIT]
+               5: "UNREACHABLE", 6: "STALLED", 7: "SLOWS", 8: "NO_FLIGHT"}[code - NO_GAIT]
         assert getattr(steady, key) == code - NO_GAIT and name == "no_gait_" + key.lower()

@@ -150,7 +150,9 @@ def steady_table(gait, params) -> str:
     from simsrc.engine.params import is_conservative
 
     conservative = is_conservative(params) and not gait.targets
+    raibert = np.shape(gait.controlled_multipliers)[-1] == 3
     held = (f"speed held at {float(gait.target_values[0]):g} m/s" if gait.targets else
+            "Raibert foot placement; the energy balance decides the speed" if raibert else
             "no losses: the energy of the start decides the speed" if conservative else
             "the energy balance decides the speed")
     rows = [f"steady gait ({held}; solved for: {_free_words(gait)})"]
@@ -179,8 +181,10 @@ def steady_table(gait, params) -> str:
     if "angle_of_attack_rad" in gait.free:
         ctl = np.sort(np.abs(np.asarray(gait.controlled_multipliers)))[::-1]
         rows.append(f"stability: |Floquet multipliers| {listed} with the landing angle held; "
-                    f"{', '.join(f'{m:.3f}' for m in ctl)} with the foot placement that holds "
-                    f"the apex height (deadbeat); "
+                    f"{', '.join(f'{m:.3f}' for m in ctl)} "
+                    + ("under Raibert foot placement (state: apex height, speed, last contact "
+                       "time); " if raibert else
+                       "with the foot placement that holds the apex height (deadbeat); ")
                     + ("stable under that control" if ctl[0] < 1.0 - 1e-6 else
                        "neutral under that control: no losses, so a neighbouring energy is a "
                        "neighbouring gait" if ctl[0] <= 1.0 + 1e-6 else

@@ -111,7 +111,9 @@ def run(args) -> int:
     codes = ds["run_status"].values.ravel()
     counts = ", ".join(f"{status_name(c)} {int((codes == c).sum())}" for c in sorted(set(codes)))
     if config.values.get("answer") == "steady":
-        print(f"{codes.size} points, steady gaits at a held speed: {counts}")
+        how = ("under Raibert foot placement, the speed free" if
+               config.values.get("placement") == "raibert" else "at a held speed")
+        print(f"{codes.size} points, steady gaits {how}: {counts}")
     else:
         print(f"{codes.size} points x {config.n_steps} steps: {counts}")
     if ds.attrs.get("invalid_params_example"):

@@ -86,9 +86,29 @@ def run_config(source: Config | str | os.PathLike | None = None, n_steps: int | 
     """
     inputs = prepare_run(source)
     steps = inputs.config.n_steps if n_steps is None else n_steps
+    law = placement_law(inputs.config.values, inputs.state)
+    if law is not None:
+        from simsrc.gait.steady import CONTROLLED, controlled_run, held_speed_options
+
+        opts = held_speed_options(inputs.params, CONTROLLED, inputs.options)
+        return inputs, controlled_run(inputs.params, inputs.state, law, steps, options=opts,
+                                      trajectory=trajectory)
     run = simulate(inputs.params, inputs.state, steps, options=inputs.options,
                    trajectory=trajectory)
     return inputs, run
+
+
+def placement_law(values, state: State):
+    """The config's foot-placement law (``[control]``): a ``simsrc.gait.RaibertPlacement`` (its
+    aim the initial speed unless ``aim_speed_m_per_s`` is given), or None (``placement =
+    "none"``: the landing angle as configured)."""
+    if values.get("placement", "none") != "raibert":
+        return None
+    from simsrc.gait.steady import RaibertPlacement
+
+    aim = values.get("aim_speed_m_per_s")
+    return RaibertPlacement(float(values["placement_gain_s"]),
+                            state.vx_m_per_s if aim is None else float(aim))
 
 
 
@@ -105,6 +125,9 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
       configured, so the energy balance decides the speed (push work against the losses). A
       conservative runner keeps the energy it starts with: its gait is the one at the energy
       of the config's apex (``solve_gait(hold_energy=True)``).
+    - ``[control] placement = "raibert"`` and no target speed: the closed loop's gait
+      (``simsrc.gait.steady.solve_controlled``): Raibert's law places the foot, the speed is
+      the energy balance's.
     - A target speed (m/s, the step's mean speed): the runner controls its gait (MODEL.md
       §11). Its foot placement holds the apex height of the config (the deadbeat landing
       angle: the angle of attack is solved so that the apex repeats) and its energy controls
@@ -140,6 +163,13 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
             "use `simsrc gait CONFIG`, or `simsrc run CONFIG --steps N` for the steps")
     p, guess = inputs.params, inputs.state
 
+    law = placement_law(inputs.config.values, guess)
+    if law is not None and target_speed_m_per_s is None:
+        from simsrc.gait.steady import CONTROLLED, solve_controlled
+
+        opts = held_speed_options(p, CONTROLLED, inputs.options)
+        return inputs, solve_controlled(p, guess, law, options=opts, iters=iters,
+                                        fd_rows=fd_rows)
     if target_speed_m_per_s is None:
         free = ("apex_height_m", "apex_speed_m_per_s")
         # the config's options ([numerics], landing mode), with what the free variables need

@@ -152,9 +152,27 @@ KEYS: tuple[Key, ...] = (
         sweepable=False),
     _choice("answer", "run", "steps", ("steps", "steady"),
             '"steps": simulate n_steps from the initial apex (the approach, step by step); '
-            '"steady" (sweeps): each point\'s steady gait at a held speed, the initial speed: '
-            "the foot placement holds the initial apex height and the push (or, where the "
-            "runner gains energy, the braking) holds the speed (MODEL.md §11)"),
+            '"steady" (sweeps): each point\'s steady gait. With [control] placement = '
+            '"raibert", the closed loop\'s gait at the speed its energy balance gives; '
+            "otherwise at a held speed, the initial speed: the foot placement holds the initial "
+            "apex height and the push (or, where the runner gains energy, the braking) holds "
+            "the speed (MODEL.md §11)"),
+    # [control]  (MODEL.md §11; docs/gaits.md, "Lean under control")
+    _choice("placement", "control", "none", ("none", "raibert"),
+            'foot placement by feedback: "none" (the landing angle as configured) or '
+            '"raibert": at each apex the foot is placed ahead of the hip by half the distance '
+            "travelled in the last contact plus placement_gain_s x (speed − aim_speed_m_per_s) "
+            "(Raibert 1986); lean then moves the foot closer under the body than the law asks, "
+            "and the speed is the energy balance's (the push against the losses). The steady "
+            "answer of `simsrc run` and of `answer = \"steady\"` sweeps is this closed loop's "
+            "gait"),
+    Key("placement_gain_s", "control", "number", 0.1, lambda v: math.isfinite(v) and 0 <= v <= 2,
+        "in [0, 2]", "s", "Raibert placement: the gain K on the speed error (foot further ahead "
+        "by K·Δv when faster than the aim)", sweepable=False),
+    Key("aim_speed_m_per_s", "control", "number", None, lambda v: math.isfinite(v) and 0 < v < 20,
+        "in (0, 20)", "m/s", "Raibert placement: the speed v* the controller aims at (default: "
+        "the initial speed); with a proportional gain the steady speed differs from it by the "
+        "lean's and the energy balance's offset", sweepable=False),
     # [numerics]  (defaults follow simsrc.Options)
     _choice("surface_model", "numerics", "auto", ("auto", "rigid", "algebraic", "damped"),
             'contact model; "auto" picks the cheapest one that covers every point of the run '

@@ -14,11 +14,12 @@ from simsrc.gait.apex_map import (apex_at_energy, apex_map, floquet_multipliers,
 from simsrc.gait.conservative import Gait1D, find_gait_1d
 from simsrc.gait.periodic import Gait, find_gait, solve_push_for_speed
 from simsrc.gait.push_fd import PeriodicPush, solve_push_fd
-from simsrc.gait.steady import REASONS, SteadyGait, solve_gait
+from simsrc.gait.steady import (REASONS, RaibertPlacement, SteadyGait, controlled_run,
+                                 solve_controlled, solve_gait)
 from simsrc.gait.swing import SwingGait, find_swing_gait
 
 __all__ = [
-    "Gait", "Gait1D", "PeriodicPush", "REASONS", "SteadyGait", "SwingGait", "apex_at_energy", "apex_map",
+    "Gait", "Gait1D", "PeriodicPush", "REASONS", "RaibertPlacement", "SteadyGait", "SwingGait", "apex_at_energy", "apex_map",
     "find_gait", "find_gait_1d", "find_swing_gait", "floquet_multipliers", "gait_options",
-    "solve_gait", "solve_push_fd", "solve_push_for_speed", "specific_energy_j_per_kg",
+    "controlled_run", "solve_controlled", "solve_gait", "solve_push_fd", "solve_push_for_speed", "specific_energy_j_per_kg",
 ]

@@ -730,11 +730,13 @@ def controlled_walk(params: Params, y, v, placement: RaibertPlacement, options: 
     the foot could not land (``reachable_angle``).
 
     Returns:
-        (y, v, α) of the last apex reached and the angle the law chose there, and a reason per
+        (y, v, α): the mean of the last two apexes reached and the law's angle there (a closed
+        loop with a multiplier near −1 alternates between two apexes around the gait), and a
+        reason per
         point: ``SLOWS`` (the speed fell below ``SLOWS_BELOW`` of the aim), ``NO_FLIGHT`` (the
-        apex sank to where no foot placement lands, or the step failed with the foot placed
-        lower than the law asked), ``FALLS`` (a step failed otherwise), or −1 (walked all the
-        steps).
+        apex sank to where no foot placement lands, or the step failed, or the walk ended,
+        with the foot placed lower than the law asked), ``FALLS`` (a step failed otherwise),
+        or −1 (walked all the steps).
     """
     p = as_arrays(params)
     n = np.shape(y)[0]
@@ -746,6 +748,8 @@ def controlled_walk(params: Params, y, v, placement: RaibertPlacement, options: 
     alpha = placement_angle(p, gain, aim, v, tau)
     reason = np.full(n, -1)
     active = np.ones(n, bool)
+    prev = (y.copy(), v.copy(), tau.copy())
+    clamped_at = np.zeros(n, bool)       # the foot placed lower than the law asked, last step
     push, damping, k = (np.broadcast_to(np.asarray(getattr(p, f), float), (n,)) for f in
                         ("push_force_bw", "leg_damping_n_s_per_m", "leg_stiffness_n_per_m"))
     for _ in range(steps):
@@ -761,19 +765,31 @@ def controlled_walk(params: Params, y, v, placement: RaibertPlacement, options: 
         if idx.size == 0:
             break
         alpha[idx] = reach[idx]
+        clamped_at[idx] = reach[idx] < law[idx] - 1e-12
         x = np.stack([y[idx], v[idx], reach[idx], push[idx], damping[idx], k[idx]], axis=1)
         sub = jax.tree_util.tree_map(
             lambda a: np.broadcast_to(np.asarray(a, float), (n,))[idx], p)
-        out, valid, _, _, _ = _one_step(sub, x, options, rows_per_call)
+        out, _, code, _, _ = _one_step(sub, x, options, rows_per_call)
+        # a completed step carries on, even one that leaves the ground descending (a transient
+        # from the user's start); the gait itself must lift off ascending (``solve_gait``)
+        valid = (code == st.OK) & np.all(np.isfinite(out[:, :2]), axis=1)
         bad = ~valid
         clamped = reach[idx] < law[idx] - 1e-12
         reason[idx[bad]] = np.where(clamped[bad], NO_FLIGHT, FALLS)
         active[idx[bad]] = False
         good = idx[valid]
+        for a, b in zip(prev, (y, v, tau)):
+            a[good] = b[good]
         y[good], v[good], tau[good] = out[valid, 0], out[valid, 1], out[valid, _TC]
         slow = good[v[good] < SLOWS_BELOW * aim[good]]
         reason[slow] = SLOWS
         active[slow] = False
+    # walked to the end but still placing the foot lower than the law asks: the law's own
+    # gait would land the foot above the apex
+    reason = np.where((reason == -1) & clamped_at, NO_FLIGHT, reason)
+    y, v, tau = (0.5 * (a + b) for a, b in zip(prev, (y, v, tau)))
+    law = reachable_angle(p, y, placement_angle(p, gain, aim, v, tau))
+    alpha = np.where(np.isfinite(law), law, alpha)
     return y, v, alpha, reason
 
 
@@ -833,6 +849,45 @@ def solve_controlled(params: Params, guess: State, placement: RaibertPlacement, 
     return SteadyGait(**{f: (getattr(gait, f) if f in ("free", "targets") else
                              jax.tree_util.tree_map(cut, getattr(gait, f)))
                          for f in SteadyGait._fields})
+
+
+def controlled_run(params: Params, state: State, placement: RaibertPlacement, n_steps: int, *,
+                   options: Options | None = None, trajectory: bool = False):
+    """``n_steps`` steps from ``state`` under Raibert's foot placement (one runner: scalar
+    parameters): at each apex the law's angle from the apex speed and the last contact time
+    (π√(m/k) before the first step), lowered where the foot could not land
+    (``reachable_angle``). Each step is one ``simulate`` call (the program every solve shares).
+
+    Returns:
+        an ``engine.simulate.Run`` like ``simulate``'s (records on the step axis, the trajectory
+        per step, times from each step's start); a run whose step fails ends with that step.
+    """
+    from simsrc.engine.simulate import Run
+
+    p = as_arrays(params)
+    if any(np.ndim(v) for v in jax.tree_util.tree_leaves((p, state))):
+        raise SimsrcInputError("controlled_run: one runner at a time (scalar parameters)")
+    opts = fd_options(p, CONTROLLED, options)
+    aim = state.vx_m_per_s if placement.speed_m_per_s is None else placement.speed_m_per_s
+    tau = float(np.pi * np.sqrt(p.mass_kg / p.leg_stiffness_n_per_m))
+    runs, s = [], state
+    for _ in range(int(n_steps)):
+        law = placement_angle(p, placement.gain_s, aim, s.vx_m_per_s, tau)
+        alpha = reachable_angle(p, s.y_m, law)
+        if not np.isfinite(alpha):
+            alpha = law
+        run = simulate(p._replace(angle_of_attack_rad=float(alpha)), s, 1, options=opts,
+                       trajectory=trajectory, check=False)
+        run = jax.device_get(run)
+        runs.append(run)
+        if int(np.asarray(run.records.status)[0]) != st.OK:
+            break
+        s = jax.tree_util.tree_map(lambda v: float(np.asarray(v)), run.final_state)
+        tau = float(np.asarray(run.records.contact_time_s)[0])
+    cat = lambda *v: np.concatenate([np.asarray(a) for a in v], axis=0)  # noqa: E731
+    records = jax.tree_util.tree_map(cat, *[r.records for r in runs])
+    traj = (jax.tree_util.tree_map(cat, *[r.trajectory for r in runs]) if trajectory else None)
+    return Run(records, traj, runs[-1].final_state, opts, None)
 
 
 def _assign(gait: SteadyGait, where, other: SteadyGait, pick) -> SteadyGait:

@@ -68,7 +68,8 @@ INVALID = -1  # a sweep point whose parameters are not allowed together (not sim
 NO_GAIT = 10
 NO_GAIT_NAMES = {NO_GAIT + 1: "no_gait_falls", NO_GAIT + 2: "no_gait_push_capped",
                  NO_GAIT + 3: "no_gait_braking_capped", NO_GAIT + 4: "no_gait_at_bound",
-                 NO_GAIT + 5: "no_gait_unreachable", NO_GAIT + 6: "no_gait_stalled"}
+                 NO_GAIT + 5: "no_gait_unreachable", NO_GAIT + 6: "no_gait_stalled",
+                 NO_GAIT + 7: "no_gait_slows", NO_GAIT + 8: "no_gait_no_flight"}
 STATUS_NAMES = {INVALID: "invalid_params", **NAMES, **NO_GAIT_NAMES}
 
 

@@ -302,8 +302,17 @@ def _steady_invalid(n: int) -> dict[str, np.ndarray]:
 def steady_chunk(plan: SweepPlan, params, state, size: int) -> dict[str, np.ndarray]:
     """Per-point steady gaits of a chunk (``[run] answer = "steady"``): each point held at its
     initial speed by its push or braking, its apex height by its foot placement
-    (``simsrc.gait.steady.solve_held_speed``). No gait: run_status ``NO_GAIT`` + the reason."""
-    from simsrc.gait.steady import solve_held_speed
+    (``simsrc.gait.steady.solve_held_speed``); with ``[control] placement = "raibert"``, the
+    closed loop's gait at the speed its energy balance gives (``solve_controlled``). No gait:
+    run_status ``NO_GAIT`` + the reason."""
+    from simsrc.config.runner import placement_law
+    from simsrc.gait.steady import (CONTROLLED, held_speed_options, solve_controlled,
+                                    solve_held_speed)
+
+    law = placement_law(plan.values, state)
+    if law is not None:
+        opts = held_speed_options(params, CONTROLLED, plan.options)
+        return _steady_arrays(solve_controlled(params, state, law, options=opts), params, size)
 
     push, braking, use_braking = solve_held_speed(params, state, state.vx_m_per_s,
                                                   options=plan.options)

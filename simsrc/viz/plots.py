@@ -94,7 +94,8 @@ def _status_style(plt):
     codes = sorted(STATUS_NAMES)
     # invalid, ok, the step failures (ledger_open last), then the steady-gait reasons (no_gait_*)
     colors = ["0.55", "#2a9d4b", "#d62728", "#9467bd", "#ff7f0e", "#8c564b", "#000000",
-              "#ffbb78", "#e377c2", "#bcbd22", "#17becf", "#1f77b4", "#aec7e8", "#7f7f7f"]
+              "#ffbb78", "#e377c2", "#bcbd22", "#17becf", "#1f77b4", "#aec7e8", "#7f7f7f",
+              "#c49c94", "#dbdb8d"]
     if len(colors) < len(codes):
         raise AssertionError("a status code without a colour: add one to viz.plots._status_style")
     cmap = ListedColormap(colors[: len(codes)])
