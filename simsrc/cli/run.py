@@ -76,9 +76,13 @@ def describe(config) -> str:
     ground = v["surface"]
     extra = [f"{k} {v[k]:g}" for k in ("surface_stiffness_kn_per_m", "surface_restitution")
              if v[k] is not None]
+    landing = (f"{v['angle_of_attack_deg']:g} deg ({v['mode']} landing)"
+               if v.get("placement", "none") != "raibert" else
+               f"by Raibert foot placement (gain {v['placement_gain_s']:g} s, aim "
+               f"{v['speed_m_per_s'] if v['aim_speed_m_per_s'] is None else v['aim_speed_m_per_s']:g}"
+               f" m/s; {v['angle_of_attack_deg']:g} deg only before the first step)")
     return (f"runner {v['mass_kg']:g} kg, leg {v['leg_length_m']:g} m at "
-            f"{v['leg_stiffness_kn_per_m']:g} kN/m, angle of attack "
-            f"{v['angle_of_attack_deg']:g} deg ({v['mode']} landing), lean {v['lean_deg']:g} "
+            f"{v['leg_stiffness_kn_per_m']:g} kN/m, angle of attack {landing}, lean {v['lean_deg']:g} "
             f"deg, push "
             f"{v['push_force_bw']:g} BW\nground {ground}{' (' + ', '.join(extra) + ')' if extra else ''}"
             f", slope {v['slope_deg']:g} deg; start at apex {v['apex_height_m']:g} m, "
