@@ -1,9 +1,9 @@
 """Experiment 6, downhill and uphill: how does slope change the negative (eccentric) and
 positive work of a step, and the peak force?
 
-Question: runners say downhills hammer the quads. Holding a spring-mass runner at one speed on
-slopes from −3° (downhill) to +1° (uphill), how much negative work must the leg absorb per
-step, how much positive work must it supply, and what happens to the peak ground force?
+Question: runners say downhills hammer the quads. Holding a runner at one speed on slopes from
+−10° (downhill) to +10° (uphill), how much negative (eccentric) work must its muscles absorb per
+step, how much positive work must they supply, and what happens to the peak ground force?
 
 Command (from the repository root):
 
@@ -11,17 +11,21 @@ Command (from the repository root):
     python experiments/e6_slope.py --smoke    # 3 slopes (temporary folder)
     simsrc figures --only e6
 
-Config: configs/e6_slope.toml: slope −3° to +1° (``[sweep]``; outside it this fixed-angle
-leg has no periodic gait with a push ≥ 0), 70 kg, leg 0.95 m at 20 kN/m
-landing at 68°, 5 m/s, rigid ground, leg damping ratio 0.06 (the muscles that absorb work on
-landing). For each slope the push of the periodic gait is solved for (``common.push_gaits``):
-the damper and the push's negative part are the negative muscle work, the push's positive
-part the positive work (simsrc.metrics.steps: ``muscle_negative_work_j``, ``muscle_positive_work_j``).
+Config: configs/e6_slope.toml: slope −10° to +10° (``[sweep]``), the runner of configs/slope.toml
+(70 kg, leg 0.95 m at 11 kN/m, leg damping ratio 0.1, rigid ground) held at 3.5 m/s. Each
+slope's steady gait is solved as ``simsrc run --target-speed`` and steady sweeps solve it
+(``simsrc.gait.steady.solve_held_speed``, MODEL.md §11): the foot placement holds the apex
+height (the deadbeat landing angle), and the speed is held by the push (positive work) or,
+downhill where even no push gains energy, by braking (the leg's damping solved: negative,
+eccentric work). The damper and the push's negative part are the negative muscle work, the
+push's positive part the positive work (simsrc.metrics.steps: ``muscle_negative_work_j``,
+``muscle_positive_work_j``).
 
 What the figure shows: (left) negative and positive muscle work per step and their difference
-against slope, with the energy balance m g d sin θ (d: step length) that a periodic gait must
-meet (the dotted line: what the net work has to be, from the step length alone); (right) the
-peak vertical (normal) force and the push needed.
+against slope, with the energy balance m g d sin θ (d: step length) that a steady gait must
+meet (the dotted line, from the step length alone): the net muscle work less the elastic energy
+the damped leg still holds when it leaves the ground (lost with the massless leg) lies on it; (right) the
+peak normal force, and the push or braking that holds the speed.
 """
 from __future__ import annotations
 
@@ -42,14 +46,43 @@ KEYS = ("push_force_bw", "speed_m_per_s", "step_length_m", "muscle_negative_work
 
 
 def compute(config, smoke: bool) -> dict:
-    """Periodic gaits over the config's slope axis at the config's speed."""
+    """Steady gaits at the config's speed over its slope axis, pushing or braking."""
+    import simsrc
+    from simsrc.gait.steady import solve_held_speed
+
     params, state, _ = common.config_grid(config)
-    gaits = common.push_gaits(params, state.vx_m_per_s)
-    out = {k: gaits[k] for k in KEYS}
+    push, braking, use_braking = solve_held_speed(params, state, state.vx_m_per_s)
+    if braking is None:                      # no slope needed braking: every answer is a push
+        braking = push
+    ok = np.asarray(push.converged) | use_braking
+    alpha = np.where(use_braking, braking.value("angle_of_attack_rad"),
+                     push.value("angle_of_attack_rad"))
+    v = np.where(use_braking, braking.apex_speed_m_per_s, push.apex_speed_m_per_s)
+    push_bw = np.where(use_braking, 0.0, push.value("push_force_bw"))
+    damping = np.where(use_braking, braking.value("leg_damping_n_s_per_m")
+                       if braking is not push else 0.0, params.leg_damping_n_s_per_m)
+    good = lambda a: np.where(ok, a, np.nan)  # noqa: E731
+    run_params = params._replace(
+        angle_of_attack_rad=np.where(ok, alpha, params.angle_of_attack_rad),
+        push_force_bw=np.where(ok, push_bw, 0.0),
+        leg_damping_n_s_per_m=np.where(ok, damping, params.leg_damping_n_s_per_m))
+    run = simsrc.simulate(run_params, simsrc.apex(state.y_m, np.where(ok, v, state.vx_m_per_s)),
+                          1)
+    step = {k: np.asarray(val)[..., 0] for k, val in
+            common.metrics_dict(run_params, run.records).items() if k != "status"}
+    out = {k: good(step[k]) for k in KEYS if k not in ("push_force_bw", "converged")}
+    out["push_force_bw"] = good(push_bw)
+    out["converged"] = ok
+    out["braking"] = np.asarray(use_braking, bool)
+    # the leg's damping as a ratio of critical, 2 sqrt(k m): the braking the runner chooses
+    critical = 2.0 * np.sqrt(np.asarray(params.leg_stiffness_n_per_m) * np.asarray(params.mass_kg))
+    out["leg_damping_ratio"] = good(damping / critical)
+    out["reason"] = np.where(use_braking, braking.reason, push.reason)
     out["slope_deg"] = common.axis_values(config, "slope_deg")
     out["mass_kg"] = np.asarray(config.values["mass_kg"])
     out["gravity_m_per_s2"] = np.asarray(config.values["gravity_m_per_s2"])
     out["target_speed_m_per_s"] = np.asarray(config.values["speed_m_per_s"])
+    out["configured_damping_ratio"] = np.asarray(config.values["leg_damping_ratio"])
     return out
 
 
@@ -68,6 +101,8 @@ def plot(data, path: str) -> None:
     work.plot(s, data["muscle_positive_work_j"], "s-", color="C2", label="positive muscle work")
     net = data["muscle_positive_work_j"] - data["muscle_negative_work_j"]
     work.plot(s, net, "^-", color="k", lw=1.2, label="net muscle work")
+    work.plot(s, net - data["leg_elastic_unreturned_j"], "x", color="C1", ms=9,
+              label="net − the leg's elastic energy lost at liftoff")
     work.plot(s, climb_work_j(data), ":", color="0.4", lw=2.5,
               label="m g d sin θ (gravity's share)")
     work.axhline(0, color="0.6", lw=0.8)
@@ -79,29 +114,39 @@ def plot(data, path: str) -> None:
     force.set_xlabel("slope (deg, uphill positive)")
     force.set_ylabel("peak normal ground force (body weights)", color="C0")
     twin = force.twinx()
-    twin.plot(s, data["push_force_bw"], "s--", color="C3", label="push needed")
-    twin.set_ylabel("push force of the gait (body weights)", color="C3")
+    push = np.where(data["braking"], np.nan, data["push_force_bw"])
+    brake = np.where(data["braking"], data["leg_damping_ratio"], np.nan)
+    twin.plot(s, push, "s--", color="C2", label="push (body weights)")
+    twin.plot(s, brake, "v--", color="C3", label="braking: leg damping ratio")
+    twin.axhline(float(data["configured_damping_ratio"]), color="C3", lw=0.8, ls=":",
+                 label="the runner's own damping ratio")
+    twin.set_ylabel("push (body weights) or braking (damping ratio)")
     twin.grid(False)
-    force.set_title("Peak force and push")
-    fig.suptitle(f"Downhill and uphill at {float(data['target_speed_m_per_s']):g} m/s "
-                 "(70 kg, leg 20 kN/m, 68°, leg damping ratio 0.06)")
+    twin.legend(loc="upper center", fontsize=11)
+    force.set_title("Peak force, and what holds the speed")
+    fig.suptitle(f"Downhill and uphill at a held {float(data['target_speed_m_per_s']):g} m/s "
+                 "(70 kg, leg 11 kN/m, leg damping ratio 0.1, rigid ground)")
     figure_style.save(fig, path)
 
 
 def claim(data) -> str:
-    ok = np.flatnonzero(np.isfinite(data["push_force_bw"]))
+    ok = np.flatnonzero(np.asarray(data["converged"], bool))
     down, level = ok[0], ok[np.argmin(np.abs(data["slope_deg"][ok]))]
+    up = ok[-1]
     neg, pos = data["muscle_negative_work_j"], data["muscle_positive_work_j"]
     force = data["peak_vertical_force_bw"]
     more = "more" if neg[down] > neg[level] else "less"
-    verdict = ("reproduces" if neg[down] > neg[level] and force[down] > force[level]
-               else "does not reproduce")
-    return (f"Holding 5 m/s on a {data['slope_deg'][down]:+g}° downhill instead of the level, "
-            f"this runner does {more} negative (eccentric) work per step ({neg[down]:.0f} vs "
-            f"{neg[level]:.0f} J) with a peak force of {force[down]:.2f} vs {force[level]:.2f} "
-            f"body weights, and balances the descent by its push (positive work "
-            f"{pos[down]:.0f} vs {pos[level]:.0f} J): with a fixed damper and landing angle the "
-            f"model {verdict} 'downhills hammer the quads'.")
+    verdict = ("reproduces" if neg[down] > neg[level] else "does not reproduce")
+    v = float(data["target_speed_m_per_s"])
+    return (f"Holding {v:g} m/s on a {data['slope_deg'][down]:+g}° downhill instead of the "
+            f"level, this runner does {more} negative (eccentric) work per step "
+            f"({neg[down]:.0f} vs {neg[level]:.0f} J) and {pos[down]:.0f} instead of "
+            f"{pos[level]:.0f} J of positive work, with a peak force of {force[down]:.2f} vs "
+            f"{force[level]:.2f} body weights; uphill ({data['slope_deg'][up]:+g}°) it is "
+            f"{pos[up]:.0f} J positive and {neg[up]:.0f} J negative: the model {verdict} "
+            f"'downhills hammer the quads' as eccentric work ({ok.size} of "
+            f"{np.size(data['slope_deg'])} slopes have a steady gait; in each the net muscle "
+            f"work, less the elastic energy the leg still holds at liftoff, is m g d sin θ).")
 
 
 EXPERIMENT = common.Experiment(
@@ -109,8 +154,8 @@ EXPERIMENT = common.Experiment(
     question="How does slope change the negative (eccentric) and positive work per step and "
              "the peak force?",
     config="configs/e6_slope.toml",
-    shows="negative, positive and net muscle work per step and the peak force against slope, "
-          "at constant speed",
+    shows="steady gaits at a held speed over slope -10..+10 deg: negative, positive and net "
+          "muscle work per step, the peak force, and the push or braking that holds the speed",
     compute=compute, plot=plot, claim=claim, script=os.path.abspath(__file__))
 
 
