@@ -75,8 +75,8 @@ def trajectory_figure(traj, records, weight_n: float, path: str, title: str = ""
 # ----------------------------------------------------------------------------- sweep
 
 #: how a point without a value (run_status != 0) is marked, by status: a marker on a line plot,
-#: a hatch on a heatmap cell (the colour is the status's colour in ``run_status.png``)
-MARKERS = ("x", "v", "s", "D", "^", "P", "*", "h", "<", ">", "d", "p", "X", "8", "H", "+")
+#: a hatched cell on a heatmap, both filled with the status's colour in ``run_status.png``
+MARKERS = ("X", "v", "s", "D", "^", "P", "*", "h", "<", ">", "d", "p", "o", "8", "H", "X")
 HATCHES = ("///", "\\\\\\", "xxx", "...", "|||", "---", "+++", "ooo", "//..", "\\\\..",
            "xx..", "||--", "++..", "oo--", "//||", "\\\\--")
 
@@ -116,10 +116,13 @@ def _status_style(plt):
 
 
 def _status_mark(plt, code):
-    """(colour, marker, hatch) of a status code."""
+    """(colour, marker, hatch, ink) of a status code; ink: the hatch and marker edge colour
+    that shows on that colour."""
     codes, cmap, norm = _status_style(plt)
     i = codes.index(int(code)) if int(code) in codes else len(codes) - 1
-    return cmap(norm(int(code))), MARKERS[i % len(MARKERS)], HATCHES[i % len(HATCHES)]
+    colour = cmap(norm(int(code)))
+    ink = "w" if 0.3 * colour[0] + 0.59 * colour[1] + 0.11 * colour[2] < 0.35 else "0.15"
+    return colour, MARKERS[i % len(MARKERS)], HATCHES[i % len(HATCHES)], ink
 
 
 def status_counts(status, steady: bool) -> list[tuple[int, str]]:
@@ -171,9 +174,9 @@ def _line(plt, da, status, axes_, ds, steady):
         y = np.where(status == 0, np.asarray(da.values, float), np.nan)
         ax.plot(c[0], y, "o-", color="C0", lw=1, ms=4, label=counts[0][1])
         for code, text in counts[1:]:
-            colour, marker, _ = _status_mark(plt, code)
+            colour, marker, _, ink = _status_mark(plt, code)
             at = status == code
-            ax.plot(c[0][at], np.zeros(at.sum()), marker, color=colour, ms=6, mew=1.5,
+            ax.plot(c[0][at], np.zeros(at.sum()), marker, mfc=colour, mec=ink, ms=8, mew=0.8,
                     clip_on=False, transform=ax.get_xaxis_transform(), label=text)
         ax.set_ylabel(_label(da))
     ax.legend(fontsize=7)
@@ -200,11 +203,11 @@ def _heat(ax, da, status, cx, cy, vmin, vmax, plt):
     mesh = ax.pcolormesh(xe, ye, values, shading="flat", **kw)
     if "flag_values" not in da.attrs:
         for code in np.unique(status[status != 0]):
-            colour, _, hatch = _status_mark(plt, code)
+            colour, _, hatch, ink = _status_mark(plt, code)
             cells = [Rectangle((xe[j], ye[i]), xe[j + 1] - xe[j], ye[i + 1] - ye[i])
                      for i, j in np.argwhere(status == code)]
-            ax.add_collection(PatchCollection(cells, facecolor="none", edgecolor="none",
-                                              hatch=hatch, hatchcolor=colour, linewidth=0,
+            ax.add_collection(PatchCollection(cells, facecolor=colour, edgecolor="none",
+                                              hatch=hatch, hatchcolor=ink, linewidth=0,
                                               gid=f"status {int(code)}"))
     _setup_axis(ax, "x", cx)
     _setup_axis(ax, "y", cy)
@@ -216,13 +219,13 @@ def _heat_legend(plt, fig, counts, is_status):
 
     handles = []
     for code, text in counts:
-        colour, _, hatch = _status_mark(plt, code)
+        colour, _, hatch, ink = _status_mark(plt, code)
         if is_status:
             handles.append(Patch(facecolor=colour, label=text))
         elif code == 0:
             handles.append(Patch(facecolor=plt.get_cmap("viridis")(0.6), label=text))
         else:
-            handles.append(Patch(facecolor="0.85", edgecolor=colour, hatch=hatch, lw=0,
+            handles.append(Patch(facecolor=colour, hatch=hatch, hatchcolor=ink, lw=0,
                                  label=text))
     fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)),
                fontsize=7)
@@ -253,7 +256,10 @@ def _heatmaps(plt, da, status, axes_, ds, steady):
                          fontsize=9)
     for ax in grid.ravel()[len(picks):]:
         ax.set_visible(False)
-    bar = fig.colorbar(mesh, ax=grid.ravel().tolist(), shrink=0.9)
+    # status codes are not evenly spaced (the no-gait reasons start at 11): proportional
+    # spacing puts each tick on its colour
+    bar = fig.colorbar(mesh, ax=grid.ravel().tolist(), shrink=0.9,
+                       spacing="proportional" if is_status else "uniform")
     if is_status:
         codes = sorted(STATUS_NAMES)
         bar.set_ticks(codes)
