@@ -191,3 +191,11 @@ def test_status_counts_order_ok_first_then_by_code():
     assert status_counts([FALLS, 0, SLOWS, 0, FALLS], steady=True) == [
         (0, "steady: 2 of 5"), (FALLS, "falls: 2"), (SLOWS, "slows: 1")]
     assert status_counts([SLOWS], steady=True)[0] == (0, "steady: 0 of 1")
+
+
+def test_a_log_axis_shows_its_swept_values():
+    stiff = axis("leg_stiffness_kn_per_m", [10.0, 20.0, 40.0], "log")
+    ds = dataset([stiff], np.zeros(3, np.int32), np.ones(3))
+    ax = sweep_figure(ds, [stiff], "mean_speed_m_per_s").axes[0]
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "20", "40"]

@@ -154,6 +154,10 @@ def _setup_axis(ax, which, coords):
                                               fontsize=7)
     if log:
         getattr(ax, f"set_{which}scale")("log")
+        if len(pos) <= 8:  # the swept values as plain numbers, not powers of ten
+            axis = getattr(ax, f"{which}axis")
+            axis.set_ticks(pos, [_short(v) for v in pos])
+            axis.set_ticks([], minor=True)
 
 
 def _line(plt, da, status, axes_, ds, steady):
