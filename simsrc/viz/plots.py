@@ -76,7 +76,9 @@ def trajectory_figure(traj, records, weight_n: float, path: str, title: str = ""
 
 #: how a point without a value (run_status != 0) is marked, by status: a marker on a line plot,
 #: a hatched cell on a heatmap, both filled with the status's colour in ``run_status.png``
-MARKERS = ("X", "v", "s", "D", "^", "P", "*", "h", "<", ">", "d", "p", "o", "8", "H", "X")
+#: (in the order of the sorted codes: invalid_params, ok (never marked), the step failures, the
+#: no-gait reasons)
+MARKERS = ("o", "", "X", "v", "s", "D", "^", "P", "*", "h", "<", ">", "d", "p", "8", "H")
 HATCHES = ("///", "\\\\\\", "xxx", "...", "|||", "---", "+++", "ooo", "//..", "\\\\..",
            "xx..", "||--", "++..", "oo--", "//||", "\\\\--")
 
