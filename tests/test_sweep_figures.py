@@ -199,3 +199,11 @@ def test_a_log_axis_shows_its_swept_values():
     ax = sweep_figure(ds, [stiff], "mean_speed_m_per_s").axes[0]
     assert ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "20", "40"]
+
+
+def test_every_failure_status_has_its_own_marker_and_hatch():
+    from simsrc.viz.plots import _pyplot, _status_mark
+
+    marks = [_status_mark(_pyplot(), c) for c in STATUS_NAMES if c != 0]
+    assert len({m[1] for m in marks}) == len(marks) and all(m[1] for m in marks)
+    assert len({m[2] for m in marks}) == len(marks)
