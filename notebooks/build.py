@@ -29,7 +29,8 @@ This notebook asks three questions through the Python API that `simsrc run` uses
 3. What does the ground force of one step look like?
 
 Run it from the repository root or from `notebooks/` (`jupyter notebook notebooks/quickstart.ipynb`,
-or `jupyter nbconvert --to notebook --execute notebooks/quickstart.ipynb --output /tmp/q.ipynb`).
+or `jupyter nbconvert --to notebook --execute notebooks/quickstart.ipynb --output /tmp/q.ipynb`;
+Jupyter itself is not a dependency of simsrc: `pip install notebook`).
 The first run compiles the model's programs (JAX/XLA: about five minutes on a 2-core machine
 with an empty compile cache); JAX's compile cache makes later runs take about half a minute."""),
     new_code_cell("""\

@@ -52,8 +52,10 @@ def test_notebook_is_stored_clean(path):
 def test_notebook_runs_and_draws(path, monkeypatch):
     """Every cell runs without an error and at least one cell shows a figure (image/png).
 
-    Measured on this project's 2-core machine (other jobs running), quickstart.ipynb:
-    about 200 s with an empty compile cache, 25 s warm.
+    Measured on this project's 2-core machine (other jobs running), quickstart.ipynb
+    (``python -m pytest -q -p no:cacheprovider -n 0 -m slow tests/test_notebooks.py``): 320 s
+    with an empty compile cache (the kernel alone 240-320 s: about 70 s to compile each of the
+    steady solve, the held-speed solve and the force curves' steps), 29 s warm; hence slow.
     """
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
