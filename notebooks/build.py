@@ -1,0 +1,224 @@
+"""Write the notebooks of this folder from their cells here, without outputs.
+
+    python notebooks/build.py          # rewrites notebooks/quickstart.ipynb
+
+The committed notebooks are stored clean (no outputs, no execution counts), so that the
+repository stays small and a diff shows only what changed in the cells; tests/test_notebooks.py
+runs them and checks that they are clean and that this script writes them unchanged.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+QUICKSTART = [
+    new_markdown_cell("""\
+# simsrc in ten minutes: a runner in a coach's units
+
+simsrc models a runner as a spring-mass (a point mass bouncing on a spring leg) on a ground
+that can give way, and answers with the runner's **steady gait**: the step that repeats itself.
+This notebook asks three questions through the Python API that `simsrc run` uses:
+
+1. What is the built-in runner's steady gait? (speed, cadence, contact and flight time, cost)
+2. How does a runner's cost change on sand at 3.5 m/s?
+3. What does the ground force of one step look like?
+
+Run it from the repository root or from `notebooks/` (`jupyter notebook notebooks/quickstart.ipynb`,
+or `jupyter nbconvert --to notebook --execute notebooks/quickstart.ipynb --output /tmp/q.ipynb`;
+Jupyter itself is not a dependency of simsrc: `pip install notebook`).
+The first run compiles the model's programs (JAX/XLA: about five minutes on a 2-core machine
+with an empty compile cache); JAX's compile cache makes later runs take about half a minute."""),
+    new_code_cell("""\
+import os
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+if not os.path.isdir("configs") and os.path.isdir(os.path.join("..", "configs")):
+    os.chdir("..")   # the config paths below are relative to the repository root
+
+import simsrc
+from simsrc.cli.run import steady_table           # how `simsrc run` prints its answer
+from simsrc.config.runner import resolve_config, steady_config
+
+started = time.perf_counter()"""),
+    new_markdown_cell("""\
+## 1. The built-in runner's steady gait
+
+`simsrc run` with no config runs the built-in runner (the values of `configs/default.toml`:
+70 kg, a 0.95 m leg of 15 kN/m landing at 69°, firm ground). `steady_config(None)` is what it
+solves: the apex height and speed for which every step repeats the one before. The command
+prints the answer with `steady_table`; the row below picks a coach's five numbers from it:
+
+| column | what it means |
+|---|---|
+| speed (m/s) | the mean forward speed over a step (step length / step time) |
+| cadence (steps/min) | steps per minute; one step is one foot contact, a stride is two steps |
+| contact (ms) | how long the foot is on the ground in one step |
+| flight (ms) | how long the runner is in the air between two contacts |
+| metabolic (J/kg/m) | estimated metabolic energy per kilogram and metre: the muscles' work to replace what the step loses, at 25 % efficiency for positive and 120 % for negative work (docs/metrics.md); people run at about 4 |"""),
+    new_code_cell("""\
+def coach_row(gait) -> dict:
+    \"\"\"The steady gait's numbers in a coach's units.\"\"\"
+    m = gait.metrics
+    return {"speed (m/s)": round(float(m.speed_m_per_s), 2),
+            "cadence (steps/min)": round(float(m.cadence_steps_per_min)),
+            "contact (ms)": round(1e3 * float(m.contact_time_s)),
+            "flight (ms)": round(1e3 * float(m.flight_time_s)),
+            "metabolic (J/kg/m)": round(float(m.metabolic_cost_j_per_kg_per_m), 2)}
+
+
+builtin, builtin_gait = steady_config(None)      # `simsrc run`
+assert bool(builtin_gait.converged), builtin_gait.message
+pd.DataFrame([coach_row(builtin_gait)], index=["built-in runner"])"""),
+    new_code_cell("""\
+print(steady_table(builtin_gait, builtin.params))   # the same answer as `simsrc run` prints"""),
+    new_markdown_cell("""\
+The built-in runner is the textbook spring-mass: its leg and the firm ground return every joule
+they store, and it does not push, so the energy it lands with is the energy it leaves with and
+its metabolic estimate is **0**: a lossless spring runs for free. Its stiff leg gives a quick,
+short step (a high cadence and a short contact). `configs/human.toml` is a runner that loses
+work like a person (leg damping: the muscles absorb about half of the leg's work in early
+stance) and pushes it back in late stance; that costs energy, and that is the runner of the next
+question."""),
+    new_markdown_cell("""\
+## 2. How does my cost change on sand at 3.5 m/s?
+
+On the command line:
+
+```bash
+simsrc run configs/human.toml --set surface=firm --target-speed 3.5   # firm ground
+simsrc run configs/human.toml --set surface=sand --target-speed 3.5   # sand
+```
+
+In Python, `--set KEY=VALUE` is an override of `resolve_config` and `--target-speed` is
+`steady_config`'s `target_speed_m_per_s`. Holding a speed, the runner chooses its foot placement
+(the landing angle that keeps the apex height) and its push (the work that replaces the losses);
+sand swallows part of every landing (it keeps a footprint), so the push has to be bigger."""),
+    new_code_cell("""\
+SPEED_M_PER_S = 3.5
+rows, gaits = {}, {}
+for surface in ("firm", "sand"):
+    config = resolve_config("configs/human.toml", [f"surface={surface}"])   # --set surface=...
+    inputs, gait = steady_config(config, target_speed_m_per_s=SPEED_M_PER_S)   # --target-speed
+    assert bool(gait.converged), gait.message
+    gaits[surface] = inputs, gait
+    rows[surface] = {**coach_row(gait), "push (BW)": round(float(gait.value("push_force_bw")), 3)}
+table = pd.DataFrame.from_dict(rows, orient="index")
+table"""),
+    new_code_cell("""\
+cost = table["metabolic (J/kg/m)"]
+fig, ax = plt.subplots(figsize=(5, 3.5))
+bars = ax.bar(cost.index, cost.values, color=["#8c8c8c", "#d9b36c"])
+ax.bar_label(bars, fmt="%.2f J/kg/m")
+ax.set_ylabel("metabolic estimate (J/kg/m)")
+ax.set_title(f"human.toml at {SPEED_M_PER_S} m/s: sand costs "
+             f"{100 * (cost['sand'] / cost['firm'] - 1):+.0f} %")
+ax.set_ylim(0, 1.2 * cost.max())
+plt.show()"""),
+    new_markdown_cell("""\
+The **push (BW)** column is the push force the runner needs, in body weights, to hold 3.5 m/s:
+it replaces the work that leg damping (and, on sand, the footprint) takes each step. On sand
+the contact is longer and the cadence lower (the ground gives way under the foot), and the
+cost rises by about 60 %: Lejeune, Willems & Heglund (1998) measured 1.6 times the cost of hard
+ground for people running on dry sand, and the sand preset is calibrated to that
+(`python experiments/calibrate_sand.py`, docs/gaits.md)."""),
+    new_markdown_cell("""\
+## 3. The ground force of one steady step
+
+The steady gait is one step that repeats. Simulating that step again with dense samples
+(`simsrc.simulate(..., trajectory=True)`, as `simsrc run --plot` does) gives the ground force
+under the foot. We draw it in **body weights** (the force divided by m·g) against **ms from
+touchdown**, for the built-in runner and for the human runner on firm ground and on sand."""),
+    new_code_cell("""\
+def steady_step(inputs, gait):
+    \"\"\"One step of the steady gait with dense samples: (body weight in N, trajectory, record).\"\"\"
+    p = inputs.params
+    for name in gait.free:   # the solved push, landing angle or braking, in place
+        if name not in ("apex_height_m", "apex_speed_m_per_s"):
+            p = p._replace(**{name: float(gait.value(name))})
+    start = simsrc.apex(height_m=float(gait.apex_height_m),
+                        speed_m_per_s=float(gait.apex_speed_m_per_s))
+    run = simsrc.simulate(p, start, 1, options=inputs.options, trajectory=True)
+    return float(p.mass_kg) * float(p.gravity_m_per_s2), run.trajectory, run.records
+
+
+def force_curve(inputs, gait):
+    \"\"\"(ms from touchdown, vertical force in BW, horizontal force in BW) of the steady step.\"\"\"
+    weight_n, tr, rec = steady_step(inputs, gait)
+    t_ms = 1e3 * (np.asarray(tr.t_s[0]) - float(rec.touchdown_time_s[0]))
+    return (t_ms, np.asarray(tr.vertical_force_n[0]) / weight_n,
+            np.asarray(tr.horizontal_force_n[0]) / weight_n)
+
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, constrained_layout=True)
+t_ms, vertical, horizontal = force_curve(builtin, builtin_gait)
+left.plot(t_ms, vertical, color="C0", label="vertical")
+left.plot(t_ms, horizontal, color="C1", label="horizontal (- brakes, + propels)")
+left.axvspan(0, 1e3 * float(builtin_gait.metrics.contact_time_s), color="0.92", label="contact")
+left.set_title("built-in runner, steady gait")
+for surface, color in (("firm", "#595959"), ("sand", "#c8962e")):
+    t_ms, vertical, horizontal = force_curve(*gaits[surface])
+    right.plot(t_ms, vertical, color=color, label=f"{surface}: vertical")
+    right.plot(t_ms, horizontal, color=color, ls="--", label=f"{surface}: horizontal")
+right.set_title(f"human.toml at {SPEED_M_PER_S} m/s")
+for ax in (left, right):
+    ax.axhline(0, color="0.6", lw=0.8)
+    ax.set_xlim(-20, 320)
+    ax.set_xlabel("time from touchdown (ms)")
+    ax.legend(fontsize=8, loc="upper right")
+left.set_ylabel("ground force (body weights)")
+plt.show()
+print(f"peak vertical force: built-in {float(builtin_gait.metrics.peak_vertical_force_bw):.2f} BW, "
+      + ", ".join(f"{s} {float(g.metrics.peak_vertical_force_bw):.2f} BW"
+                  for s, (_, g) in gaits.items()))
+print(f"this notebook ran in {time.perf_counter() - started:.0f} s")"""),
+    new_markdown_cell("""\
+How to read it: the vertical force rises from touchdown to a peak of about two body weights
+at mid-stance, when the leg is most compressed, and falls to zero at liftoff; the area under it
+over a whole step is one body weight times the step time (what holds the runner up). The
+horizontal force is negative first (braking: the foot lands ahead of the body) and positive
+after mid-stance (propulsion); in a steady step the two halves cancel. The human runner's curve
+jumps at touchdown (its leg damping resists the leg's shortening at once) and has a second hump
+in late stance: the push that puts back what the damping took. On sand the contact lasts
+longer and that push is bigger: it also replaces what the footprint takes.
+
+Next: `simsrc explore` (the same answers, with sliders), `docs/architecture.md` (where
+everything is), `docs/gaits.md` (steady gaits and foot placement), `docs/metrics.md` (every
+reported number)."""),
+]
+
+NOTEBOOKS = {"quickstart.ipynb": QUICKSTART}
+
+
+def notebook(cells) -> nbformat.NotebookNode:
+    """A clean notebook of ``cells`` (no outputs) for the python3 kernel."""
+    nb = new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}})
+    for i, cell in enumerate(nb.cells):   # stable ids: the file changes only with its cells
+        cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def text(name: str) -> str:
+    """The file ``name`` as this script writes it."""
+    return nbformat.writes(notebook(NOTEBOOKS[name])) + "\n"
+
+
+def main() -> int:
+    for name in NOTEBOOKS:
+        (HERE / name).write_text(text(name))
+        print(f"wrote {HERE / name}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
