@@ -53,7 +53,8 @@ started = time.perf_counter()"""),
 ## 1. The built-in runner's steady gait
 
 `simsrc run` with no config runs the built-in runner (the values of `configs/default.toml`:
-70 kg, a 0.95 m leg of 15 kN/m landing at 69°, firm ground). `steady_config(None)` is what it
+70 kg, a 0.95 m leg of 11 kN/m landing at 66.5° on firm ground, whose muscles absorb work in
+early stance and push it back in late stance). `steady_config(None)` is what it
 solves: the apex height and speed for which every step repeats the one before. The command
 prints the answer with `steady_table`; the row below picks a coach's five numbers from it:
 
@@ -81,13 +82,13 @@ pd.DataFrame([coach_row(builtin_gait)], index=["built-in runner"])"""),
     new_code_cell("""\
 print(steady_table(builtin_gait, builtin.params))   # the same answer as `simsrc run` prints"""),
     new_markdown_cell("""\
-The built-in runner is the textbook spring-mass: its leg and the firm ground return every joule
-they store, and it does not push, so the energy it lands with is the energy it leaves with and
-its metabolic estimate is **0**: a lossless spring runs for free. Its stiff leg gives a quick,
-short step (a high cadence and a short contact). `configs/human.toml` is a runner that loses
-work like a person (leg damping: the muscles absorb about half of the leg's work in early
-stance) and pushes it back in late stance; that costs energy, and that is the runner of the next
-question."""),
+The built-in runner runs like a person: about 3.4 m/s at 165 steps/min, a quarter of a second
+on the ground, an eighth in the air, and about 4.4 J/kg/m, each inside published human ranges
+(docs/gaits.md, "A human-like runner"). Its cost comes from the work its leg loses (leg damping:
+the muscles absorb about half of the leg's work in early stance) and the push that puts it back
+in late stance; a lossless spring would run for free. Its speed is the energy balance's: it is
+not held. The next question holds the speed, with `configs/human.toml`, the same kind of runner
+that the energetics experiments use."""),
     new_markdown_cell("""\
 ## 2. How does my cost change on sand at 3.5 m/s?
 

@@ -106,13 +106,30 @@ def test_run_of_a_sweep_config_runs_its_base_point(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_run_builtin_default():
-    """`simsrc run` with no config: the README's main command (compiles the compliant-ground
-    model, tens of seconds on a loaded 2-core machine; hence slow)."""
+    """`simsrc run` with no config: the README's main command (compiles the firm-ground model
+    with leg damping and push, tens of seconds on a loaded 2-core machine; hence slow). Its
+    steady gait lies in the published human ranges that tests/test_metrics.py cites (contact,
+    flight, cadence, peak force, leg and vertical stiffness, duty factor; Cavanagh & Kram 1989,
+    Cavanagh & Lafortune 1980, Farley & Gonzalez 1996, Morin et al. 2005) and those of
+    tests/test_energetics.py (COM oscillation: Cavagna et al. 1964, Lee & Farley 1998;
+    metabolic cost about 4 J/kg/m: Margaria 1963, Kram & Taylor 1990)."""
     done = cli("run")
     assert done.returncode == 0, done.stderr
-    # the built-in runner has no losses and no push: its speed is set by the energy it starts with
-    assert "steady gait (no losses: the energy of the start decides the speed" in done.stdout
+    assert "steady gait (the energy balance decides the speed" in done.stdout
     assert "metabolic estimate" in done.stdout
+    answer = json.loads(cli("run", "--json").stdout)
+    assert answer["steady"]["converged"]
+    m = answer["steady"]["metrics"]
+    assert 3.0 <= m["speed_m_per_s"] <= 4.0
+    assert 0.18 <= m["contact_time_s"] <= 0.30
+    assert 0.06 <= m["flight_time_s"] <= 0.15
+    assert 150.0 <= m["cadence_steps_per_min"] <= 200.0
+    assert 2.0 <= m["peak_vertical_force_bw"] <= 3.0
+    assert 7e3 <= m["morin_leg_stiffness_n_per_m"] <= 16e3
+    assert 20e3 <= m["vertical_stiffness_n_per_m"] <= 50e3
+    assert 0.3 <= m["duty_factor"] <= 0.45
+    assert 0.05 <= m["com_vertical_oscillation_m"] <= 0.10
+    assert 3.0 <= m["metabolic_cost_j_per_kg_per_m"] <= 5.0
 
 
 # ----------------------------------------------------------------------------- sweep
@@ -204,9 +221,8 @@ def test_gait_command_finds_the_periodic_gait_of_a_rigid_ground_runner(tmp_path,
     """`simsrc gait`: the fixed point maps to itself and the verdict excludes the neutral
     energy multiplier of a conservative runner."""
     from simsrc.cli.main import main
-    src = Path(__file__).parent.parent / "configs" / "default.toml"
-    cfg = tmp_path / "rigid.toml"
-    cfg.write_text(src.read_text().replace('surface = "firm"', 'surface = "rigid"'))
+    cfg = tmp_path / "rigid.toml"   # the engine's default runner (conservative) on rigid ground
+    cfg.write_text('[ground]\nsurface = "rigid"\n')
     assert main(["gait", str(cfg)]) == 0
     out = capsys.readouterr().out
     assert "stable" in out and "neutral energy direction" in out

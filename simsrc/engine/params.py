@@ -6,9 +6,11 @@ parameter's unit, default and allowed range: ``make_params`` (the user-facing bu
 body weights, surface presets and damping ratios in, checked SI out), ``check_params`` and the
 config schema (``simsrc.config.schema``) all read it.
 
-Two named runners: the default runner (the table's defaults: what ``make_params()`` and
-``simsrc run`` without a config give, configs/default.toml) and the canonical case of Seyfarth
-et al. 2002 (``canonical_params``), which the reference tests and the gait studies use.
+Two named runners: the default runner (the table's defaults: what ``make_params()`` and a
+config file's missing keys give; conservative, no damping and no push) and the canonical case
+of Seyfarth et al. 2002 (``canonical_params``), which the reference tests and the gait studies
+use. ``simsrc run`` without a config runs a human runner instead
+(``simsrc.config.load.BUILTIN_RUNNER``, configs/default.toml).
 
 Where each parameter enters the physics: docs/physics.md.
 """
@@ -124,8 +126,10 @@ def _radians_words(degrees: float) -> str:
     return f"{sign}pi" + ("" if turns.denominator == 1 else f"/{turns.denominator}")
 
 
-# The default runner (configs/default.toml) is the table's defaults on this surface preset: a
-# 70 kg runner with a 0.95 m leg of 15 kN/m landing at 69° on firm ground. The hip spring of the
+# The engine's default runner (make_params(), and a config file's missing keys) is the table's
+# defaults on this surface preset: a 70 kg runner with a 0.95 m leg of 15 kN/m landing at 69° on
+# firm ground, conservative (no damping, no push; `simsrc run`'s built-in runner is a human one,
+# simsrc.config.load.BUILTIN_RUNNER). The hip spring of the
 # pendulum mode is chosen (not measured) so that it swings its leg forward in time and lands on
 # a steady gait from 3 to 4.5 m/s (docs/gaits.md "The swinging leg").
 DEFAULT_SURFACE = "firm"

@@ -100,7 +100,8 @@ SURFACES: tuple[str, ...] = PRESET_NAMES
 
 
 def default_state() -> dict:
-    """The explorer's default runner: the package's default runner (configs/default.toml) with
+    """The explorer's default runner: the engine's default runner (``make_params()``; not
+    ``simsrc run``'s built-in human runner, configs/default.toml) with
     the explorer's start apex (``EXPLORER_APEX_HEIGHT_M``), holding 3.5 m/s."""
     return {c.key: c.default for c in CONTROLS}
 
