@@ -107,3 +107,39 @@ def test_stored_programs_are_switched_off_with_the_compile_cache(monkeypatch):
     monkeypatch.delenv("SIMSRC_NO_STORED_PROGRAMS")
     monkeypatch.setenv("SIMSRC_NO_COMPILE_CACHE", "1")
     assert FOLDER() is None
+
+
+def test_a_first_build_is_announced_and_timed_and_a_read_back_is_silent(store, caplog):
+    """The notes `simsrc` prints on stderr while a model compiles (issue "the newcomer's path":
+    say what compiles, once): a program built for the first time is named, with its features,
+    and its build time follows; one read back from the store says nothing."""
+    import logging
+    with caplog.at_level(logging.INFO, logger="simsrc.compile"):
+        _run()
+    notes = [r.getMessage() for r in caplog.records if r.name == "simsrc.compile"]
+    assert len(notes) == 2, notes
+    assert notes[0].startswith("compiling the rigid-ground model (no push, no damping; "
+                               "2 steps, 1 runner), once")
+    assert notes[1].startswith("compiled in ") and notes[1].endswith(" s")
+    caplog.clear()
+    stored._LOADED.clear()                                       # a new process
+    with caplog.at_level(logging.INFO, logger="simsrc.compile"):
+        _run()
+    assert not [r for r in caplog.records if r.name == "simsrc.compile"]
+
+
+def test_the_command_line_prints_the_notes_on_stderr(monkeypatch, capsys):
+    import logging
+    from simsrc.cli import main as cli_main
+    log = logging.getLogger("simsrc")
+    monkeypatch.setattr(log, "handlers", [])
+    monkeypatch.delenv("SIMSRC_QUIET", raising=False)
+    cli_main._show_progress_notes()
+    cli_main._show_progress_notes()                 # once per process, not twice
+    stored.LOG.info("compiling the x model, once")
+    assert capsys.readouterr().err == "simsrc: compiling the x model, once\n"
+    monkeypatch.setattr(log, "handlers", [])
+    monkeypatch.setenv("SIMSRC_QUIET", "1")
+    cli_main._show_progress_notes()
+    stored.LOG.info("compiling the y model, once")
+    assert "y model" not in capsys.readouterr().err

@@ -10,6 +10,7 @@ library only inside ``run``.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tomllib
@@ -57,6 +58,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stderr(logging.Handler):
+    """Prints a progress note on the stderr of the moment (pytest's capture replaces it)."""
+
+    def emit(self, record):
+        print(f"{PROG}: {self.format(record)}", file=sys.stderr, flush=True)
+
+
+def _show_progress_notes() -> None:
+    """The library's progress notes (``simsrc.compile``: "compiling ..., once", "compiled in
+    N s") on stderr, once per process; ``SIMSRC_QUIET=1`` keeps them off the screen. XLA's own
+    log lines (the "Very slow compile?" banner, which says nothing a user can act on) are kept
+    off the screen too: ``TF_CPP_MIN_LOG_LEVEL`` is set to 3 before JAX loads unless it is set
+    already (``TF_CPP_MIN_LOG_LEVEL=0 simsrc ...`` shows them)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    log = logging.getLogger("simsrc")
+    if os.environ.get("SIMSRC_QUIET") or any(isinstance(h, _Stderr) for h in log.handlers):
+        return
+    log.addHandler(_Stderr())
+    log.setLevel(logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``simsrc`` command; returns the exit code."""
     parser = build_parser()
@@ -64,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    _show_progress_notes()
     try:
         return args.func(args)
     except (SimsrcInputError, tomllib.TOMLDecodeError) as e:

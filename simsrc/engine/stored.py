@@ -17,20 +17,29 @@ accept the arguments is ignored and rebuilt: a stale or foreign cache never brea
 Used only where it is safe: concrete inputs on one device (under an outer ``jit``, ``vmap`` or
 ``grad`` the caller's own trace is used, so gradients are unaffected). ``SIMSRC_NO_COMPILE_CACHE``
 turns it off with the compile cache, ``SIMSRC_NO_STORED_PROGRAMS=1`` on its own.
+
+A program built for the first time (not in the store) is announced on the ``simsrc.compile``
+logger at INFO level, with what it is and, once its first call returns, how long the trace and
+compile took: the ``simsrc`` command shows these lines on stderr ("compiling the firm-ground
+model ..., once"), a library user sees them only with logging configured.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import pathlib
 import tempfile
+import time
 
 import jax
 
 _PACKAGE = pathlib.Path(__file__).parents[1]     # simsrc/
 _LOADED: dict[str, object] = {}     # key -> jitted call of the stored program, this process
 _REGISTERED = False
+#: where a first-time compile is announced (INFO); the command line prints it on stderr
+LOG = logging.getLogger("simsrc.compile")
 
 
 def folder() -> str | None:
@@ -98,19 +107,58 @@ def call(name: str, static, fn, *args):
         return fn(*args)
     k = key(name, static, args)
     runner = _LOADED.get(k)
+    started = None
     if runner is None:
-        # a program that cannot be exported (host callbacks, say) is traced as usual, and
-        # remembered as such so that it is not exported again on every call
-        runner = _load(where, k) or _store(where, k, fn, args) or fn
+        runner = _load(where, k)
+        if runner is None:
+            started = time.perf_counter()
+            LOG.info("compiling %s, once (tens of seconds on a laptop; later runs read it from "
+                     "%s)", describe(name, static, args), where)
+            # a program that cannot be exported (host callbacks, say) is traced as usual, and
+            # remembered as such so that it is not exported again on every call
+            runner = _store(where, k, fn, args) or fn
         _LOADED[k] = runner
     if runner is fn:
-        return fn(*args)
+        return _timed(fn, args, started)
     try:
-        return runner(*args)
+        return _timed(runner, args, started)
     except Exception:               # noqa: BLE001 - a program that does not fit: trace anew
         _LOADED[k] = fn
         _discard(os.path.join(where, k + ".jaxexport"))
         return fn(*args)
+
+
+def _timed(fn, args, started):
+    """``fn(*args)``; after a first-time build (``started`` set), its time on ``LOG``."""
+    out = fn(*args)
+    if started is not None:
+        jax.block_until_ready(out)
+        LOG.info("compiled in %.0f s", time.perf_counter() - started)
+    return out
+
+
+def describe(name: str, static, args) -> str:
+    """A program in words: ``the firm-ground model (damped contact, push, leg damping; 10
+    steps, 1 runner)`` for ``simulate``'s, the function's name for a solver's kernel."""
+    options = next((s for s in (static if isinstance(static, tuple) else (static,))
+                    if hasattr(s, "surface_model")), None)
+    leaves = jax.tree_util.tree_leaves(args)
+    rows = int(getattr(leaves[0], "shape", (1,))[0]) if leaves and name != "run" else 1
+    if options is None:
+        return f"the kernel {name.rpartition('.')[2]} (batch of {rows})"
+    ground = {"rigid": "rigid-ground", "algebraic": "compliant-ground",
+              "damped": "damped-ground"}.get(options.surface_model,
+                                             f"{options.surface_model}-ground")
+    parts = [w for w, on in (("push", getattr(options, "push", False)),
+                             ("leg damping", getattr(options, "leg_damping", False)),
+                             ("sand-like ground", getattr(options, "plastic", False))) if on]
+    parts = parts or ["no push, no damping"]
+    if getattr(options, "landing", "fixed") != "fixed":
+        parts.append(f"{options.landing} landing")
+    steps = static[0] if isinstance(static, tuple) and isinstance(static[0], int) else None
+    count = f"{steps} step{'s' if steps != 1 else ''}, " if steps is not None else ""
+    who = "1 runner" if rows == 1 else f"batch of {rows}"
+    return f"the {ground} model ({', '.join(parts)}; {count}{who})"
 
 
 def _load(where: str, k: str):
