@@ -19,6 +19,7 @@ TIMES_DEFAULT; the slow part (``-m slow``): TIMES_SLOW.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -102,13 +103,18 @@ def argv(words) -> list[str]:
     raise AssertionError(f"cannot run {head!r}")
 
 
-def run(words, tmp_path: Path, timeout: float = TIMEOUT_S, stdin: str | None = None):
+def environment(tmp_path: Path | None = None) -> dict:
+    """This checkout's package; temporary files in ``tmp_path``; no display."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    return env if tmp_path is None else dict(env, TMPDIR=str(tmp_path))
+
+
+def run(words, tmp_path: Path, timeout: float = TIMEOUT_S):
     """Run a command from the checkout's root with this checkout's package; temporary files
     (and smoke outputs that go to the temporary directory) land in ``tmp_path``. Asserts exit
     code 0, with the end of stderr in the message."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path), MPLBACKEND="Agg")
-    proc = subprocess.run(argv(words), cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout, input=stdin)
+    proc = subprocess.run(argv(words), cwd=ROOT, env=environment(tmp_path), capture_output=True,
+                          text=True, timeout=timeout)
     assert proc.returncode == 0, (
         f"`{shlex.join(words)}` exited with {proc.returncode}\n--- stderr (end) ---\n"
         f"{proc.stderr[-3000:]}\n--- stdout (end) ---\n{proc.stdout[-1000:]}")
@@ -185,13 +191,37 @@ class Rule(NamedTuple):
     skip: str = ""
 
 
-def _check(words, tmp_path):
-    """`simsrc run/sweep/fit/animate CONFIG... [--set K=V]` -> `simsrc check CONFIG...`
-    with the same --set; the built-in runner is configs/default.toml."""
+def check_forms(words) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`simsrc run/sweep/fit/animate CONFIG... [--set K=V]` -> (the configs, the --set
+    options) of its `simsrc check`; the built-in runner is configs/default.toml."""
     configs = [w for w in positional(words[2:]) if w.endswith(".toml")] or ["configs/default.toml"]
     sets = [x for v in option_values(words, "--set") for x in ("--set", v)]
-    out = run(["simsrc", "check", *configs, *sets], tmp_path).stdout
-    assert out.count("ok  ") == len(configs), out
+    return tuple(configs), tuple(sets)
+
+
+@functools.cache
+def checked(sets: tuple[str, ...]) -> subprocess.CompletedProcess:
+    """One `simsrc check` of every config that the README's commands with these --set options
+    name (a check costs 4 s, mostly the import, so the commands share it)."""
+    configs = []
+    for c in COMMANDS:
+        rule = rule_for(c.words)
+        if rule is not None and rule.smoke is _check and check_forms(c.words)[1] == sets:
+            configs += [x for x in check_forms(c.words)[0] if x not in configs]
+    return subprocess.run(argv(["simsrc", "check", *configs, *sets]), cwd=ROOT,
+                          env=environment(), capture_output=True, text=True, timeout=TIMEOUT_S)
+
+
+def _check(words, tmp_path):
+    """`simsrc run/sweep/fit/animate CONFIG... [--set K=V]` -> `simsrc check CONFIG...`
+    with the same --set (run once for all commands, ``checked``)."""
+    configs, sets = check_forms(words)
+    proc = checked(sets)
+    for config in configs:
+        assert f"ok  {config}:" in proc.stdout, (
+            f"`simsrc check {config} {shlex.join(sets)}` did not pass:\n"
+            + "\n".join(line for line in proc.stderr.splitlines() if config in line)
+            + f"\n--- stderr (end) ---\n{proc.stderr[-2000:]}")
 
 
 def _help(words, tmp_path):
@@ -241,9 +271,9 @@ def _real_animate(words, tmp_path):
 
 
 def _figures_list(words, tmp_path):
-    """`simsrc figures [...]` -> `--help`, and `--list` (every experiment script's
-    --describe)."""
-    _help(words, tmp_path)
+    """Plain `simsrc figures` -> `simsrc figures --list`: every experiment script found and
+    asked for its --describe (rebuilding every figure at full size takes an hour, or reads
+    figures/.cache, which a fresh checkout does not have)."""
     out = run(["simsrc", "figures", "--list"], tmp_path).stdout
     assert "e1_springs" in out, out
 
@@ -258,18 +288,13 @@ def _real_figures(words, tmp_path):
     assert (out / "README.md").exists()
 
 
-def _explore_help(words, tmp_path):
-    _help(words, tmp_path)
-
-
 def _real_explore(words, tmp_path):
     """`simsrc explore --no-browser` on a free port: the page is served; then stopped."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path), MPLBACKEND="Agg")
     proc = subprocess.Popen(argv([*words, "--no-browser", "--port", str(port)]), cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -349,15 +374,15 @@ PIP = "installs into the environment; the tests run from the installed checkout 
 # command prefix -> rule; the longest matching prefix wins
 RULES: dict[tuple[str, ...], Rule] = {
     ("pip", "install"): Rule(skip=PIP),
-    ("python", "-m", "pytest"): Rule(smoke=_pytest_collect),
+    ("python", "-m", "pytest"): Rule(real=_pytest_collect),
     ("simsrc", "run"): Rule(smoke=_check, real=_real_run),
     ("simsrc", "sweep"): Rule(smoke=_check, real=_real_sweep),
     ("simsrc", "gait"): Rule(smoke=_help, real=_real_gait),
     ("simsrc", "fit"): Rule(smoke=_check, real=_real_fit),
     ("simsrc", "animate"): Rule(smoke=_check, real=_real_animate),
-    ("simsrc", "figures"): Rule(smoke=_figures_list),
-    ("simsrc", "figures", "--only"): Rule(smoke=_figures_list, real=_real_figures),
-    ("simsrc", "explore"): Rule(smoke=_explore_help, real=_real_explore),
+    ("simsrc", "figures"): Rule(smoke=_help, real=_figures_list),
+    ("simsrc", "figures", "--only"): Rule(smoke=_help, real=_real_figures),
+    ("simsrc", "explore"): Rule(smoke=_help, real=_real_explore),
     ("python", "experiments/"): Rule(smoke=_script, real=_real_script),
     ("python", "benchmarks/"): Rule(smoke=_help),
     (PYTHON_SNIPPET,): Rule(real=_snippet),
