@@ -8,14 +8,18 @@ form: quick, yet on the command's own path (``simsrc sweep X`` -> ``simsrc check
 ``test_readme_command``: a new command needs a smoke form here. Every file a command names
 (configs, scripts) must exist.
 
-The slow part (``-m slow``) runs the real commands, shrunk where the README's would take minutes
-(a sweep's grid cut to 2 x 2 points, a figure in smoke mode), each writing into the test's
-temporary folder (outputs rewritten with ``--out``/``--plot``/``-o``, TMPDIR set there), so the
-checkout stays clean.
+The slow part (``-m slow``) runs ``REAL_COMMANDS`` for real: the commands whose path no other
+test runs, and one of each kind where the README has several; shrunk where the README's would
+take minutes (the sweep's grid cut to 2 x 2 points, a script in its smoke mode), each writing
+into the test's temporary folder (outputs rewritten with ``--out``/``--plot``, TMPDIR set
+there), so the checkout stays clean.
 
-Measured on this project's 2-core machine (other jobs running, empty compile cache
-``.cache/jax-tests``), ``python -m pytest -q -p no:cacheprovider -n 0 tests/test_readme.py``:
-TIMES_DEFAULT; the slow part (``-m slow``): TIMES_SLOW.
+Measured on this project's 2-core machine (other jobs running), ``python -m pytest -q -p
+no:cacheprovider -n 0 tests/test_readme.py``: 16-27 s (31 tests; no compiling: each smoke form
+is one process that imports and parses, about 2-4 s, and all the checks share one
+`simsrc check`); the slow part, ``-m slow``: 4.9 min from an empty compile cache (9 tests:
+fit_fukuchi.py 141 s, calibrate_sand.py --smoke 59 s, the sand run 20 s, the sweep on Dask 19 s,
+`simsrc figures --list` 18 s, stability_map.py --smoke 15 s, the snippet 11 s, the rest 9 s).
 """
 from __future__ import annotations
 
@@ -48,10 +52,6 @@ class Command(NamedTuple):
 
     words: tuple[str, ...]
     text: str
-
-    @property
-    def id(self) -> str:
-        return self.text
 
 
 def readme_blocks(text: str, lang: str) -> list[str]:
@@ -363,8 +363,8 @@ RULES: dict[tuple[str, ...], Rule] = {
 }
 
 # the README commands that also run for real (slow), with their rule's ``real``: those whose
-# path no other test runs, and one of each kind where the README has several (about 8 min from
-# an empty compile cache, see the module docstring). The others' real paths run elsewhere:
+# path no other test runs, and one of each kind where the README has several (4.9 min from an
+# empty compile cache, see the module docstring). The others' real paths run elsewhere:
 # `simsrc run` (test_cli.py::test_run_builtin_default), --plot (test_run_plot), `simsrc gait`
 # (test_cli.py, slow), the steady and plain sweeps (test_sweep.py, test_steady.py), `simsrc fit`
 # (test_fit_cli.py), `simsrc animate` (test_animate.py), e2 in smoke mode and
@@ -422,7 +422,7 @@ def test_the_real_commands_are_readme_commands():
         assert rule_for(texts[text].words).real is not None, f"`{text}` has no real form"
 
 
-@pytest.mark.parametrize("command", ALL, ids=[c.id for c in ALL])
+@pytest.mark.parametrize("command", ALL, ids=[c.text for c in ALL])
 def test_readme_command(command, tmp_path):
     """The command's files exist, a rule covers it, and its smoke form succeeds."""
     for path in inputs(command.words):
@@ -439,7 +439,7 @@ def test_readme_command(command, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", REAL, ids=[c.id for c in REAL])
+@pytest.mark.parametrize("command", REAL, ids=[c.text for c in REAL])
 def test_readme_command_for_real(command, tmp_path):
     """The command itself, shrunk where it would take minutes, outputs into tmp_path."""
     rule_for(command.words).real(command.words, tmp_path)
