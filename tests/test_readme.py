@@ -366,7 +366,7 @@ RULES: dict[tuple[str, ...], Rule] = {
 # path no other test runs, and one of each kind where the README has several (4.9 min from an
 # empty compile cache, see the module docstring). The others' real paths run elsewhere:
 # `simsrc run` (test_cli.py::test_run_builtin_default), --plot (test_run_plot), `simsrc gait`
-# (test_cli.py, slow), the steady and plain sweeps (test_sweep.py, test_steady.py), `simsrc fit`
+# (test_cli.py, slow), the steady and plain sweeps (test_sweep.py), `simsrc fit`
 # (test_fit_cli.py), `simsrc animate` (test_animate.py), e2 in smoke mode and
 # `simsrc figures --only` (test_experiments.py, slow).
 REAL_COMMANDS = (
