@@ -354,6 +354,10 @@ PIP = "installs into the environment; the tests run from the installed checkout 
 # command prefix -> rule; the longest matching prefix wins
 RULES: dict[tuple[str, ...], Rule] = {
     ("pip", "install"): Rule(skip=PIP),
+    # Jupyter's own server is not a dependency; tests/test_notebooks.py executes the notebook
+    # the command opens (nbclient, slow) and checks that the committed file is clean
+    ("jupyter", "notebook"): Rule(skip="opens Jupyter; tests/test_notebooks.py executes the "
+                                  "notebook (nbclient)"),
     ("python", "-m", "pytest"): Rule(real=_pytest_collect),
     ("simsrc", "run"): Rule(smoke=_check, real=_real_run),
     ("simsrc", "sweep"): Rule(smoke=_check, real=_real_sweep),
