@@ -269,3 +269,110 @@ def test_simsrc_run_answers_the_toml_export_as_the_explorer_does(client, tmp_pat
         assert ran["metrics"][f] == pytest.approx(shown["metrics"][f], rel=1e-8), f
     assert ran["values"]["push_force_bw"] == pytest.approx(
         shown["solved"]["push_force_bw"]["value"], rel=1e-8)
+
+
+def _lesson_answers(client, lesson):
+    a = gait(client, **lesson["setup"])
+    b = gait(client, **{**lesson["setup"], **lesson["compare"]}) if "compare" in lesson else None
+    return a, b
+
+
+def _largest(ans):
+    return ans["steady"]["stability"]["verdict_multipliers_abs"][0]
+
+
+def _m(ans, key):
+    return ans["steady"]["metrics"][key]
+
+
+def _solved(ans, key):
+    return ans["steady"]["solved"][key]["value"]
+
+
+#: For each lesson, the direction its text claims, in the API's numbers (a: its setup, b: its
+#: compare, or a second state where the lesson asks to move a control).
+LESSON_CLAIMS = {
+    # the leg spring stores the step's energy and returns all of it; the ground holds little
+    "springs": lambda c, a, b: (
+        a["steady"]["energy"]["return_ratio"] == pytest.approx(1.0, abs=1e-6)
+        and abs(a["steady"]["energy"]["lost_j"]) < 0.1
+        and a["steady"]["energy"]["details"]["leg_elastic_peak_j"]
+        > 20 * a["steady"]["energy"]["details"]["surface_elastic_peak_j"] > 0),
+    # sand: lower energy return, more lost, a footprint and a higher metabolic estimate
+    "sand": lambda c, a, b: (
+        b["steady"]["energy"]["return_ratio"] < a["steady"]["energy"]["return_ratio"] - 0.05
+        and b["steady"]["energy"]["lost_j"] > a["steady"]["energy"]["lost_j"] + 10
+        and min(b["animation"]["footprint_depth_m"]) > 0.01
+        and _m(b, "metabolic_cost_j_per_kg_per_m") > _m(a, "metabolic_cost_j_per_kg_per_m")),
+    # free speed: more push, a faster steady gait
+    "push": lambda c, a, b: (
+        _m(gait(c, **{**LESSON["push"]["setup"], "push_force_bw": 0.7}), "speed_m_per_s")
+        > _m(gait(c, **{**LESSON["push"]["setup"], "push_force_bw": 0.5}), "speed_m_per_s")),
+    # faster: harder push, longer steps, greater peak force, shorter (not longer) contact
+    "force_speed": lambda c, a, b: (
+        _solved(b, "push_force_bw") > _solved(a, "push_force_bw")
+        and _m(b, "step_length_m") > 1.3 * _m(a, "step_length_m")
+        and _m(b, "peak_vertical_force_bw") > _m(a, "peak_vertical_force_bw")
+        and _m(b, "contact_time_s") < _m(a, "contact_time_s")),
+    # the foot placement undoes the lean: same gait, angle to the body differs by the lean
+    "lean": lambda c, a, b: (
+        all(_m(a, k) == pytest.approx(_m(b, k), rel=1e-6, abs=1e-6)
+            for k in ("landing_angle_deg", "contact_time_s", "braking_impulse_n_s",
+                      "step_length_m"))
+        and _solved(a, "angle_of_attack_rad") - _solved(b, "angle_of_attack_rad")
+        == pytest.approx(7.0, abs=1e-3)),
+    # stiffer: shorter contact, higher cadence, smaller oscillation; Morin follows the model
+    "stiffness": lambda c, a, b: (lambda s: (
+        _m(s, "contact_time_s") < _m(a, "contact_time_s")
+        and _m(s, "cadence_steps_per_min") > _m(a, "cadence_steps_per_min")
+        and _m(s, "com_vertical_oscillation_m") < _m(a, "com_vertical_oscillation_m")
+        and _m(s, "morin_leg_stiffness_n_per_m") == pytest.approx(30e3, rel=0.05)))(
+        gait(c, leg_stiffness_kn_per_m=30)),
+    # uphill: positive work and a higher cost; downhill: braking, negative work, none injected
+    "slope": lambda c, a, b: (lambda down, level: (
+        _m(a, "muscle_positive_work_j") > 50 > _m(level, "muscle_positive_work_j")
+        and _m(a, "metabolic_cost_j_per_kg_per_m") > _m(level, "metabolic_cost_j_per_kg_per_m") + 1
+        and "leg_damping_n_s_per_m" in down["steady"]["solved"]
+        and _m(down, "muscle_negative_work_j") > 50 > _m(level, "muscle_negative_work_j")
+        and abs(down["steady"]["energy"]["injected_j"]) < 1.0))(
+        gait(c, slope_deg=-5), gait(c, slope_deg=0)),
+    # faster: the foot must land flatter, the cadence falls, the flight is longer
+    "swing": lambda c, a, b: (
+        _m(b, "landing_angle_deg") < _m(a, "landing_angle_deg") - 2
+        and _m(b, "cadence_steps_per_min") < _m(a, "cadence_steps_per_min")
+        and _m(b, "flight_time_s") > _m(a, "flight_time_s")),
+    # a fixed landing angle: unstable; the same runner under foot placement: stable
+    "stability": lambda c, a, b: (
+        _largest(a) > 1.0 and a["steady"]["stability"]["verdict"].startswith("unstable")
+        and _largest(b) < 1.0 and b["steady"]["stability"]["verdict"].startswith("stable")),
+}
+
+
+def _lessons():
+    from simsrc.explore.lessons import LESSONS
+    return {lesson["id"]: lesson for lesson in LESSONS}
+
+
+LESSON = _lessons()
+
+
+def test_there_is_a_lesson_for_every_gallery_claim():
+    figures = {lesson["figure"] for lesson in LESSON.values() if lesson["figure"]}
+    assert figures == {f"figures/e{i}_{name}.png" for i, name in enumerate(
+        ("springs", "sand", "force_speed", "lean_overstriding", "stiffness", "slope",
+         "swing_leg", "stability"), start=1)}
+    assert set(LESSON_CLAIMS) == set(LESSON)
+    for lesson in LESSON.values():
+        assert lesson["number"] and lesson["question"] and lesson["look_for"]
+
+
+@pytest.mark.parametrize("lesson_id", list(LESSON))
+def test_every_lesson_shows_what_it_claims(client, lesson_id):
+    """Its setup (and compare) solve to a steady gait, and the direction its text claims holds
+    in the API's numbers."""
+    lesson = LESSON[lesson_id]
+    a, b = _lesson_answers(client, lesson)
+    assert a["steady"]["converged"], a["steady"]["message"]
+    if b is not None:
+        assert b["steady"]["converged"], b["steady"]["message"]
+    assert LESSON_CLAIMS[lesson_id](client, a, b)

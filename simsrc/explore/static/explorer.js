@@ -467,6 +467,8 @@ function openLesson(id, apply) {
   box.textContent = "";
   box.append(el("h3", {}, l.title), el("p", {}, "Question: " + l.question),
              el("p", {}, "Try: " + l.try), el("p", {}, "Look for: " + l.look_for));
+  if (l.number) box.append(el("p", { class: "number" }, "The number: " + l.number));
+  if (l.figure) box.append(el("p", { class: "figure" }, "The gallery's figure: " + l.figure));
   if (apply) { showControls(); writeUrl(); views(); requestAll(); }
 }
 
