@@ -57,7 +57,10 @@ function readUrl() {
     else if (k === "lesson") page.lesson = v;
     else page.runners.a[k] = v;
   }
-  if (!bGiven) page.runners.b = { ...page.runners.a, surface: page.runners.a.surface === "sand" ? "firm" : "sand" };
+  if (!bGiven) {
+    page.runners.b = { ...page.runners.a, surface: page.runners.a.surface === "sand" ? "firm" : "sand" };
+    for (const k of page.meta.surface_number_keys) page.runners.b[k] = "";
+  }
 }
 
 // ------------------------------------------------------------------ controls
@@ -84,7 +87,10 @@ function buildControls() {
     if (c.key === "surface") {
       const sel = el("select", { id: "in-" + c.key, name: c.key });
       for (const s of page.meta.surfaces) sel.append(el("option", { value: s.name, title: s.description }, s.name));
-      sel.addEventListener("change", () => setValue(c.key, sel.value));
+      sel.addEventListener("change", () => {   // a new preset brings its own numbers
+        for (const k of page.meta.surface_number_keys) page.runners[page.editing][k] = "";
+        setValue(c.key, sel.value);
+      });
       right.append(sel);
     } else {
       if (c.key === TARGET) {
@@ -123,8 +129,16 @@ function showControls() {
       if (held) input.dataset.last = v;
       v = held ? v : "off";
     }
+    const fromPreset = page.meta.surface_number_keys.includes(c.key) && (v === "" || v === null);
+    if (fromPreset) {
+      const preset = page.meta.surfaces.find(s => s.name === st.surface);
+      const n = preset ? preset.numbers[c.key] : null;
+      v = n === null || n === undefined ? "inf" : String(n);
+      if (range) range.value = n === null ? c.high : n;
+    }
+    box.classList.toggle("from-preset", fromPreset);
     if (document.activeElement !== input) input.value = v;
-    if (range && !isNaN(parseFloat(v))) range.value = v;
+    if (range && !fromPreset && !isNaN(parseFloat(v))) range.value = v;
     box.classList.toggle("disabled", held && c.solved_when_held);
   }
   showFieldError(page.errors[page.editing]);
