@@ -6,9 +6,10 @@ A state is a flat mapping of config key -> value in the config's units (``leg_st
 or ``"off"``: the energy balance decides the speed, as in ``simsrc run`` without
 ``--target-speed``); the surface's own numbers (``surface_stiffness_kn_per_m``,
 ``surface_damping_n_s_per_m``, ``surface_restitution``) are empty (``FROM_PRESET``) while they
-are the preset's, and override it when given, as the config keys do. Values are checked by the config loader (``simsrc.config.load``), whose
-allowed ranges come from the engine's parameter table (``simsrc.engine.params.PARAMETERS``): a
-slider's range below is only what the page offers, never what is allowed.
+are the preset's, and override it when given, as the config keys do. Values are checked by
+the config loader (``simsrc.config.load``), whose allowed ranges come from the engine's
+parameter table (``simsrc.engine.params.PARAMETERS``): a slider's range below is only what the
+page offers, never what is allowed.
 """
 from __future__ import annotations
 
