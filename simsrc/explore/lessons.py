@@ -38,9 +38,10 @@ LESSONS = (
      "look_for": "On sand the foot sinks and leaves a footprint; the ledger's 'lost' bar grows "
                  "(plastic and damping losses in the sand), the energy return falls, and the "
                  "push must put the loss back: a higher metabolic estimate.",
-     "number": "Explorer: sand loses 72 J a step (firm: 0), returns 84.5 % of the energy it "
-               "stores (firm: 100 %), leaves a 3.3 cm footprint and needs a 0.82 BW push; the "
-               "metabolic estimate is 2.76 J/kg/m (firm: 0.00). Gallery: 6.77 vs 4.23 J/kg/m, "
+     "number": "Explorer: on sand the step loses 72 J (firm: 0) and gives back 84.5 % of the "
+               "elastic energy stored in leg and ground (firm: 100 %); the foot leaves a 3.3 cm "
+               "footprint and the runner needs a 0.82 BW push; the metabolic estimate is 2.76 "
+               "J/kg/m (firm: 0.00). Gallery: 6.77 vs 4.23 J/kg/m, "
                "1.60x (Lejeune et al. 1998 measured 1.6x)."},
     {"id": "push",
      "figure": None,

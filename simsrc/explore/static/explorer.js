@@ -254,7 +254,11 @@ function title(which) {
   const st = page.runners[which];
   const speed = (st[TARGET] === "off" || st[TARGET] === null) ? "free speed" : `${st[TARGET]} m/s held`;
   const name = page.compare ? `runner ${which.toUpperCase()}: ` : "";
-  return `${name}${st.surface}, ${st.leg_stiffness_kn_per_m} kN/m, slope ${st.slope_deg}°, ${speed}`;
+  const own = [["surface_stiffness_kn_per_m", "kN/m"], ["surface_damping_n_s_per_m", "N·s/m"],
+               ["surface_restitution", "r"]].filter(([k]) => st[k] !== "" && st[k] !== null && st[k] !== undefined)
+              .map(([k, u]) => u === "r" ? `r ${st[k]}` : `${st[k]} ${u}`);
+  const surface = own.length ? `${st.surface} (${own.join(", ")})` : st.surface;
+  return `${name}${surface}, ${st.leg_stiffness_kn_per_m} kN/m, slope ${st.slope_deg}°, ${speed}`;
 }
 function render(which) {
   const node = views().find(n => n.dataset.runner === which);
