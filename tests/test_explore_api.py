@@ -17,8 +17,8 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from simsrc.config.load import base_point, parse_config  # noqa: E402
 from simsrc.config.schema import BY_NAME  # noqa: E402
-from simsrc.explore.controls import (CONTROLS, TARGET_SPEED, default_state,  # noqa: E402
-                                     parse_state)
+from simsrc.explore.controls import (CONTROLS, FROM_PRESET, SURFACE_NUMBERS,  # noqa: E402
+                                     TARGET_SPEED, default_state, parse_state)
 from simsrc.gait.steady import REASONS  # noqa: E402
 
 STIFFNESS_KEY = "leg_stiffness_kn_per_m"
@@ -49,8 +49,25 @@ def test_every_slider_range_is_allowed_by_the_config_schema(client):
         if c.key in (TARGET_SPEED, "surface"):
             continue
         ok = BY_NAME[c.key].ok
-        assert ok(c.low) and ok(c.high) and ok(c.default) and c.low <= c.default <= c.high, c
+        assert ok(c.low) and ok(c.high) and c.low <= c.high, c
+        if c.key in SURFACE_NUMBERS:         # the preset's numbers until moved
+            assert c.default == FROM_PRESET, c
+            continue
+        assert ok(c.default) and c.low <= c.default <= c.high, c
     assert {s["name"] for s in meta["surfaces"]} >= {"firm", "sand", "rigid"}
+    # every preset's own numbers, in the controls' units, are allowed values of their keys
+    from simsrc.engine.surface import SURFACE_PRESETS
+    for s in meta["surfaces"]:
+        preset = SURFACE_PRESETS[s["name"]]
+        numbers = s["numbers"]
+        assert set(numbers) == set(SURFACE_NUMBERS) == set(meta["surface_number_keys"])
+        assert numbers["surface_damping_n_s_per_m"] == preset.damping_n_s_per_m
+        assert numbers["surface_restitution"] == preset.restitution
+        k = numbers["surface_stiffness_kn_per_m"]
+        assert (k is None) if math.isinf(preset.stiffness_n_per_m) else (
+            k == pytest.approx(preset.stiffness_n_per_m / 1e3, rel=1e-12))
+        for key, v in numbers.items():
+            assert v is None or BY_NAME[key].ok(v), (s["name"], key, v)
     assert meta["lessons"] and all(set(l) >= {"question", "try", "look_for", "setup"}
                                    for l in meta["lessons"])
     for lesson in meta["lessons"]:          # every lesson's setup is a valid state
@@ -100,6 +117,10 @@ def test_sand_leaves_a_footprint_and_returns_less_energy(client):
     ({"lean_deg": "75"}, "lean_deg", ["in (-60, 60)", "75"]),
     ({TARGET_SPEED: "25"}, TARGET_SPEED, ["(0, 20)", "25"]),
     ({"knee_angle": "3"}, "knee_angle", ["unknown control"]),
+    ({"surface_stiffness_kn_per_m": "-5"}, "surface_stiffness_kn_per_m", ["must be > 0", "-5"]),
+    ({"surface_damping_n_s_per_m": "soft"}, "surface_damping_n_s_per_m",
+     ["must be a number", "soft"]),
+    ({"surface_restitution": "1.5"}, "surface_restitution", ["in (0, 1]", "1.5"]),
 ])
 def test_a_bad_value_is_refused_with_a_message_naming_it(client, query, field, words):
     for route in ("/api/gait", "/api/export.toml", "/api/export.csv"):
@@ -109,6 +130,73 @@ def test_a_bad_value_is_refused_with_a_message_naming_it(client, query, field, w
         assert body["field"] == field
         for w in words:
             assert w in body["error"], body["error"]
+
+
+def test_a_softer_surface_gives_a_longer_contact_and_a_deeper_sink(client):
+    """The surface's stiffness overrides the preset's: firm ground at 50 kN/m instead of its
+    945.7 lets the foot sink deeper and the contact last longer (springs in series)."""
+    firm = gait(client, surface="firm")
+    soft = gait(client, surface="firm", surface_stiffness_kn_per_m=50)
+    assert firm["steady"]["converged"] and soft["steady"]["converged"]
+    assert soft["state"]["surface_stiffness_kn_per_m"] == 50.0
+    assert firm["state"]["surface_stiffness_kn_per_m"] == FROM_PRESET
+
+    def sink(a):
+        return max(v for row in a["animation"]["sink_m"] for v in row if v is not None)
+    assert sink(soft) > 5 * sink(firm) > 0
+    assert (soft["steady"]["metrics"]["contact_time_s"]
+            > firm["steady"]["metrics"]["contact_time_s"] + 0.005)
+    # the surface stores more of the step's energy, and (elastic, r = 1) returns it
+    e = soft["steady"]["energy"]
+    assert e["details"]["surface_elastic_peak_j"] > 5 * firm["steady"]["energy"]["details"][
+        "surface_elastic_peak_j"]
+
+
+def test_a_presets_own_numbers_given_are_the_preset():
+    """Given explicitly, sand's own numbers build the runner the preset builds; a lower
+    restitution or more damping is another runner."""
+    from simsrc.engine.surface import SURFACE_PRESETS
+
+    sand = SURFACE_PRESETS["sand"]
+    p_preset, _ = base_point(parse_state({"surface": "sand"}).config)
+    given = {"surface": "sand", "surface_stiffness_kn_per_m": sand.stiffness_n_per_m / 1e3,
+             "surface_damping_n_s_per_m": sand.damping_n_s_per_m,
+             "surface_restitution": sand.restitution}
+    p_given, _ = base_point(parse_state(given).config)
+    assert p_given == p_preset
+    p_other, _ = base_point(parse_state({**given, "surface_restitution": 0.5}).config)
+    assert p_other.surface_restitution == 0.5 and p_other != p_preset
+    # empty (or "preset") is the preset's number
+    p_empty, _ = base_point(parse_state({"surface": "sand", "surface_restitution": "",
+                                         "surface_damping_n_s_per_m": "preset"}).config)
+    assert p_empty == p_preset
+
+
+def test_surface_numbers_reuse_the_one_compiled_program(client):
+    """Moving the surface's numbers runs the programs compiled at the warm-up (answer.OPTIONS):
+    no program is added in this process."""
+    from simsrc.engine import stored
+
+    if stored.folder() is None:
+        pytest.skip("stored programs are off (SIMSRC_NO_COMPILE_CACHE/SIMSRC_NO_STORED_PROGRAMS)")
+    gait(client, surface="grass")
+    before = set(stored._LOADED)
+    for query in ({"surface_stiffness_kn_per_m": 80, "surface_damping_n_s_per_m": 300,
+                   "surface_restitution": 0.6},
+                  {"surface": "rigid", "surface_stiffness_kn_per_m": 200},
+                  {"surface": "sand", "surface_restitution": 1.0, "surface_damping_n_s_per_m": 0}):
+        assert gait(client, **query)["steady"]["converged"], query
+    assert set(stored._LOADED) == before
+
+
+def test_the_toml_export_keeps_the_surface_numbers(client):
+    query = {"surface": "grass", "surface_stiffness_kn_per_m": "80", "surface_restitution": "0.6"}
+    text = client.get("/api/export.toml", params=query).text
+    config = parse_config(tomllib.loads(text), "explorer.toml")
+    assert config.values["surface_stiffness_kn_per_m"] == 80.0
+    assert config.values["surface_restitution"] == 0.6
+    assert config.values["surface_damping_n_s_per_m"] is None           # the preset's
+    assert base_point(config) == base_point(parse_state(query).config)
 
 
 def test_no_steady_gait_says_why(client):
@@ -269,3 +357,110 @@ def test_simsrc_run_answers_the_toml_export_as_the_explorer_does(client, tmp_pat
         assert ran["metrics"][f] == pytest.approx(shown["metrics"][f], rel=1e-8), f
     assert ran["values"]["push_force_bw"] == pytest.approx(
         shown["solved"]["push_force_bw"]["value"], rel=1e-8)
+
+
+def _lesson_answers(client, lesson):
+    a = gait(client, **lesson["setup"])
+    b = gait(client, **{**lesson["setup"], **lesson["compare"]}) if "compare" in lesson else None
+    return a, b
+
+
+def _largest(ans):
+    return ans["steady"]["stability"]["verdict_multipliers_abs"][0]
+
+
+def _m(ans, key):
+    return ans["steady"]["metrics"][key]
+
+
+def _solved(ans, key):
+    return ans["steady"]["solved"][key]["value"]
+
+
+#: For each lesson, the direction its text claims, in the API's numbers (a: its setup, b: its
+#: compare, or a second state where the lesson asks to move a control).
+LESSON_CLAIMS = {
+    # the leg spring stores the step's energy and returns all of it; the ground holds little
+    "springs": lambda c, a, b: (
+        a["steady"]["energy"]["return_ratio"] == pytest.approx(1.0, abs=1e-6)
+        and abs(a["steady"]["energy"]["lost_j"]) < 0.1
+        and a["steady"]["energy"]["details"]["leg_elastic_peak_j"]
+        > 20 * a["steady"]["energy"]["details"]["surface_elastic_peak_j"] > 0),
+    # sand: lower energy return, more lost, a footprint and a higher metabolic estimate
+    "sand": lambda c, a, b: (
+        b["steady"]["energy"]["return_ratio"] < a["steady"]["energy"]["return_ratio"] - 0.05
+        and b["steady"]["energy"]["lost_j"] > a["steady"]["energy"]["lost_j"] + 10
+        and min(b["animation"]["footprint_depth_m"]) > 0.01
+        and _m(b, "metabolic_cost_j_per_kg_per_m") > _m(a, "metabolic_cost_j_per_kg_per_m")),
+    # free speed: more push, a faster steady gait
+    "push": lambda c, a, b: (
+        _m(gait(c, **{**LESSON["push"]["setup"], "push_force_bw": 0.7}), "speed_m_per_s")
+        > _m(gait(c, **{**LESSON["push"]["setup"], "push_force_bw": 0.5}), "speed_m_per_s")),
+    # faster: harder push, longer steps, greater peak force, shorter (not longer) contact
+    "force_speed": lambda c, a, b: (
+        _solved(b, "push_force_bw") > _solved(a, "push_force_bw")
+        and _m(b, "step_length_m") > 1.3 * _m(a, "step_length_m")
+        and _m(b, "peak_vertical_force_bw") > _m(a, "peak_vertical_force_bw")
+        and _m(b, "contact_time_s") < _m(a, "contact_time_s")),
+    # the foot placement undoes the lean: same gait, angle to the body differs by the lean
+    "lean": lambda c, a, b: (
+        all(_m(a, k) == pytest.approx(_m(b, k), rel=1e-6, abs=1e-6)
+            for k in ("landing_angle_deg", "contact_time_s", "braking_impulse_n_s",
+                      "step_length_m"))
+        and _solved(a, "angle_of_attack_rad") - _solved(b, "angle_of_attack_rad")
+        == pytest.approx(7.0, abs=1e-3)),
+    # stiffer: shorter contact, higher cadence, smaller oscillation; Morin follows the model
+    "stiffness": lambda c, a, b: (lambda s: (
+        _m(s, "contact_time_s") < _m(a, "contact_time_s")
+        and _m(s, "cadence_steps_per_min") > _m(a, "cadence_steps_per_min")
+        and _m(s, "com_vertical_oscillation_m") < _m(a, "com_vertical_oscillation_m")
+        and _m(s, "morin_leg_stiffness_n_per_m") == pytest.approx(30e3, rel=0.05)))(
+        gait(c, leg_stiffness_kn_per_m=30)),
+    # uphill: positive work and a higher cost; downhill: braking, negative work, none injected
+    "slope": lambda c, a, b: (lambda down, level: (
+        _m(a, "muscle_positive_work_j") > 50 > _m(level, "muscle_positive_work_j")
+        and _m(a, "metabolic_cost_j_per_kg_per_m") > _m(level, "metabolic_cost_j_per_kg_per_m") + 1
+        and "leg_damping_n_s_per_m" in down["steady"]["solved"]
+        and _m(down, "muscle_negative_work_j") > 50 > _m(level, "muscle_negative_work_j")
+        and abs(down["steady"]["energy"]["injected_j"]) < 1.0))(
+        gait(c, slope_deg=-5), gait(c, slope_deg=0)),
+    # faster: the foot must land flatter, the cadence falls, the flight is longer
+    "swing": lambda c, a, b: (
+        _m(b, "landing_angle_deg") < _m(a, "landing_angle_deg") - 2
+        and _m(b, "cadence_steps_per_min") < _m(a, "cadence_steps_per_min")
+        and _m(b, "flight_time_s") > _m(a, "flight_time_s")),
+    # a fixed landing angle: unstable; the same runner under foot placement: stable
+    "stability": lambda c, a, b: (
+        _largest(a) > 1.0 and a["steady"]["stability"]["verdict"].startswith("unstable")
+        and _largest(b) < 1.0 and b["steady"]["stability"]["verdict"].startswith("stable")),
+}
+
+
+def _lessons():
+    from simsrc.explore.lessons import LESSONS
+    return {lesson["id"]: lesson for lesson in LESSONS}
+
+
+LESSON = _lessons()
+
+
+def test_there_is_a_lesson_for_every_gallery_claim():
+    figures = {lesson["figure"] for lesson in LESSON.values() if lesson["figure"]}
+    assert figures == {f"figures/e{i}_{name}.png" for i, name in enumerate(
+        ("springs", "sand", "force_speed", "lean_overstriding", "stiffness", "slope",
+         "swing_leg", "stability"), start=1)}
+    assert set(LESSON_CLAIMS) == set(LESSON)
+    for lesson in LESSON.values():
+        assert lesson["number"] and lesson["question"] and lesson["look_for"]
+
+
+@pytest.mark.parametrize("lesson_id", list(LESSON))
+def test_every_lesson_shows_what_it_claims(client, lesson_id):
+    """Its setup (and compare) solve to a steady gait, and the direction its text claims holds
+    in the API's numbers."""
+    lesson = LESSON[lesson_id]
+    a, b = _lesson_answers(client, lesson)
+    assert a["steady"]["converged"], a["steady"]["message"]
+    if b is not None:
+        assert b["steady"]["converged"], b["steady"]["message"]
+    assert LESSON_CLAIMS[lesson_id](client, a, b)

@@ -218,3 +218,55 @@ def test_a_fast_drag_ends_on_the_last_positions_answer(page, browser):
     expected = TestClient(warm_app()).get("/api/gait", params={STIFFNESS: "25"}).json()
     assert metric(page, "contact_time_s") == pytest.approx(
         expected["steady"]["metrics"]["contact_time_s"], rel=1e-9)
+
+
+def test_moving_the_surface_stiffness_changes_the_gait_and_a_new_preset_resets_it(page, browser):
+    """The surface's numbers show the preset's until moved; moving the stiffness slider to a
+    softer ground lengthens the contact; choosing another preset brings its own numbers."""
+    firm = open_page(page, browser.explorer_url)
+    key = "surface_stiffness_kn_per_m"
+    assert page.input_value(f"#in-{key}") == "945.7"                  # firm ground's own
+    assert page.input_value("#in-surface_restitution") == "1"
+    assert "from-preset" in page.get_attribute(f'.control[data-key="{key}"]', "class")
+    page.evaluate(f"""() => {{
+        const r = document.getElementById('range-{key}');
+        r.value = 50; r.dispatchEvent(new Event('input'));
+    }}""")
+    soft = settled(page, firm)
+    assert soft > firm + 0.005                                  # springs in series: longer
+    assert page.input_value(f"#in-{key}") == "50"
+    assert f"{key}=50" in page.url
+    assert "from-preset" not in page.get_attribute(f'.control[data-key="{key}"]', "class")
+    page.select_option("#in-surface", "sand")
+    page.wait_for_function(f"!location.search.includes('{key}') && "
+                           "location.search.includes('surface=sand')", timeout=TIMEOUT_MS)
+    assert page.input_value(f"#in-{key}") == "20.9"
+    assert page.input_value("#in-surface_damping_n_s_per_m") == "5610"
+    assert page.input_value("#in-surface_restitution") == "0.1"
+
+
+def test_a_bad_surface_number_shows_its_message_under_its_field(page, browser):
+    open_page(page, browser.explorer_url)
+    key = "surface_restitution"
+    page.fill(f"#in-{key}", "1.5")
+    page.press(f"#in-{key}", "Enter")
+    page.wait_for_function(f"""document.querySelector('.control[data-key="{key}"] .error')
+                               .textContent.includes('1.5')""", timeout=TIMEOUT_MS)
+    words = page.inner_text(f'.control[data-key="{key}"] .error')
+    assert key in words and "in (0, 1]" in words
+
+
+def test_every_lesson_opens_with_its_number(page, browser):
+    from simsrc.explore.lessons import LESSONS
+
+    open_page(page, browser.explorer_url)
+    for lesson in LESSONS:
+        page.click(f'#lesson-list button[data-lesson="{lesson["id"]}"]')
+        page.wait_for_function(f"location.search.includes('lesson={lesson['id']}')",
+                               timeout=TIMEOUT_MS)
+        text = page.inner_text("#lesson")
+        assert lesson["question"] in text and "The number: " + lesson["number"] in text
+        if lesson["figure"]:
+            assert lesson["figure"] in text
+    page.wait_for_function("""() => !document.querySelector('#status').textContent
+                              .startsWith('computing')""", timeout=TIMEOUT_MS)

@@ -5,7 +5,8 @@ Routes:
 - ``/``: the page (``static/index.html``, with ``explorer.js`` and ``explorer.css``: hand-written,
   drawing in SVG; nothing is fetched from elsewhere).
 - ``GET /api/controls``: the controls (keys, labels, units, slider ranges, defaults), the
-  surface presets and the lessons.
+  surface presets with their numbers (the surface controls' values until moved) and the
+  lessons.
 - ``GET /api/status``: the warm-up (``{"phase", "ready", "seconds", "error"}``).
 - ``GET /api/gait?KEY=VALUE&...``: the answer for a state (``answer.answer``); the query holds
   the state, as the page's own URL does.
@@ -31,8 +32,8 @@ from starlette.staticfiles import StaticFiles
 
 from simsrc.errors import SimsrcInputError
 from simsrc.explore import answer as ans
-from simsrc.explore.controls import (CONTROLS, SURFACES, TARGET_SPEED, default_state,
-                                     export_toml, parse_state)
+from simsrc.explore.controls import (CONTROLS, SURFACE_NUMBERS, SURFACES, TARGET_SPEED,
+                                     default_state, export_toml, parse_state, surface_numbers)
 from simsrc.explore.lessons import LESSONS
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,8 +64,9 @@ def controls(request: Request) -> JSONResponse:
                       "note": c.note, "solved_when_held": c.solved_when_held}
                      for c in CONTROLS],
         "defaults": default_state(), "target_speed_key": TARGET_SPEED,
-        "surfaces": [{"name": n, "description": SURFACE_PRESETS[n].description}
-                     for n in SURFACES],
+        "surfaces": [{"name": n, "description": SURFACE_PRESETS[n].description,
+                      "numbers": surface_numbers(n)} for n in SURFACES],
+        "surface_number_keys": list(SURFACE_NUMBERS),
         "lessons": list(LESSONS)})
 
 

@@ -4,9 +4,12 @@ conversion of a page's state (strings from a URL or a form) into a checked ``Con
 A state is a flat mapping of config key -> value in the config's units (``leg_stiffness_kn_per_m``,
 ``angle_of_attack_deg``, ...), plus ``target_speed_m_per_s`` (the speed the runner holds; empty
 or ``"off"``: the energy balance decides the speed, as in ``simsrc run`` without
-``--target-speed``). Values are checked by the config loader (``simsrc.config.load``), whose
-allowed ranges come from the engine's parameter table (``simsrc.engine.params.PARAMETERS``): a
-slider's range below is only what the page offers, never what is allowed.
+``--target-speed``); the surface's own numbers (``surface_stiffness_kn_per_m``,
+``surface_damping_n_s_per_m``, ``surface_restitution``) are empty (``FROM_PRESET``) while they
+are the preset's, and override it when given, as the config keys do. Values are checked by
+the config loader (``simsrc.config.load``), whose allowed ranges come from the engine's
+parameter table (``simsrc.engine.params.PARAMETERS``): a slider's range below is only what the
+page offers, never what is allowed.
 """
 from __future__ import annotations
 
@@ -67,6 +70,15 @@ EXPLORER_APEX_HEIGHT_M = 0.93
 #: The held speed by default, m/s (the default runner's start speed).
 EXPLORER_TARGET_SPEED = 3.5
 
+#: The value of a surface number that comes from the surface preset (not moved, or reset by a
+#: change of preset): the config key is then absent, as in a config file.
+FROM_PRESET = ""
+#: The surface's own numbers: config key -> the ``SurfacePreset`` field (SI) and its scale to the
+#: key's unit (kN/m for N/m).
+SURFACE_NUMBERS = {"surface_stiffness_kn_per_m": ("stiffness_n_per_m", 1e-3),
+                   "surface_damping_n_s_per_m": ("damping_n_s_per_m", 1.0),
+                   "surface_restitution": ("restitution", 1.0)}
+
 CONTROLS: tuple[Control, ...] = (
     Control("leg_stiffness_kn_per_m", "leg stiffness", "kN/m", 5.0, 40.0, 0.5,
             _default("leg_stiffness_kn_per_m"), "leg",
@@ -88,6 +100,15 @@ CONTROLS: tuple[Control, ...] = (
             "height of the body at the top of the flight (held by the foot placement)"),
     Control("surface", "surface", "", 0, 0, 0, BY_NAME["surface"].default, "ground",
             "surface preset (stiffness, damping, restitution: simsrc/engine/surface.py)"),
+    Control("surface_stiffness_kn_per_m", "surface stiffness", "kN/m", 5.0, 1000.0, 0.1,
+            FROM_PRESET, "ground", "stiffness k_s of the ground in series with the leg (the "
+            "preset's until moved; rigid ground is inf)"),
+    Control("surface_damping_n_s_per_m", "surface damping", "N·s/m", 0.0, 10000.0, 10.0,
+            FROM_PRESET, "ground", "damping c_s of the ground, parallel to its spring (the "
+            "preset's until moved)"),
+    Control("surface_restitution", "surface restitution", "", 0.05, 1.0, 0.01, FROM_PRESET,
+            "ground", "fraction of the ground's stored energy it returns; 1 is elastic, below "
+            "1 it keeps a footprint (the preset's until moved)"),
     Control("slope_deg", "slope", "deg", -10.0, 10.0, 0.5, _default("slope_deg"), "ground",
             "uphill positive"),
     Control("mass_kg", "runner mass", "kg", 40.0, 120.0, 1.0, _default("mass_kg"), "runner",
@@ -97,6 +118,19 @@ CONTROLS: tuple[Control, ...] = (
 )
 CONTROL: dict[str, Control] = {c.key: c for c in CONTROLS}
 SURFACES: tuple[str, ...] = PRESET_NAMES
+
+
+def surface_numbers(name: str) -> dict:
+    """A surface preset's own numbers in the controls' units (stiffness None for rigid ground:
+    infinite)."""
+    from simsrc.engine.surface import SURFACE_PRESETS
+
+    preset = SURFACE_PRESETS[name]
+    out = {}
+    for key, (field, scale) in SURFACE_NUMBERS.items():
+        v = float(getattr(preset, field)) * scale
+        out[key] = float(f"{v:.12g}") if math.isfinite(v) else None
+    return out
 
 
 def default_state() -> dict:
@@ -121,6 +155,8 @@ def _number(key: str, text) -> float | None:
     else:
         s = str(text).strip()
         if key == TARGET_SPEED and s.lower() in ("", "off", "free", "none"):
+            return None
+        if key in SURFACE_NUMBERS and s.lower() in (FROM_PRESET, "preset"):
             return None
         try:
             value = float(s)
@@ -156,10 +192,12 @@ def parse_state(given: Mapping[str, object]) -> ExplorerState:
             raise FieldError(key, text, f"unknown control `{key}` in {SOURCE}; controls: "
                              f"{', '.join(CONTROL)}")
         values[key] = str(text).strip() if key == "surface" else _number(key, text)
+        if key in SURFACE_NUMBERS and values[key] is None:
+            values[key] = FROM_PRESET
     tables: dict[str, dict] = {}
     for key, value in values.items():
-        if key == TARGET_SPEED:
-            continue
+        if key == TARGET_SPEED or (key in SURFACE_NUMBERS and value in (None, FROM_PRESET)):
+            continue     # the held speed below; a surface number from the preset: key absent
         if key == "leg_damping_ratio" and value == 0.0:
             continue     # no damping: the schema's default (off), so the export stays plain
         table = BY_NAME[key].table

@@ -1,26 +1,35 @@
-"""Guided lessons: a question, the controls to try (a state the page loads), what to look for.
+"""Guided lessons, one per claim of the gallery (figures/README.md, experiments e1..e8), plus one
+on the energy balance: a question, the controls to try (a state the page loads), what to look for
+and the number behind it.
 
 Each ``setup`` is a partial explorer state (``simsrc.explore.controls``), applied on top of the
-default runner; ``compare`` (optional) is the second runner of the comparison view. The claims
-in ``look_for`` are what the model answers for them (read off the page on 2026-12-01; the
-directions of the first three and the braking downhill are also tests in
-tests/test_explore_api.py).
+default runner; ``compare`` (optional) is what runner B changes from runner A (the comparison
+view). ``figure`` names the gallery figure of the claim (``None``: no figure of its own).
+``number`` is the number behind the lesson: read off the explorer's answer for the setup (on
+2026-12-02, the general program of ``simsrc.explore.answer``) or quoted from figures/README.md,
+which says so. The direction each lesson claims is a test (tests/test_explore_api.py,
+``test_every_lesson_shows_what_it_claims``). Where the explorer cannot show a claim (the swinging
+leg, a runner without foot placement), the lesson says what it shows instead and points at the
+figure.
 """
 from __future__ import annotations
 
 LESSONS = (
-    {"id": "stiffness",
-     "title": "Stiff legs, short contacts",
-     "question": "What does a stiffer leg change at the same speed?",
-     "setup": {"leg_stiffness_kn_per_m": 12.0},
-     "try": "Move the leg stiffness from 12 to 30 kN/m.",
-     "look_for": "The contact time falls (0.23 s to 0.14 s) and the cadence rises (131 to "
-                 "240 steps/min: the apex height is held, so the flights shorten too); the "
-                 "vertical oscillation shrinks (17 to 4 cm) and the peak force falls a little "
-                 "(3.2 to 2.7 BW). The Morin estimate of the stiffness, from contact and "
-                 "flight times only, follows the model's own (11.4 against 11.5 kN/m, 28.8 "
-                 "against 28.8)."},
+    {"id": "springs",
+     "figure": "figures/e1_springs.png",
+     "title": "Where the energy of a step goes",
+     "question": "Where does the energy of one running step go: kinetic, gravitational, elastic?",
+     "setup": {},
+     "try": "Watch the energy bars of the default runner on firm ground; then add leg damping "
+            "(0.1) and see the 'lost' bar appear and the push put it back.",
+     "look_for": "In stance the leg spring stores the step's energy (the 'stored' bar) and gives "
+                 "all of it back ('returned' as tall, nothing 'lost'): a lossless bounce that "
+                 "needs no push. The firm ground stores a little of it too, and returns it.",
+     "number": "Explorer: the leg spring holds 153.5 J at its deepest and the firm ground 2.4 J; "
+               "100.0 % comes back, 0.0 J is lost. Gallery (e1's runner): 62.4 J in the leg, "
+               "0.99 J in the ground, 100.0 % returned."},
     {"id": "sand",
+     "figure": "figures/e2_sand.png",
      "title": "Running on sand",
      "question": "Why is sand tiring?",
      "setup": {"surface": "firm"},
@@ -28,23 +37,118 @@ LESSONS = (
      "try": "Compare firm ground (left) with sand (right) at the same held speed.",
      "look_for": "On sand the foot sinks and leaves a footprint; the ledger's 'lost' bar grows "
                  "(plastic and damping losses in the sand), the energy return falls, and the "
-                 "push must put the loss back: a higher metabolic estimate."},
+                 "push must put the loss back: a higher metabolic estimate.",
+     "number": "Explorer: on sand the step loses 72 J (firm: 0) and gives back 84.5 % of the "
+               "elastic energy stored in leg and ground (firm: 100 %); the foot leaves a 3.3 cm "
+               "footprint and the runner needs a 0.82 BW push; the metabolic estimate is 2.76 "
+               "J/kg/m (firm: 0.00). Gallery: 6.77 vs 4.23 J/kg/m, "
+               "1.60x (Lejeune et al. 1998 measured 1.6x)."},
     {"id": "push",
+     "figure": None,
      "title": "Who pays for the losses?",
      "question": "What sets the speed when nothing holds it?",
      "setup": {"target_speed_m_per_s": "off", "push_force_bw": 0.6, "surface": "sand"},
      "try": "Untick 'hold speed' (done here) and move the push between 0.4 and 0.8 BW.",
      "look_for": "The energy balance decides the speed: more push, more energy injected per "
                  "step, a faster steady gait. Set the push to 0: there is no steady gait, and "
-                 "the page says why (the runner loses energy and nothing puts it back)."},
+                 "the page says why (the runner loses energy and nothing puts it back).",
+     "number": "Explorer: on sand a 0.5 BW push settles at a slower speed than 0.7 BW; with no "
+               "push there is no steady gait."},
+    {"id": "force_speed",
+     "figure": "figures/e3_force_speed.png",
+     "title": "Force and speed",
+     "question": "Does a faster speed come from longer strides and greater ground forces?",
+     "setup": {"leg_damping_ratio": 0.03},
+     "compare": {"target_speed_m_per_s": 5.0},
+     "try": "Runner A holds 3.5 m/s, runner B 5 m/s, both with a slightly damped leg (0.03) "
+            "whose losses the push replaces; move B's held speed further.",
+     "look_for": "The faster runner needs a harder push, lands flatter, takes longer steps and "
+                 "meets greater peak forces, while its contact time gets shorter, not longer: "
+                 "the extra speed comes from longer strides and greater forces, not from "
+                 "longer contacts (Weyand et al. 2000).",
+     "number": "Explorer: 3.5 to 5 m/s takes the push from 0.38 to 0.51 BW, the step from 1.38 "
+               "to 2.10 m, the peak force from 2.93 to 3.66 BW, and the contact from 0.206 to "
+               "0.174 s. Gallery: at 6.9 m/s a 0.71 instead of 0.48 BW push gives 2.41 instead "
+               "of 0.86 m steps and 4.1 instead of 1.9 BW peaks."},
+    {"id": "lean",
+     "figure": "figures/e4_lean_overstriding.png",
+     "title": "Lean and over-striding",
+     "question": "What does leaning do when the runner places its feet to hold its speed?",
+     "setup": {"lean_deg": -5.0},
+     "compare": {"lean_deg": 2.0},
+     "try": "Runner A leans back 5 deg, runner B forward 2 deg, both holding 3.5 m/s; read the "
+            "solved angle of attack under the control and the landing angle in the table.",
+     "look_for": "The foot placement undoes the lean: it puts the leg down at the same angle to "
+                 "the ground (the landing angle), so every number of the gait is the same, "
+                 "braking included; only the angle to the body (the solved angle of attack) "
+                 "differs, by the lean. Leaning back does not make this runner over-stride. The "
+                 "figure's runner places its feet by a feedback law that the explorer does not "
+                 "offer (Raibert's); there lean changes the speed itself.",
+     "number": "Explorer: both land at 68.3 deg to the ground with a 20.4 N s braking impulse; "
+               "the solved angle of attack is 73.3 deg leaning back, 66.3 deg leaning forward. "
+               "Gallery: under Raibert placement, -5 to +10 deg of lean raises the steady speed "
+               "from 1.57 to 4.07 m/s, and the foot always lands within 3.5 cm of the neutral "
+               "point: no lean makes that runner over-stride."},
+    {"id": "stiffness",
+     "figure": "figures/e5_stiffness.png",
+     "title": "Stiff legs, short contacts",
+     "question": "What does a stiffer leg change at the same speed?",
+     "setup": {"leg_stiffness_kn_per_m": 12.0},
+     "try": "Move the leg stiffness from 12 to 30 kN/m.",
+     "look_for": "The contact time falls and the cadence rises (the apex height is held, so the "
+                 "flights shorten too); the vertical oscillation shrinks and the peak force "
+                 "falls a little. The Morin estimate of the stiffness, from contact and flight "
+                 "times only, follows the model's own.",
+     "number": "Explorer: 12 to 30 kN/m takes the contact from 0.23 to 0.14 s, the cadence "
+               "from 131 to 240 steps/min, the oscillation from 17 to 4 cm, the peak force from "
+               "3.2 to 2.7 BW; Morin 11.4 vs 11.5 kN/m and 28.8 vs 28.8. Gallery: to keep its "
+               "COM drop on soft (21.3 kN/m) ground the leg must be 50 % stiffer (Ferris et al. "
+               "1999: +41 %)."},
     {"id": "slope",
+     "figure": "figures/e6_slope.png",
      "title": "Uphill and downhill",
      "question": "How does the slope change the work per step?",
      "setup": {"slope_deg": 5.0},
      "try": "Move the slope from -5 to +5 deg.",
-     "look_for": "Uphill the push must lift the body: at +5 deg it injects about 93 J a "
-                 "step and the metabolic estimate is 4 J/kg/m (0 on the level, where firm "
-                 "ground loses nothing). Downhill the runner gains energy and must brake: at "
-                 "-5 deg the solver switches from push to leg damping, and about 85 J a step "
-                 "is lost instead of injected."},
+     "look_for": "Uphill the push must lift the body: positive work every step and a metabolic "
+                 "estimate well above the level's (where firm ground loses nothing). Downhill "
+                 "the runner gains energy and must brake: the solver switches from push to leg "
+                 "damping, and the step's work turns negative (eccentric).",
+     "number": "Explorer: at +5 deg the push injects 93 J a step (metabolic 4.05 J/kg/m; level "
+               "0.00); at -5 deg the leg damping absorbs 81 J a step (85 J lost in all) and "
+               "none is injected. Gallery: at -10 deg 179 J negative work per step vs 107 J on "
+               "the level."},
+    {"id": "swing",
+     "figure": "figures/e7_swing_leg.png",
+     "title": "The swinging leg",
+     "question": "Where must the swinging leg put the foot, and how much time has it?",
+     "setup": {},
+     "compare": {"target_speed_m_per_s": 5.0},
+     "try": "Runner A holds 3.5 m/s, runner B 5 m/s; read the solved angle of attack and the "
+            "cadence and flight time in the table.",
+     "look_for": "The explorer solves where the foot must land (the foot placement), not the "
+                 "swing that brings it there (the pendulum landing mode of simsrc run, which "
+                 "the explorer does not offer). Faster, the leg must land flatter and the "
+                 "cadence falls: the swing has a longer flight to bring the leg forward. "
+                 "figures/e7_swing_leg.png shows the swing itself: a stiffer hip spring swings "
+                 "the leg faster, and costs more.",
+     "number": "Explorer: from 3.5 to 5 m/s the landing angle goes from 68.3 to 63.2 deg, the "
+               "cadence from 149 to 138 steps/min, the flight from 0.197 to 0.258 s. Gallery: "
+               "a hip spring of 210 to 330 N·m/rad raises the swing's metabolic cost from 0.93 "
+               "to 1.35 J/kg/m (+44 %), the cadence going from 148 to 136 steps/min."},
+    {"id": "stability",
+     "figure": "figures/e8_stability.png",
+     "title": "Stability",
+     "question": "Does the runner keep its gait by itself, or does it need foot placement?",
+     "setup": {"target_speed_m_per_s": "off", "leg_damping_ratio": 0.03, "push_force_bw": 0.5},
+     "compare": {"target_speed_m_per_s": 3.5},
+     "try": "Runner A lands at a fixed angle (69 deg) with a fixed push and a free speed; runner "
+            "B is the same runner holding 3.5 m/s by foot placement. Read the stability line.",
+     "look_for": "With a fixed landing angle this gait is unstable: a runner started near it "
+                 "drifts away (a multiplier above 1). Placing the foot by feedback makes the "
+                 "same runner stable (all multipliers below 1). The map of where a runner "
+                 "without control is stable by itself is figures/e8_stability.png.",
+     "number": "Explorer: largest |multiplier| 1.54 with the fixed angle, 0.976 with foot "
+               "placement. Gallery: only 10 % of the (stiffness, angle) grid runs stably "
+               "without control; the canonical gait (20.2 kN/m, 68.1 deg) has |λ| = 0.16."},
 )

@@ -57,7 +57,10 @@ function readUrl() {
     else if (k === "lesson") page.lesson = v;
     else page.runners.a[k] = v;
   }
-  if (!bGiven) page.runners.b = { ...page.runners.a, surface: page.runners.a.surface === "sand" ? "firm" : "sand" };
+  if (!bGiven) {
+    page.runners.b = { ...page.runners.a, surface: page.runners.a.surface === "sand" ? "firm" : "sand" };
+    for (const k of page.meta.surface_number_keys) page.runners.b[k] = "";
+  }
 }
 
 // ------------------------------------------------------------------ controls
@@ -84,7 +87,10 @@ function buildControls() {
     if (c.key === "surface") {
       const sel = el("select", { id: "in-" + c.key, name: c.key });
       for (const s of page.meta.surfaces) sel.append(el("option", { value: s.name, title: s.description }, s.name));
-      sel.addEventListener("change", () => setValue(c.key, sel.value));
+      sel.addEventListener("change", () => {   // a new preset brings its own numbers
+        for (const k of page.meta.surface_number_keys) page.runners[page.editing][k] = "";
+        setValue(c.key, sel.value);
+      });
       right.append(sel);
     } else {
       if (c.key === TARGET) {
@@ -123,8 +129,16 @@ function showControls() {
       if (held) input.dataset.last = v;
       v = held ? v : "off";
     }
+    const fromPreset = page.meta.surface_number_keys.includes(c.key) && (v === "" || v === null);
+    if (fromPreset) {
+      const preset = page.meta.surfaces.find(s => s.name === st.surface);
+      const n = preset ? preset.numbers[c.key] : null;
+      v = n === null || n === undefined ? "inf" : String(n);
+      if (range) range.value = n === null ? c.high : n;
+    }
+    box.classList.toggle("from-preset", fromPreset);
     if (document.activeElement !== input) input.value = v;
-    if (range && !isNaN(parseFloat(v))) range.value = v;
+    if (range && !fromPreset && !isNaN(parseFloat(v))) range.value = v;
     box.classList.toggle("disabled", held && c.solved_when_held);
   }
   showFieldError(page.errors[page.editing]);
@@ -240,7 +254,11 @@ function title(which) {
   const st = page.runners[which];
   const speed = (st[TARGET] === "off" || st[TARGET] === null) ? "free speed" : `${st[TARGET]} m/s held`;
   const name = page.compare ? `runner ${which.toUpperCase()}: ` : "";
-  return `${name}${st.surface}, ${st.leg_stiffness_kn_per_m} kN/m, slope ${st.slope_deg}°, ${speed}`;
+  const own = [["surface_stiffness_kn_per_m", "kN/m"], ["surface_damping_n_s_per_m", "N·s/m"],
+               ["surface_restitution", "r"]].filter(([k]) => st[k] !== "" && st[k] !== null && st[k] !== undefined)
+              .map(([k, u]) => u === "r" ? `r ${st[k]}` : `${st[k]} ${u}`);
+  const surface = own.length ? `${st.surface} (${own.join(", ")})` : st.surface;
+  return `${name}${surface}, ${st.leg_stiffness_kn_per_m} kN/m, slope ${st.slope_deg}°, ${speed}`;
 }
 function render(which) {
   const node = views().find(n => n.dataset.runner === which);
@@ -467,6 +485,8 @@ function openLesson(id, apply) {
   box.textContent = "";
   box.append(el("h3", {}, l.title), el("p", {}, "Question: " + l.question),
              el("p", {}, "Try: " + l.try), el("p", {}, "Look for: " + l.look_for));
+  if (l.number) box.append(el("p", { class: "number" }, "The number: " + l.number));
+  if (l.figure) box.append(el("p", { class: "figure" }, "The gallery's figure: " + l.figure));
   if (apply) { showControls(); writeUrl(); views(); requestAll(); }
 }
 
