@@ -3,10 +3,13 @@
 Physics: docs/physics.md (the equations) and ../shared/MODEL.md (the specification).
 
 float64 is switched on when the engine is first imported (``simsrc.engine``, on first use of a
-public name: ``import simsrc`` alone imports no JAX): the engine's accuracy targets (1e-8
-relative against an independent reference) need it. JAX's persistent compilation cache is
-switched on there too (``~/.cache/simsrc/jax``; ``SIMSRC_COMPILE_CACHE`` moves it,
-``SIMSRC_NO_COMPILE_CACHE=1`` turns it off). float32 inputs still run in float32 (about 1e-6
+public name: ``import simsrc`` alone imports no JAX and changes nothing in the process): the
+engine's accuracy targets (1e-8 relative against an independent reference) need it, so a
+process that uses the engine runs JAX in float64 from then on (arrays it creates itself
+default to float64; give dtypes explicitly where float32 matters). JAX's persistent compilation
+cache is switched on there too, at ``~/.cache/simsrc/jax``, unless the process already chose a
+cache of its own (then that one is used); ``SIMSRC_COMPILE_CACHE`` names the folder,
+``SIMSRC_NO_COMPILE_CACHE=1`` turns it off. float32 inputs still run in float32 (about 1e-6
 accuracy, fine for coarse sweeps only).
 """
 import importlib

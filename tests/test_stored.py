@@ -143,3 +143,25 @@ def test_the_command_line_prints_the_notes_on_stderr(monkeypatch, capsys):
     cli_main._show_progress_notes()
     stored.LOG.info("compiling the y model, once")
     assert "y model" not in capsys.readouterr().err
+
+
+def test_a_process_keeps_the_compile_cache_it_chose(tmp_path):
+    """`import simsrc` and its first use do not move a cache the user's process already chose
+    (issue "the newcomer's path"); a process with none gets simsrc's."""
+    import os
+    import subprocess
+    import sys
+    mine = str(tmp_path / "mine")
+    code = ("import jax\n{set}import simsrc\nsimsrc.canonical_params()\n"
+            "print(jax.config.jax_compilation_cache_dir)\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SIMSRC_COMPILE_CACHE", "SIMSRC_NO_COMPILE_CACHE")}
+    chosen = subprocess.run(
+        [sys.executable, "-c", code.format(
+            set=f"jax.config.update('jax_compilation_cache_dir', {mine!r})\n")],
+        capture_output=True, text=True, env=env, check=True).stdout.strip()
+    assert chosen == mine
+    env["SIMSRC_COMPILE_CACHE"] = str(tmp_path / "named")
+    named = subprocess.run([sys.executable, "-c", code.format(set="")], capture_output=True,
+                           text=True, env=env, check=True).stdout.strip()
+    assert named == str(tmp_path / "named")

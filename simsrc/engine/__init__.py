@@ -12,9 +12,12 @@ import os
 import jax
 
 # float64 (the accuracy targets need it) and the persistent compile cache, set here so that
-# every path into the physics sets them: ``import simsrc`` itself imports no JAX
+# every path into the physics sets them: ``import simsrc`` itself imports no JAX. A process
+# that already chose its own compile cache (``jax.config.update("jax_compilation_cache_dir",
+# ...)`` before its first use of simsrc) keeps it, unless SIMSRC_COMPILE_CACHE names one.
 jax.config.update("jax_enable_x64", True)
-if not os.environ.get("SIMSRC_NO_COMPILE_CACHE"):
+if not os.environ.get("SIMSRC_NO_COMPILE_CACHE") and (
+        os.environ.get("SIMSRC_COMPILE_CACHE") or not jax.config.jax_compilation_cache_dir):
     # Compiling the engine takes seconds; JAX's persistent cache makes every later process
     # (the CLI, the tests, a sweep resumed) load it instead. Opt out: SIMSRC_NO_COMPILE_CACHE=1.
     _cache = os.environ.get("SIMSRC_COMPILE_CACHE",
