@@ -143,7 +143,8 @@ def describe(name: str, static, args) -> str:
     options = next((s for s in (static if isinstance(static, tuple) else (static,))
                     if hasattr(s, "surface_model")), None)
     leaves = jax.tree_util.tree_leaves(args)
-    rows = int(getattr(leaves[0], "shape", (1,))[0]) if leaves and name != "run" else 1
+    shape = tuple(getattr(leaves[0], "shape", ())) if leaves and name != "run" else ()
+    rows = int(shape[0]) if shape else 1
     if options is None:
         return f"the kernel {name.rpartition('.')[2]} (batch of {rows})"
     ground = {"rigid": "rigid-ground", "algebraic": "compliant-ground",
