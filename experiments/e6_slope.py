@@ -59,8 +59,9 @@ def compute(config, smoke: bool) -> dict:
                      push.value("angle_of_attack_rad"))
     v = np.where(use_braking, braking.apex_speed_m_per_s, push.apex_speed_m_per_s)
     push_bw = np.where(use_braking, 0.0, push.value("push_force_bw"))
-    damping = np.where(use_braking, braking.value("leg_damping_n_s_per_m")
-                       if braking is not push else 0.0, params.leg_damping_n_s_per_m)
+    damping = params.leg_damping_n_s_per_m                  # as configured, where it pushes
+    if "leg_damping_n_s_per_m" in braking.free:             # solved, where it brakes
+        damping = np.where(use_braking, braking.value("leg_damping_n_s_per_m"), damping)
     good = lambda a: np.where(ok, a, np.nan)  # noqa: E731
     run_params = params._replace(
         angle_of_attack_rad=np.where(ok, alpha, params.angle_of_attack_rad),

@@ -20,8 +20,9 @@ turns it off with the compile cache, ``SIMSRC_NO_STORED_PROGRAMS=1`` on its own.
 
 A program built for the first time (not in the store) is announced on the ``simsrc.compile``
 logger at INFO level, with what it is and, once its first call returns, how long the trace and
-compile took: the ``simsrc`` command shows these lines on stderr ("compiling the firm-ground
-model ..., once"), a library user sees them only with logging configured.
+compile took: the ``simsrc`` command shows these lines on stderr ("compiling the damped-ground
+model (push, leg damping; ...), once", "compiled in 20 s"), a library user sees them only with
+logging configured.
 """
 from __future__ import annotations
 
@@ -138,8 +139,8 @@ def _timed(fn, args, started):
 
 
 def describe(name: str, static, args) -> str:
-    """A program in words: ``the firm-ground model (damped contact, push, leg damping; 10
-    steps, 1 runner)`` for ``simulate``'s, the function's name for a solver's kernel."""
+    """A program in words: ``the damped-ground model (push, leg damping; 10 steps, 1
+    runner)`` for ``simulate``'s, ``the kernel steady_kernel (batch of 64)`` for a solver's."""
     options = next((s for s in (static if isinstance(static, tuple) else (static,))
                     if hasattr(s, "surface_model")), None)
     leaves = jax.tree_util.tree_leaves(args)
