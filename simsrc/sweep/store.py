@@ -225,16 +225,48 @@ class ChunkStore:
         text = json.dumps(body, indent=1).encode()
         _atomic_write(os.path.join(self.out_dir, MANIFEST), lambda f: f.write(text))
 
-    def load_all(self) -> dict[str, np.ndarray]:
-        """Every chunk, concatenated in grid order (first axis: the flat point index)."""
-        parts: dict[str, list] = {}
+    def _damaged(self, index: int) -> SimsrcInputError:
+        return SimsrcInputError(
+            f"{self.chunk_path(index)} is damaged or missing; run the same command with "
+            "--resume to compute that chunk again (the others are kept)")
+
+    def layout(self) -> dict[str, tuple[np.dtype, tuple[int, ...]]]:
+        """Each array's dtype and shape past the point axis, after checking that every chunk
+        file is readable and holds the same arrays (one chunk in memory at a time).
+
+        Raises:
+            SimsrcInputError: a chunk file is damaged or missing, naming it.
+        """
+        first = None
         for i in range(self.n_chunks):
+            start, stop = self.chunk_range(i)
             try:
                 with np.load(self.chunk_path(i)) as z:
-                    for k in z.files:
-                        parts.setdefault(k, []).append(z[k])
+                    here = {k: z[k] for k in z.files}
             except Exception:   # noqa: BLE001 - a damaged or missing chunk file
-                raise SimsrcInputError(
-                    f"{self.chunk_path(i)} is damaged or missing; run the same command with "
-                    "--resume to compute that chunk again (the others are kept)") from None
-        return {k: np.concatenate(v) for k, v in parts.items()}
+                raise self._damaged(i) from None
+            found = {k: (v.dtype, v.shape[1:]) for k, v in here.items()}
+            if first is None:
+                first = found
+            if (found != first or not here
+                    or any(v.shape[:1] != (stop - start,) for v in here.values())):
+                raise self._damaged(i)
+        return first or {}
+
+    def read_points(self, name: str, start: int, stop: int) -> np.ndarray:
+        """Array ``name`` of the flat points [start, stop), read from the chunk files that hold
+        them (only those)."""
+        parts = []
+        for i in range(start // self.chunk_size, -(-stop // self.chunk_size)):
+            lo, hi = self.chunk_range(i)
+            try:
+                with np.load(self.chunk_path(i)) as z:
+                    parts.append(z[name][max(start, lo) - lo:min(stop, hi) - lo])
+            except Exception:   # noqa: BLE001 - a damaged or missing chunk file
+                raise self._damaged(i) from None
+        return np.concatenate(parts)
+
+    def load_all(self) -> dict[str, np.ndarray]:
+        """Every chunk, concatenated in grid order (first axis: the flat point index). Holds the
+        whole sweep in memory: ``simsrc.sweep.results.write_results`` streams instead."""
+        return {k: self.read_points(k, 0, self.n_points) for k in self.layout()}
