@@ -117,6 +117,64 @@ def test_a_damaged_chunk_is_computed_again_on_resume(tiny, tmp_path, capsys):
     xr.testing.assert_equal(resumed, full)
 
 
+def _full_disk_at(monkeypatch, module, name, after: int):
+    """``module.name`` raises ENOSPC (a full disk) from its call number ``after + 1`` on."""
+    import errno
+
+    real, calls = getattr(module, name), []
+
+    def fake(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(module, name, fake)
+
+
+def test_a_full_disk_keeps_the_finished_chunks_and_resume_finishes(tiny, tmp_path,
+                                                                   monkeypatch):
+    """The disk fills while the second chunk is written: the error says what is kept and how
+    to finish; the first chunk stays listed, no half-written file is left, and --resume
+    computes only the missing chunk (issue 15)."""
+    from simsrc.sweep import store
+
+    config, full, _ = tiny
+    with monkeypatch.context() as m:
+        _full_disk_at(m, store.np, "savez", after=1)
+        with pytest.raises(OSError, match=r"No space left.*chunk_000001.*--resume") as err:
+            sweep(config, tmp_path)
+    assert "points already computed are kept" in str(err.value)
+    assert json.loads((tmp_path / "manifest.json").read_text())["done"] == [0]
+    assert not [p for p in tmp_path.rglob("*.tmp")], "a half-written file was left"
+    computed = []
+    resumed = sweep(config, tmp_path, resume=True,
+                    on_chunk_done=lambda index, n: computed.append(index))
+    assert computed == [1]
+    xr.testing.assert_equal(resumed, full)
+
+
+def test_a_full_disk_while_writing_the_results_leaves_no_half_file(tiny, tmp_path,
+                                                                    monkeypatch):
+    """The disk fills while results.csv is written: every chunk is kept, neither results file
+    is left half written, and --resume writes them without computing anything again."""
+    from simsrc.sweep import results
+
+    config, full, _ = tiny
+    with monkeypatch.context() as m:
+        _full_disk_at(m, results, "write_flat_table", after=0)
+        with pytest.raises(OSError, match=r"No space left.*--resume"):
+            sweep(config, tmp_path)
+    assert json.loads((tmp_path / "manifest.json").read_text())["done"] == [0, 1]
+    assert not (tmp_path / "results.nc").exists() and not (tmp_path / "results.csv").exists()
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+    computed = []
+    resumed = sweep(config, tmp_path, resume=True,
+                    on_chunk_done=lambda index, n: computed.append(index))
+    assert computed == []
+    xr.testing.assert_equal(resumed, full)
+    assert (tmp_path / "results.csv").exists()
+
+
 def test_sweeping_the_initial_speed_and_height_resumes_and_writes(tmp_path):
     """The swept start values are coordinates; each step's own speed and apex height are
     step_speed_m_per_s and step_apex_height_m (issue 15: the dataset failed to assemble)."""

@@ -208,14 +208,21 @@ def write_results(plan, store, config):
     ds = streamed_dataset(plan, store, attrs, NC_BLOCK_POINTS, layout)
     out = store.out_dir
     nc = os.path.join(out, "results.nc")
+    csv = os.path.join(out, "results.csv")
     with dask.config.set(scheduler="synchronous"):   # one block in memory at a time
         reason = invalid_reason(plan, ds)
         if reason:
             ds.attrs["invalid_params_example"] = reason
-        ds.to_netcdf(nc + ".tmp", engine=NETCDF_ENGINE)
-        os.replace(nc + ".tmp", nc)
         rows = streamed_dataset(plan, store, ds.attrs, CSV_BLOCK_POINTS, layout)
-        write_flat_table(rows, os.path.join(out, "results.csv"), _blocks(plan, CSV_BLOCK_POINTS))
+        try:   # each file appears whole or not at all (a full disk leaves no half file)
+            ds.to_netcdf(nc + ".tmp", engine=NETCDF_ENGINE)
+            write_flat_table(rows, csv + ".tmp", _blocks(plan, CSV_BLOCK_POINTS))
+            os.replace(nc + ".tmp", nc)
+            os.replace(csv + ".tmp", csv)
+        finally:
+            for tmp in (nc + ".tmp", csv + ".tmp"):
+                if os.path.exists(tmp):
+                    os.remove(tmp)
     return load_results(out, lazy=os.path.getsize(nc) > LOAD_BYTES)
 
 

@@ -505,13 +505,19 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
         write_run_files(config, plan, out_dir, command, scheduler)
         bar = _progress_bar(store, progress)
         try:
-            if scheduler is None:
-                _run_here(plan, store, bar, on_chunk_done)
-            else:
-                _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done)
-        finally:
-            bar.close()
-        return write_results(plan, store, config)
+            try:
+                if scheduler is None:
+                    _run_here(plan, store, bar, on_chunk_done)
+                else:
+                    _run_dask(plan, store, bar, scheduler, n_workers, on_chunk_done)
+            finally:
+                bar.close()
+            return write_results(plan, store, config)
+        except OSError as e:    # a full disk, a folder that became read-only
+            raise OSError(e.errno, f"{e.strerror or e} while writing "
+                          f"{e.filename or out_dir}; the {store.points_done:,} points already "
+                          f"computed are kept in {out_dir}: make room and run the same command "
+                          "with --resume to finish") from e
     finally:
         lock.close()
 

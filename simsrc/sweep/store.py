@@ -31,12 +31,23 @@ LOCK = ".lock"
 
 
 def _atomic_write(path: str, write) -> None:
+    """Write ``path`` through a temporary file renamed into place: a full disk or a crash
+    leaves the old file (or none), never half a file; the temporary file is removed on error."""
     tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        if isinstance(e, OSError) and not e.filename:   # a write that failed names no file
+            raise OSError(e.errno, e.strerror, path) from e
+        raise
 
 
 class ChunkStore:
