@@ -125,10 +125,13 @@ def test_agrees_with_scipy_reference():
     """Liftoff state, contact time and impact peak against solve_ivp at rtol = atol = 1e-12.
 
     Cases: the heel-strike contact (60 kN/m, linear, damped) with leg damping, and a stiffening
-    contact (n = 1.5). Tolerances: RK4 with 1600 steps over 0.45 s (h = 0.28 ms) against the
-    foot's contact period 2π √(m_f/(k_p + k)) ≈ 60 ms errs by ~(hω)^4 ≈ 1e-6 relative; measured
-    differences were below 3e-8 relative (contact time, speed) and 2e-6 (impact peak, whose
-    time is found from samples by a local degree-6 polynomial).
+    contact (n = 1.5, impact peak 2.0 BW at 5 ms). RK4 with 1600 steps over 0.45 s
+    (h = 0.28 ms) against the foot's contact period 2π √(m_f/(k_p + k)) ≈ 60 ms (linear case)
+    errs by ~(hω)^4 ≈ 1e-6 relative at worst. Measured differences (worst of the two cases):
+    contact time 5e-10, liftoff body state 9e-9 relative, foot height 2e-11 m, foot speed
+    3e-9 m/s; impact peak 4e-6 relative (n = 1.5; 9e-9 for the linear contact: the peak value
+    comes from a local degree-6 polynomial through the samples), its time 3e-6 s (a parabola
+    through three samples). Tolerances: about 10x those.
     """
     cases = [(_params(cl=100.0), (0.3, -1.3)),
              (_params(kp=4e6, n=1.5, cp=0.8), (0.2, -1.0))]   # 4e6 N/m^1.5: ~1.3 BW at 1 cm
@@ -137,15 +140,15 @@ def test_agrees_with_scipy_reference():
         ref = ref_stance(_par_dict(p), _td_tuple(_td(p, fv)))
         got = _at(out, i)
         assert bool(got.found)
-        assert float(got.contact_time_s) == pytest.approx(ref["t_c"], rel=1e-6)
+        assert float(got.contact_time_s) == pytest.approx(ref["t_c"], rel=1e-8)
         lo = got.liftoff
         got_lo = [lo.x, lo.y, lo.vx, lo.vy, lo.yf, lo.vyf]
-        np.testing.assert_allclose(np.array(got_lo, float)[:4], ref["liftoff"][:4], rtol=1e-6)
-        # the foot's height at liftoff is sub-millimetre: absolute tolerance 1e-8 m, 1e-6 m/s
-        np.testing.assert_allclose(float(lo.yf), ref["liftoff"][4], atol=1e-8)
-        np.testing.assert_allclose(float(lo.vyf), ref["liftoff"][5], atol=1e-6)
+        np.testing.assert_allclose(np.array(got_lo, float)[:4], ref["liftoff"][:4], rtol=1e-7)
+        # the foot's height at liftoff is sub-millimetre: absolute tolerances
+        np.testing.assert_allclose(float(lo.yf), ref["liftoff"][4], atol=1e-9)
+        np.testing.assert_allclose(float(lo.vyf), ref["liftoff"][5], atol=3e-8)
         assert bool(got.metrics.impact_peak_found)
-        assert float(got.metrics.impact_peak_n) == pytest.approx(ref["peak_n"], rel=1e-5)
+        assert float(got.metrics.impact_peak_n) == pytest.approx(ref["peak_n"], rel=4e-5)
         assert float(got.metrics.impact_peak_time_s) == pytest.approx(ref["peak_time"],
                                                                        abs=2e-5)
 
@@ -244,8 +247,9 @@ def test_impact_trends():
 
 def test_gradients_agree_with_reference_finite_differences():
     """d(liftoff speed)/d(k_p) and d(liftoff speed)/d(β) by jax.grad against central finite
-    differences of the scipy reference (relative steps 1e-3 and 1e-4 rad; the reference's
-    1e-12 tolerance makes the difference quotients good to ~1e-8). Tolerance 1e-4 relative."""
+    differences of the scipy reference (steps 60 N/m = 1e-3 relative and 1e-4 rad; the reference's
+    1e-12 tolerance makes the difference quotients good to ~1e-8). Measured: 8.6e-7 (k_p) and
+    1.2e-8 (β) relative; tolerance 1e-5 relative."""
     base = _params(cl=100.0)
     fv = (0.3, -1.3)
 
@@ -264,5 +268,5 @@ def test_gradients_agree_with_reference_finite_differences():
     dk, db = 60.0, 1e-4
     fd_kp = (ref_speed(60e3 + dk, BETA) - ref_speed(60e3 - dk, BETA)) / (2 * dk)
     fd_beta = (ref_speed(60e3, BETA + db) - ref_speed(60e3, BETA - db)) / (2 * db)
-    assert float(g_kp) == pytest.approx(fd_kp, rel=1e-4)
-    assert float(g_beta) == pytest.approx(fd_beta, rel=1e-4)
+    assert float(g_kp) == pytest.approx(fd_kp, rel=1e-5)
+    assert float(g_beta) == pytest.approx(fd_beta, rel=1e-5)
