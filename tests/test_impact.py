@@ -246,27 +246,28 @@ def test_impact_trends():
 
 
 def test_gradients_agree_with_reference_finite_differences():
-    """d(liftoff speed)/d(k_p) and d(liftoff speed)/d(β) by jax.grad against central finite
-    differences of the scipy reference (steps 60 N/m = 1e-3 relative and 1e-4 rad; the reference's
-    1e-12 tolerance makes the difference quotients good to ~1e-8). Measured: 8.6e-7 (k_p) and
-    1.2e-8 (β) relative; tolerance 1e-5 relative."""
+    """d(liftoff speed)/d(k_p), d(liftoff speed)/d(β) and d(impact peak)/d(k_p) by automatic
+    differentiation against central finite differences of the scipy reference (steps
+    60 N/m = 1e-3 relative and 1e-4 rad; the reference's 1e-12 tolerance makes the difference
+    quotients good to ~1e-7). Measured: 8.6e-7, 1.2e-8 and 1.4e-7 relative; tolerance 1e-5."""
     base = _params(cl=100.0)
     fv = (0.3, -1.3)
 
-    def speed(kp, beta):
+    def outputs(kp, beta):
         p = base._replace(contact_stiffness=kp)
-        lo = im.stance(p, _td(p, fv, beta=beta)).liftoff
-        return jnp.sqrt(lo.vx ** 2 + lo.vy ** 2)
+        out = im.stance(p, _td(p, fv, beta=beta))
+        lo = out.liftoff
+        return jnp.stack([jnp.sqrt(lo.vx ** 2 + lo.vy ** 2), out.metrics.impact_peak_n])
 
-    g_kp, g_beta = jax.jit(jax.grad(speed, argnums=(0, 1)))(60e3, BETA)
+    d_kp, d_beta = jax.jit(jax.jacfwd(outputs, argnums=(0, 1)))(60e3, BETA)
 
-    def ref_speed(kp, beta):
+    def ref(kp, beta):
         p = base._replace(contact_stiffness=kp)
-        lo = ref_stance(_par_dict(p), _td_tuple(_td(p, fv, beta=beta)))["liftoff"]
-        return math.hypot(lo[2], lo[3])
+        r = ref_stance(_par_dict(p), _td_tuple(_td(p, fv, beta=beta)))
+        return np.array([math.hypot(r["liftoff"][2], r["liftoff"][3]), r["peak_n"]])
 
     dk, db = 60.0, 1e-4
-    fd_kp = (ref_speed(60e3 + dk, BETA) - ref_speed(60e3 - dk, BETA)) / (2 * dk)
-    fd_beta = (ref_speed(60e3, BETA + db) - ref_speed(60e3, BETA - db)) / (2 * db)
-    assert float(g_kp) == pytest.approx(fd_kp, rel=1e-5)
-    assert float(g_beta) == pytest.approx(fd_beta, rel=1e-5)
+    fd_kp = (ref(60e3 + dk, BETA) - ref(60e3 - dk, BETA)) / (2 * dk)
+    fd_beta = (ref(60e3, BETA + db) - ref(60e3, BETA - db)) / (2 * db)
+    np.testing.assert_allclose(np.asarray(d_kp), fd_kp, rtol=1e-5)
+    assert float(d_beta[0]) == pytest.approx(fd_beta[0], rel=1e-5)
