@@ -153,6 +153,29 @@ def test_agrees_with_scipy_reference():
                                                                        abs=2e-5)
 
 
+def test_foot_velocity_is_the_rate_of_the_foot_position():
+    """``foot_velocity`` is d/dt of the foot position (x + L sin β, y − L cos β) (a jvp), and
+    its signs follow MODEL.md §12: an over-striding leg (β = 25°, slow retraction −2 rad/s)
+    lands the foot moving forward and down; a leg under the COM (β = 8°) retracting at
+    −6 rad/s lands it moving back (3.5 − 0.95·6·cos 8° = −2.1 m/s)."""
+    body = (3.5, -0.6)
+
+    def foot(state):
+        x, y, beta, length = state
+        return jnp.stack([x + length * jnp.sin(beta), y - length * jnp.cos(beta)])
+
+    for beta, rate, lrate in ((0.44, -2.0, 0.0), (0.14, -6.0, 0.3)):
+        _, d = jax.jvp(foot, (jnp.array([0.0, 0.9, beta, 0.95]),),
+                       (jnp.array([body[0], body[1], rate, lrate]),))
+        v = im.foot_velocity(0.95, beta, body[0], body[1], rate, lrate)
+        np.testing.assert_allclose(np.array(v, float), np.asarray(d), rtol=1e-14, atol=1e-14)
+    over = im.foot_velocity(0.95, math.radians(25), *body, -2.0)
+    under = im.foot_velocity(0.95, math.radians(8), *body, -6.0)
+    assert float(over[0]) > 0 and float(over[1]) < 0
+    assert float(under[0]) == pytest.approx(3.5 - 0.95 * 6 * math.cos(math.radians(8)))
+    assert float(under[0]) < 0
+
+
 def test_ledger_closes():
     """E_end − E_start + losses = 0 to integration accuracy: below 1e-6 of the stance's energy
     (~1 kJ), with contact damping, leg damping and a collision all present. Measured: 1.4e-7 J

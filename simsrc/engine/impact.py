@@ -57,6 +57,7 @@ from simsrc.engine.frame import gravity_m_per_s2, potential_energy_j
 from simsrc.engine.integrators import rk4_step
 from simsrc.engine.interp import local_crossing, local_maxima
 from simsrc.engine.leg import leg_elastic_energy_j, leg_force_n
+from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2
 
 IMPACT_WINDOW_S = 0.06   # the impact peak is the first local maximum of N within this time
 
@@ -83,7 +84,7 @@ class ImpactParams(NamedTuple):
     contact_stiffness: jax.Array | float
     contact_exponent: jax.Array | float
     contact_damping_s_per_m: jax.Array | float
-    gravity_m_per_s2: jax.Array | float = 9.81
+    gravity_m_per_s2: jax.Array | float = STANDARD_GRAVITY_M_PER_S2
     slope_rad: jax.Array | float = 0.0
 
 
