@@ -17,7 +17,7 @@ from simsrc.metrics.summary import INVALID, step_metrics
 from simsrc.sweep.run import auto_chunk_size, run_sweep
 from simsrc.sweep.results import load_results
 from simsrc.viz.plots import sweep_figures
-from sweep_cases import CHUNK, TINY_SWEEP, write
+from sweep_cases import CHUNK, TINY_RUN, TINY_SWEEP, write
 
 
 def sweep(config, out, **kw):
@@ -178,8 +178,6 @@ def test_a_full_disk_while_writing_the_results_leaves_no_half_file(tiny, tmp_pat
 def test_sweeping_the_initial_speed_and_height_resumes_and_writes(tmp_path):
     """The swept start values are coordinates; each step's own speed and apex height are
     step_speed_m_per_s and step_apex_height_m (issue 15: the dataset failed to assemble)."""
-    from sweep_cases import TINY_RUN
-
     config = load_config(write(tmp_path, TINY_RUN + "[sweep]\nspeed_m_per_s = [3.5, 4.0]\n"
                                "apex_height_m = [0.9, 0.91, 0.92]\n"))
 
@@ -333,6 +331,51 @@ def test_a_second_writer_is_refused(tmp_path):
     finally:
         held.close()
     ChunkStore.lock(str(out)).close()       # free again
+
+
+@pytest.mark.slow
+def test_kill_9_in_the_middle_of_a_sweep_loses_nothing_written(tmp_path):
+    """``simsrc sweep`` in its own process is killed with SIGKILL after a few of its 60 chunks:
+    every chunk the manifest lists is whole, and ``--resume`` computes only the others and
+    gives the dataset of an uninterrupted sweep (issue 15)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write(tmp_path, TINY_RUN + "[sweep]\nleg_stiffness_kn_per_m = {start = 12, stop = 18, "
+                 "num = 10}\nangle_of_attack_deg = [66, 67, 68, 69, 70, 71]\n")
+    out = tmp_path / "killed"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "-m", "simsrc", "sweep", str(path), "--out",
+                             str(out), "--chunk-size", "1"], cwd=root,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, PYTHONPATH=root, SIMSRC_QUIET="1"))
+    manifest = out / "manifest.json"
+    deadline = time.monotonic() + 300
+    done = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            done = json.loads(manifest.read_text())["done"]
+        except (OSError, ValueError):
+            done = []
+        if len(done) >= 3:
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    listed = json.loads(manifest.read_text())["done"]
+    assert 3 <= len(listed) < 60, f"the kill landed outside the sweep ({len(listed)} chunks done)"
+    for i in listed:
+        with np.load(out / "chunks" / f"chunk_{i:06d}.npz") as z:
+            assert z["run_status"].shape == (1,)
+    config = load_config(path)
+    computed = []
+    resumed = run_sweep(config, str(out), resume=True, chunk_size=1, progress=False,
+                        on_chunk_done=lambda index, n: computed.append(index))
+    assert sorted(computed) == sorted(set(range(60)) - set(listed))
+    whole = run_sweep(config, str(tmp_path / "whole"), chunk_size=1, progress=False)
+    xr.testing.assert_equal(resumed, whole)
 
 
 def test_steady_sweep_records_a_chunk_of_invalid_points(tmp_path):
