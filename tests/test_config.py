@@ -250,3 +250,19 @@ def test_bad_set_overrides_name_the_option_key_and_value(item, words):
         default_config([item])
     for w in words:
         assert w in str(e.value), (w, str(e.value))
+
+
+def test_notes_for_allowed_but_unusual_configs():
+    """An empty file runs the engine's defaults, not the built-in human runner: the commands
+    say so. A speed beyond the fastest human (12.3 m/s, schema.TYPICAL) is noted, in the base
+    point or on a sweep axis; an ordinary config gets no note."""
+    from simsrc.config.load import config_warnings
+
+    (note,) = config_warnings(parse_config({}, "empty.toml"))
+    assert "empty.toml sets no key" in note and "built-in human runner" in note
+    assert config_warnings(parse_config({"leg": {"leg_stiffness_kn_per_m": 12}}, "one.toml")) == []
+    (fast,) = config_warnings(parse_config({"initial": {"speed_m_per_s": 13.0}}, "fast.toml"))
+    assert "`speed_m_per_s` = 13 in fast.toml" in fast and "Bolt" in fast
+    swept = parse_config({"sweep": {"speed_m_per_s": [4.0, 12.0, 12.5]}}, "sweep.toml")
+    (fast,) = config_warnings(swept)
+    assert "= 12.5 in sweep.toml" in fast

@@ -49,6 +49,7 @@ class Config:
         axes: the ``[sweep]`` axes in file order (empty: a single run).
         output: the ``[output]`` table with defaults filled in.
         description: the file's top-level ``description``.
+        empty: the file set no key and no sweep (it runs the engine's defaults).
     """
 
     source: str
@@ -56,6 +57,7 @@ class Config:
     axes: tuple[Axis, ...] = ()
     output: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     description: str = ""
+    empty: bool = False
 
     @property
     def n_points(self) -> int:
@@ -307,7 +309,7 @@ def parse_config(data: Mapping[str, Any], source: str) -> Config:
         raise SimsrcInputError(f"give either `leg_damping_ratio` or `leg_damping_n_s_per_m`, "
                                f"not both (in {source})")
     output = _parse_output(data.get("output"), source)
-    config = Config(source, values, axes, output, description)
+    config = Config(source, values, axes, output, description, empty=not (given or axes))
     check_size(config)
     return config
 
@@ -316,6 +318,10 @@ def config_warnings(config: Config) -> list[str]:
     """Notes on allowed values outside what people run with (``schema.TYPICAL``), one per key,
     for the commands to print; the config is still run."""
     notes = []
+    if config.empty:
+        notes.append(f"{config.source} sets no key, so it runs the engine's defaults (a "
+                     "lossless 15 kN/m runner landing at a fixed angle); `simsrc run` with no "
+                     "config runs the built-in human runner instead")
     for key, (low, high, why) in TYPICAL.items():
         values = [config.values[key]] + [v for a in config.axes for k, vals in
                                          zip(a.keys, a.values) if k == key for v in vals]
