@@ -145,3 +145,20 @@ def test_fit_command_on_a_stride_table(tmp_path, capsys):
         for key in ("residual_sigma_contact_time_s", "residual_sigma_flight_time_s",
                     "residual_sigma_speed_m_per_s", "residual_sigma_periodicity"):
             assert abs(float(row[key])) < 1e-6
+
+
+@pytest.mark.slow
+def test_a_fit_that_cannot_be_believed_exits_1_with_a_warning(tmp_path, capsys):
+    """Issue 15, end to end: a stride row fitted to its contact time alone leaves the model's
+    unknowns undetermined; the command names it in a warning on stderr and exits 1 (no usable
+    fit), not 0 (bad input would be 2). A new kernel (one metric): about 45 s cold."""
+    table = tmp_path / "strides.csv"
+    table.write_text("speed_m_per_s,contact_time_s,flight_time_s,mass_kg\n3.5,0.229,0.122,62\n")
+    out = tmp_path / "f"
+    code = main(["fit", "--data", str(table), "--height", "1.81", "--metrics", "contact_time_s",
+                 "--out", str(out), "--no-figures"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "1 of 1 fits did not converge or left a parameter undetermined" in captured.err
+    from simsrc.fit.report import trusted
+    assert not trusted(json.loads((out / "fit.json").read_text())["fit"]).any()
