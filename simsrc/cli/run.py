@@ -15,7 +15,6 @@ import os
 import sys
 
 from simsrc.cli.formatting import add_set_argument, jsonable, number
-from simsrc.metrics.summary import STEADY_ROWS
 
 RUN_COLUMNS = (  # (metric, header, unit, format)
     ("speed_m_per_s", "speed", "m/s", ".3f"),
@@ -159,6 +158,8 @@ def steady_table(gait, params) -> str:
             "Raibert foot placement; the energy balance decides the speed" if raibert else
             "no losses: the energy of the start decides the speed" if conservative else
             "the energy balance decides the speed")
+    from simsrc.metrics.summary import STEADY_ROWS
+
     rows = [f"steady gait ({held}; solved for: {_free_words(gait)})"]
     for key, label, unit, fmt in STEADY_ROWS:
         rows.append(f"  {label:<30}{number(float(getattr(gait.metrics, key)), fmt):>10} {unit}")
