@@ -136,7 +136,9 @@ def claim(data) -> str:
             f"{m[0, 0]:.2f} BW at {m[0, 1]:.0f} ms (average loading rate {m[0, 3]:.0f} BW/s; "
             f"barefoot {m[1, 0]:.2f} BW, {m[1, 3]:.0f} BW/s), while a forefoot strike under the "
             f"COM loads at {m[2, 3]:.0f} BW/s"
-            + ("" if m[2, 2] else " with no impact peak") + ".")
+            + ("" if m[2, 2] else " with no impact peak") + ". Measured heel-strike impact "
+            "peaks come 20-40 ms after touchdown (MODEL.md §12); these come earlier, because the "
+            "contact presets are estimates, not yet fitted to force plates.")
 
 
 EXPERIMENT = common.Experiment(

@@ -90,6 +90,7 @@ def _frames(landing):
     return run, make_frames(p, run, 40)
 
 
+@pytest.mark.slow   # 57 s from an empty compile cache (2 loaded cores); CI runs it
 def test_pendulum_mode_draws_the_engines_swinging_leg():
     """In the pendulum landing mode the leg that lands next is the integrated one (the
     trajectory's swing_angle_rad, interpolated to the frame times): the swinging leg in stance,

@@ -59,6 +59,7 @@ def test_impulse_balance_over_a_periodic_step(periodic):
     assert float(r.braking_impulse_n_s) < 0 < float(r.propulsive_impulse_n_s)
 
 
+@pytest.mark.slow   # 46 s from an empty compile cache (2 loaded cores); CI runs it
 def test_results_depend_only_on_dimensionless_groups():
     """Rescale m, L0 and g keeping k L0/(m g), k_s L0/(m g), v²/(g L0), angles and push (in
     body weights) fixed: dimensionless outputs must not change."""
@@ -105,6 +106,7 @@ def test_stiffer_surface_tends_to_rigid_result():
     assert diffs[-1] < 2e-6   # s; contact time ~0.16 s
 
 
+@pytest.mark.slow   # 71 s from an empty compile cache (2 loaded cores); CI runs it
 def test_vmap_equals_a_loop_and_jit_equals_eager():
     ks = np.array([15e3, 20e3, 25e3, 30e3])
     alphas = np.radians([66.0, 68.0, 70.0, 72.0])

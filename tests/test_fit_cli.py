@@ -35,6 +35,7 @@ def cli(*args, cwd=ROOT) -> subprocess.CompletedProcess:
 
 # ----------------------------------------------------------------------------- batching
 
+@pytest.mark.slow   # 114 s from an empty compile cache (2 loaded cores); CI runs it
 def test_batched_per_second_fits_equal_single_fits():
     """20 running seconds of the fenix 2 run as one batch, and 3 of them one at a time."""
     rec = read_fit(data_path("watch_fit/activity-small-fenix2-run.fit"))
@@ -77,6 +78,7 @@ def test_fit_command_on_a_force_plate_file(tmp_path, capsys):
     assert "[fit]" in (out / "fit_config.toml").read_text()
 
 
+@pytest.mark.slow   # 60 s from an empty compile cache (2 loaded cores); CI runs it
 def test_fit_command_on_a_watch_file(tmp_path, capsys):
     out = tmp_path / "f5"
     assert main(["fit", "--data", "watch_fit/garmin-fenix-5-run.fit", "--out", str(out)]) == 0

@@ -67,6 +67,7 @@ def slope_gait(slope_deg, free):
                          targets={"speed_m_per_s": 3.3})
 
 
+@pytest.mark.slow   # 67 s from an empty compile cache (2 loaded cores); CI runs it
 def test_multipliers_agree_with_central_differences_of_the_reference():
     """The Floquet multipliers (eigenvalues of the exact ∂P/∂(y, v_x)) against central
     differences (h = 1e-6) of the scipy reference step (tests/reference.py, ~1e-12 accurate,
@@ -176,6 +177,7 @@ def test_conservative_gait_holds_the_energy_of_its_start():
     assert np.min(np.abs(np.abs(np.asarray(g.multipliers)) - 1.0)) < 1e-5
 
 
+@pytest.mark.slow   # 78 s from an empty compile cache (2 loaded cores); CI runs it
 def test_deadbeat_foot_placement_multipliers_match_the_controlled_map():
     """The closed-loop multipliers reported for a gait with its landing angle free: the
     deadbeat foot placement picks, at each apex, the angle that brings the next apex back to

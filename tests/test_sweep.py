@@ -250,6 +250,7 @@ metrics = ["metabolic_cost_j_per_kg_per_m"]
 """
 
 
+@pytest.mark.slow   # 126 s from an empty compile cache (2 loaded cores); CI runs it
 def test_steady_sweep_holds_the_speed_and_pays_for_the_slope(tmp_path):
     """``answer = "steady"``: each point is its steady gait at the initial speed (configs/
     slope.toml's runner). The speed is held to 1e-9; over the steady step the muscles' net

@@ -236,6 +236,7 @@ def test_default_human_runner_finds_a_steady_pendulum_gait():
     assert out.final_swing is not None
 
 
+@pytest.mark.slow   # 96 s from an empty compile cache (2 loaded cores); CI runs it
 def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     """``find_swing_gait`` (Newton on the 6-D apex map, forward-difference Jacobian): the gait
     maps to itself, the conservative body's energy direction gives the multiplier 1, and a
