@@ -7,9 +7,9 @@ the leg stiffness at 1.3-1.6 × the Morin estimate. Fit the two-mass stance of
 ``simsrc.engine.impact`` (MODEL.md §12) to the same mean stance curves (vertical and horizontal,
 from the detected touchdown, impact region included, no push) with ``fit.impact_force``:
 
-* ``two_mass``: the default free parameters (leg k and damping, angle of attack, touchdown
-  vertical velocity, foot mass fraction 2-12 %, foot velocity, linear contact k_p and its
-  Hunt-Crossley damping, touchdown offset);
+* ``two_mass``: the default free parameters (leg k, angle of attack, touchdown vertical
+  velocity, foot mass fraction 2-12 %, foot velocity, linear contact k_p and its Hunt-Crossley
+  damping, touchdown offset 0-6 ms; leg damping held at 0);
 * ``stiffening``: the same with the contact exponent n free (1-3);
 * ``heel_pad``: the contact held to k_p ≥ 40 kN/m (a heel pad with a shoe, docs/physics.md §6
   presets: heel 60 kN/m in series with a cushioned midsole 150 kN/m is 43 kN/m).
@@ -19,7 +19,7 @@ Command (from the repository root):
     python experiments/fit_fukuchi_impact.py   # -> figures/fit_fukuchi_impact.png,
                                                #    figures/fit_fukuchi_impact_results.json
 
-Wall time on the 2-core CPU: about 1-2 min (six fits of six starts each, ~10 s apiece, and the
+Wall time on the 2-core CPU: about 1-2 min (six fits of eight starts each, ~10 s apiece, and the
 massless curves of figures/fit_fukuchi_results.json recomputed for the figure).
 
 What the figure shows: one pair of rows per speed: measured mean vertical force (dots), with
@@ -70,7 +70,7 @@ VARIANTS = {
     "stiffening": {"free": fi.DEFAULT_IMPACT_FREE + ("contact_exponent",)},
     "heel_pad": {"ranges": {"contact_stiffness": (40e3, 2e6)}},
 }
-STARTS = 6
+STARTS = 8
 MASSLESS = os.path.join(ROOT, "figures", "fit_fukuchi_results.json")
 
 
@@ -146,7 +146,8 @@ def draw(trials, path):
         lines = {}
         for label, style, color in (("two_mass", "-", "C3"), ("stiffening", ":", "C2")):
             t, fv, fh, _ = fi.fitted_curves(fits[label], curve, mass_kg=MASS_KG, leg_length_m=LEG_M)
-            lines[label] = (t * 1e3, fv, fh, style, color)
+            keep = t <= 1.15 * float(np.asarray(curve.contact_time_s))
+            lines[label] = (t[keep] * 1e3, fv[keep], fh[keep], style, color)
         ml = massless["push"]["parameters"]
         stand_in = SimpleNamespace(names=tuple(ml), value=np.array([ml[k]["value"] for k in ml]))
         tl, fvl, fhl, _ = fitted_stance(stand_in, mass_kg=MASS_KG, leg_length_m=LEG_M,
