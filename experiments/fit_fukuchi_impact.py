@@ -19,7 +19,7 @@ Command (from the repository root):
     python experiments/fit_fukuchi_impact.py   # -> figures/fit_fukuchi_impact.png,
                                                #    figures/fit_fukuchi_impact_results.json
 
-Wall time on the 2-core CPU: about 1-2 min (six fits of eight starts each, ~10 s apiece, and the
+Wall time on the 2-core CPU: about 1-2 min (six fits of sixteen starts each, ~15 s apiece, and the
 massless curves of figures/fit_fukuchi_results.json recomputed for the figure).
 
 What the figure shows: one pair of rows per speed: measured mean vertical force (dots), with
@@ -70,7 +70,7 @@ VARIANTS = {
     "stiffening": {"free": fi.DEFAULT_IMPACT_FREE + ("contact_exponent",)},
     "heel_pad": {"ranges": {"contact_stiffness": (40e3, 2e6)}},
 }
-STARTS = 8
+STARTS = 16
 MASSLESS = os.path.join(ROOT, "figures", "fit_fukuchi_results.json")
 
 
