@@ -30,13 +30,15 @@ with push (dashed blue, from fit_fukuchi_results.json); the impact reference poi
 contact time) marked on the measured curve (black diamond) and the fit (red diamond);
 residuals of the two-mass fit beneath.
 
-Why the stiffness differs (see docs/fitting.md, "Impact: the two-mass fit"): the measured
-force rises steeply in its first ~30 ms and then more slowly. A point-mass SLIP can only start
-at zero and rise as a sine; to follow the early rise it needs a stiff spring and a push that
-skews the curve. The two-mass model starts the force with the foot's collision and carries
-part of the body's compliance in the contact below the leg. Its leg spring alone is then
-stiffer than Morin's, but the leg and the contact in series (the compliance a sine-wave
-estimate lumps into one "leg") come within ~0-10 % of the Morin estimate.
+Why the stiffness differs (docs/fitting.md, "Impact: the two-mass fit", has the numbers): the
+Morin estimate lumps every compliance below the COM into one spring; the massless fit must
+follow the measured curve's steep early rise with a stiff spring, and with a push (k and push
+correlate at +0.95) it ends at 1.6 × Morin. The two-mass fit starts the force with the foot's
+collision and puts part of the compliance into the contact below the leg. With a heel-pad
+contact (k_p ≥ 40 kN/m) its leg spring is 1.40-1.45 × Morin and the leg and the contact in
+series 1.07-1.12 ×. With the contact free the fit is better (0.047/0.052 BW) but the leg and
+contact stiffnesses trade off (correlation −0.93/−0.98) and the contact compresses 10-21 cm,
+which no heel pad or shoe does: that split is not a measurement.
 """
 from __future__ import annotations
 
