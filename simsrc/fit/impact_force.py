@@ -220,7 +220,8 @@ def fit_impact_curve(curve: ForceCurve, *, mass_kg: float, leg_length_m: float,
                      ranges: dict | None = None,
                      initial: dict | None = None, starts: int = 4, max_iterations: int = 80,
                      options: ImpactFitOptions = ImpactFitOptions()) -> FitResult:
-    """Fit the two-mass stance to one force curve (unbatched ``ForceCurve``).
+    """Fit the two-mass stance to one force curve (or to a batch of curves: leading axis,
+    e.g. ``force.force_curves_per_step``; one kernel call per iteration for all of them).
 
     Args:
         curve: the measured curve (``force.make_force_curve``, ``force_curve_from_stance``).
@@ -228,41 +229,49 @@ def fit_impact_curve(curve: ForceCurve, *, mass_kg: float, leg_length_m: float,
         free: names of ``IMPACT_PARAMETERS`` to fit.
         fixed: values of the other parameters (default ``DEFAULTS``; e.g. a contact exponent).
         ranges: ``{name: (lower, upper)}`` replacing ranges of ``IMPACT_PARAMETERS``.
-        initial: start values by name replacing ``initial_values``.
+        initial: start values by name replacing ``initial_values`` in every start (e.g. a
+            mean-curve fit's values as the start of per-step fits).
         starts: 1..len(``STARTS``) starts (k factor, foot fraction, k_p, foot velocity); the
-            lowest-cost converged fit is kept.
+            lowest-cost converged fit of each curve is kept.
         max_iterations: Levenberg-Marquardt iterations at most.
 
     Returns:
-        ``FitResult`` (``names`` in the order of ``free``). Standard errors assume independent
-        residuals of equal variance (docs/fitting.md, "Uncertainty").
+        ``FitResult`` (``names`` in the order of ``free``; batched like ``curve``). Standard
+        errors assume independent residuals of equal variance (docs/fitting.md,
+        "Uncertainty").
     """
     bounds = resolve_impact_free(free, ranges)
     names = tuple(b.name for b in bounds)
-    if not 1 <= int(starts) <= len(STARTS):
+    starts = int(starts)
+    if not 1 <= starts <= len(STARTS):
         raise SimsrcInputError(f"starts must be 1..{len(STARTS)}, got {starts}")
-    if np.ndim(curve.time_s) != 1:
-        raise SimsrcInputError("fit_impact_curve fits one curve; got a batch")
-    start = initial_values(curve, mass_kg, leg_length_m)
-    start.update(fixed or {})
-    if "contact_exponent" in names:
-        start["contact_exponent"] = FREE_EXPONENT_START
-    rows = []
-    for j in range(int(starts)):
-        row = dict(start)
-        kf, frac, kp, wf = STARTS[j]
-        row.update(leg_stiffness_n_per_m=start["leg_stiffness_n_per_m"] * kf,
-                   foot_mass_fraction=frac, foot_vy_m_per_s=wf,
-                   contact_stiffness=kp * D_REF_M ** (1.0 - row["contact_exponent"]))
-        row.update(initial or {})
-        rows.append([row[n] for n in names])
+    single = np.ndim(curve.time_s) == 1
+    data = jax.tree_util.tree_map(lambda v: np.asarray(v, float)[None] if single
+                                  else np.asarray(v, float), curve)
+    n_curves = data.time_s.shape[0]
+    rows, held = [], []
+    for c in range(n_curves):
+        one = jax.tree_util.tree_map(lambda v: v[c], data)
+        start = initial_values(one, mass_kg, leg_length_m)
+        start.update(fixed or {})
+        if "contact_exponent" in names:
+            start["contact_exponent"] = FREE_EXPONENT_START
+        for j in range(starts):
+            row = dict(start)
+            kf, frac, kp, wf = STARTS[j]
+            row.update(leg_stiffness_n_per_m=start["leg_stiffness_n_per_m"] * kf,
+                       foot_mass_fraction=frac, foot_vy_m_per_s=wf,
+                       contact_stiffness=kp * D_REF_M ** (1.0 - row["contact_exponent"]))
+            row.update(initial or {})
+            rows.append([row[n] for n in names])
+            held.append(start)
     u0 = internal_values(bounds, np.array(rows, float))
-    fixed_values = {n: float(start[n]) for n in IMPACT_PARAMETERS if n not in names}
+    fixed_b = {n: np.array([h[n] for h in held], float)
+               for n in IMPACT_PARAMETERS if n not in names}
+    data_b = jax.tree_util.tree_map(lambda v: np.repeat(v, starts, axis=0), data)
     n = u0.shape[0]
-    runner = Runner(float(mass_kg), float(leg_length_m), float(np.asarray(curve.speed_m_per_s)))
-    batch = lambda tree: jax.tree_util.tree_map(  # noqa: E731
-        lambda v: np.repeat(np.asarray(v, float)[None], n, axis=0), tree)
-    fixed_b, data_b, runner_b = batch(fixed_values), batch(curve), batch(runner)
+    runner_b = Runner(np.full(n, float(mass_kg)), np.full(n, float(leg_length_m)),
+                      data_b.speed_m_per_s, np.full(n, STANDARD_GRAVITY_M_PER_S2))
     kernel = _kernel(bounds, options)
 
     def evaluate(u):
@@ -270,10 +279,9 @@ def fit_impact_curve(curve: ForceCurve, *, mass_kg: float, leg_length_m: float,
         return np.asarray(r), np.asarray(jac)
 
     sol = levenberg_marquardt(evaluate, u0, max_iterations=max_iterations)
-    n_data = int(np.sum(np.asarray(curve.weight) > 0)) * (
-        1 + int(np.asarray(curve.horizontal_weight) > 0))
-    result = uncertainty(bounds, sol, np.full(n, n_data), initial_u=u0)
-    return best_of_starts(result, n).index(0)
+    n_data = np.sum(data_b.weight > 0, axis=1) * (1 + (data_b.horizontal_weight > 0))
+    result = best_of_starts(uncertainty(bounds, sol, n_data, initial_u=u0), starts)
+    return result.index(0) if single else result
 
 
 def fitted_values(result: FitResult, curve: ForceCurve, *, mass_kg: float,
