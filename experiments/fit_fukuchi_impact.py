@@ -14,13 +14,17 @@ from the detected touchdown, impact region included, no push) with ``fit.impact_
 * ``heel_pad``: the contact held to k_p ≥ 40 kN/m (a heel pad with a shoe, docs/physics.md §6
   presets: heel 60 kN/m in series with a cushioned midsole 150 kN/m is 43 kN/m).
 
+Then every step's own curve (``force.force_curves_per_step``) with ``two_mass`` and
+``heel_pad``, each started from its mean-curve fit (one batched fit per speed and variant).
+
 Command (from the repository root):
 
     python experiments/fit_fukuchi_impact.py   # -> figures/fit_fukuchi_impact.png,
                                                #    figures/fit_fukuchi_impact_results.json
 
-Wall time on the 2-core CPU: about 1-2 min (six fits of sixteen starts each, ~15 s apiece, and the
-massless curves of figures/fit_fukuchi_results.json recomputed for the figure).
+Wall time on the 2-core CPU: about 2-3 min (six fits of sixteen starts each, ~15 s apiece; four
+per-step batches of 77-84 steps, ~25 s each; the massless curves of
+figures/fit_fukuchi_results.json recomputed for the figure).
 
 What the figure shows: one pair of rows per speed: measured mean vertical force (dots), with
 its first 60 ms enlarged, and horizontal force, in body weights against time from the detected
@@ -55,7 +59,8 @@ sys.path.insert(0, ROOT)
 
 from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2  # noqa: E402
 from simsrc.fit import impact_force as fi  # noqa: E402
-from simsrc.fit.force import fitted_stance, force_curve_from_stance  # noqa: E402
+from simsrc.fit.force import (fitted_stance, force_curve_from_stance,  # noqa: E402
+                              force_curves_per_step)
 from simsrc.fit.guess import leg_length_from_height_m, morin_leg_stiffness_n_per_m  # noqa: E402
 from simsrc.fit.report import display, short_name  # noqa: E402
 from simsrc.measured.contacts import detect_steps, mean_stance_curve  # noqa: E402
@@ -73,6 +78,7 @@ VARIANTS = {
     "heel_pad": {"ranges": {"contact_stiffness": (40e3, 2e6)}},
 }
 STARTS = 16
+PER_STEP = ("two_mass", "heel_pad")
 MASSLESS = os.path.join(ROOT, "figures", "fit_fukuchi_results.json")
 
 
@@ -126,7 +132,42 @@ def fit_trial(name, reader, speed, massless):
                           float(k) / out["massless"]["push"]["leg_stiffness_n_per_m"],
                       **summary}
         fits[label] = res
+    out["per_step"] = per_step_fits(name, reader, speed, out, steps, morin)
     return out, curve, fits, massless
+
+
+def per_step_fits(name, reader, speed, out, steps, morin_mean):
+    """Every step's own curve fitted (one start: the mean-curve fit's values), for
+    ``PER_STEP`` variants: convergence, RMS and the spread of k against Morin's per step."""
+    rec = reader(data_path(name))
+    curves = force_curves_per_step(rec, steps, body_weight_n=MASS_KG * STANDARD_GRAVITY_M_PER_S2,
+                                   speed_m_per_s=speed)
+    n = curves.weight.shape[1]
+    count = np.sum(curves.weight > 0, axis=1)
+    morin = morin_leg_stiffness_n_per_m(MASS_KG, LEG_M, speed, steps.contact_time_s,
+                                        steps.flight_time_s)
+    result = {}
+    for label in PER_STEP:
+        t0 = time.perf_counter()
+        init = {k: p["value"] for k, p in out[label]["parameters"].items()}
+        res = fi.fit_impact_curve(curves, mass_kg=MASS_KG, leg_length_m=LEG_M, starts=1,
+                                  initial=init, free=VARIANTS[label].get("free",
+                                                                         fi.DEFAULT_IMPACT_FREE),
+                                  ranges=VARIANTS[label].get("ranges"))
+        r = np.asarray(res.residual)
+        rv = np.sqrt(np.sum(r[:, :n] ** 2, axis=1) / count)
+        ok = np.asarray(res.converged)
+        k = np.asarray(res.value)[:, res.names.index("leg_stiffness_n_per_m")]
+        result[label] = {
+            "converged": int(ok.sum()), "of": int(ok.size),
+            "fit_seconds": time.perf_counter() - t0,
+            "rms_vertical_median_bw": float(np.median(rv[ok])),
+            "rms_vertical_p90_bw": float(np.percentile(rv[ok], 90)),
+            "leg_stiffness_mean_n_per_m": float(k[ok].mean()),
+            "leg_stiffness_sd_n_per_m": float(k[ok].std(ddof=1)),
+            "morin_mean_n_per_m": float(morin.mean()), "morin_sd_n_per_m": float(morin.std(ddof=1)),
+            "corr_fit_morin": float(np.corrcoef(k[ok], morin[ok])[0, 1])}
+    return result
 
 
 def _marker(ax, impact, color):
@@ -244,6 +285,13 @@ def main():
                   f"{o['measured_impact']['peak_time_s'] * 1e3:.0f} ms, "
                   f"{o['measured_impact']['average_loading_rate_bw_per_s']:.0f} BW/s\n"
                   f"             {text}")
+        for label, ps in out["per_step"].items():
+            print(f"  per step, {label}: {ps['converged']}/{ps['of']} converged, RMS median "
+                  f"{ps['rms_vertical_median_bw']:.3f} BW (90 % {ps['rms_vertical_p90_bw']:.3f}), "
+                  f"k {ps['leg_stiffness_mean_n_per_m'] / 1e3:.2f} ± "
+                  f"{ps['leg_stiffness_sd_n_per_m'] / 1e3:.2f} kN/m (SD), Morin "
+                  f"{ps['morin_mean_n_per_m'] / 1e3:.2f} ± {ps['morin_sd_n_per_m'] / 1e3:.2f}, "
+                  f"r = {ps['corr_fit_morin']:.2f} ({ps['fit_seconds']:.0f} s)")
     print(f"figures/fit_fukuchi_impact.png ({results['wall_s']:.0f} s)")
 
 
