@@ -22,14 +22,19 @@ parameters of ``IMPACT_PARAMETERS`` (natural SI values, bounded by the transform
   compared at t_model = t_data + τ. (Bounded at 6 ms: before the detected touchdown there are
   no data, and a longer offset let the fit hide a horizontal spike there.)
 
-No push: the stance is a passive two-mass spring system (with damping). The model force is
-zero after its liftoff (first downward zero of the leg force).
+No push: the stance is a passive two-mass spring system (with damping). The horizontal force
+is zero after the leg's liftoff (first downward zero of the leg force); the vertical one after
+the foot leaves its contact (``model_curves``).
 
 Residuals (body weights): w_i (N_model − N_meas) for the vertical force, then the same for the
 horizontal force (times ``horizontal_weight``), as in ``force.py``. Solver: the batched
 Levenberg-Marquardt of ``fit.solver`` with exact forward-mode Jacobians (``jax.jacfwd``
-through the RK4 stance and its liftoff event), several starts in one batch; standard errors
-s²(JᵀJ)⁻¹ by ``solver.uncertainty``.
+through the RK4 stance and its liftoff event), all starts of all curves (a mean curve, or every
+step's own) in one batch; standard errors s²(JᵀJ)⁻¹ by ``solver.uncertainty``.
+
+What the fits of measured curves say about the parameters (several minima of near-equal cost;
+the contact's stiffness trades with the leg's unless it is bounded to a heel pad's) is in
+docs/fitting.md §13: read them before quoting a fitted value.
 """
 from __future__ import annotations
 
