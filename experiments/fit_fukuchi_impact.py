@@ -15,16 +15,17 @@ from the detected touchdown, impact region included, no push) with ``fit.impact_
   presets: heel 60 kN/m in series with a cushioned midsole 150 kN/m is 43 kN/m).
 
 Then every step's own curve (``force.force_curves_per_step``) with ``two_mass`` and
-``heel_pad``, each started from its mean-curve fit (one batched fit per speed and variant).
+``heel_pad``, each started from its mean-curve fit (one batched fit per speed and variant); and
+a profile: the mean curve fitted with the contact held to k_p ≥ 10, 20, 40, 75, 150 kN/m.
 
 Command (from the repository root):
 
     python experiments/fit_fukuchi_impact.py   # -> figures/fit_fukuchi_impact.png,
                                                #    figures/fit_fukuchi_impact_results.json
 
-Wall time on the 2-core CPU: about 2-3 min (six fits of sixteen starts each, ~15 s apiece; four
-per-step batches of 77-84 steps, ~25 s each; the massless curves of
-figures/fit_fukuchi_results.json recomputed for the figure).
+Wall time on the 2-core CPU: about 4-5 min (six fits of sixteen starts each, ~15 s apiece; four
+per-step batches of 77-84 steps, ~25 s each; ten profile fits of eight starts, ~10 s each; the
+massless curves of figures/fit_fukuchi_results.json recomputed for the figure).
 
 What the figure shows: one pair of rows per speed: measured mean vertical force (dots), with
 its first 60 ms enlarged, and horizontal force, in body weights against time from the detected
@@ -79,6 +80,8 @@ VARIANTS = {
 }
 STARTS = 16
 PER_STEP = ("two_mass", "heel_pad")
+PROFILE_KP_MIN = (10e3, 20e3, 40e3, 75e3, 150e3)   # N/m, lower bounds of the contact stiffness
+PROFILE_STARTS = 8
 MASSLESS = os.path.join(ROOT, "figures", "fit_fukuchi_results.json")
 
 
@@ -133,7 +136,29 @@ def fit_trial(name, reader, speed, massless):
                       **summary}
         fits[label] = res
     out["per_step"] = per_step_fits(name, reader, speed, out, steps, morin)
+    out["contact_profile"] = contact_profile(curve, morin)
     return out, curve, fits, massless
+
+
+def contact_profile(curve, morin):
+    """The fit with the contact held ever stiffer (k_p ≥ each of ``PROFILE_KP_MIN``): how the
+    achievable RMS depends on how much compliance the contact may take."""
+    rows = []
+    for kp_min in PROFILE_KP_MIN:
+        res = fi.fit_impact_curve(curve, mass_kg=MASS_KG, leg_length_m=LEG_M,
+                                  starts=PROFILE_STARTS,
+                                  ranges={"contact_stiffness": (kp_min, 2e6)})
+        rv, rh = fi.impact_rms_bw(res, curve)
+        summary = fi.impact_summary(res, curve, mass_kg=MASS_KG, leg_length_m=LEG_M)
+        k = float(res.get("leg_stiffness_n_per_m")[0])
+        rows.append({"contact_stiffness_min_n_per_m": kp_min, "rms_vertical_bw": rv,
+                     "rms_horizontal_bw": rh, "leg_stiffness_n_per_m": k,
+                     "leg_stiffness_over_morin": k / morin,
+                     "contact_stiffness_n_per_m": float(res.get("contact_stiffness")[0]),
+                     "series_stiffness_over_morin": summary["series_stiffness_n_per_m"] / morin,
+                     "max_contact_compression_m": summary["max_contact_compression_m"],
+                     "body_energy_change_j": summary["body_energy_change_j"]})
+    return rows
 
 
 def per_step_fits(name, reader, speed, out, steps, morin_mean):
@@ -292,6 +317,15 @@ def main():
                   f"{ps['leg_stiffness_sd_n_per_m'] / 1e3:.2f} kN/m (SD), Morin "
                   f"{ps['morin_mean_n_per_m'] / 1e3:.2f} ± {ps['morin_sd_n_per_m'] / 1e3:.2f}, "
                   f"r = {ps['corr_fit_morin']:.2f} ({ps['fit_seconds']:.0f} s)")
+        for row in out["contact_profile"]:
+            print(f"  k_p >= {row['contact_stiffness_min_n_per_m'] / 1e3:5.0f} kN/m: RMS "
+                  f"{row['rms_vertical_bw']:.4f} / {row['rms_horizontal_bw']:.4f} BW, k "
+                  f"{row['leg_stiffness_n_per_m'] / 1e3:.1f} kN/m "
+                  f"({row['leg_stiffness_over_morin']:.2f} x Morin, series "
+                  f"{row['series_stiffness_over_morin']:.2f} x), k_p "
+                  f"{row['contact_stiffness_n_per_m'] / 1e3:.1f} kN/m, compression "
+                  f"{row['max_contact_compression_m'] * 1e3:.0f} mm, body energy "
+                  f"{row['body_energy_change_j']:+.0f} J")
     print(f"figures/fit_fukuchi_impact.png ({results['wall_s']:.0f} s)")
 
 
