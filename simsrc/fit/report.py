@@ -34,7 +34,7 @@ def display(name: str, value, stderr) -> tuple[float, float, str]:
 def short_name(name: str) -> str:
     """The parameter's name without its unit suffix (``leg_stiffness_n_per_m`` ->
     ``leg_stiffness``)."""
-    for suffix in ("_n_per_m", "_rad", "_bw", "_m_per_s", "_m"):
+    for suffix in ("_n_per_m", "_n_s_per_m", "_s_per_m", "_rad", "_bw", "_m_per_s", "_m", "_s"):
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
