@@ -17,7 +17,12 @@ from simsrc.fit.solver import STATUS_NAMES
 UNITS = {"leg_stiffness_n_per_m": (1e-3, "kN/m"), "angle_of_attack_rad": (180 / np.pi, "deg"),
          "push_force_bw": (1.0, "BW"), "apex_drop_m": (1e3, "mm"),
          "apex_speed_m_per_s": (1.0, "m/s"), "surface_stiffness_n_per_m": (1e-3, "kN/m"),
-         "leg_length_m": (1.0, "m")}
+         "leg_length_m": (1.0, "m"),
+         # the two-mass fit (fit/impact_force.py)
+         "leg_damping_n_s_per_m": (1.0, "N s/m"), "touchdown_vy_m_per_s": (1.0, "m/s"),
+         "foot_mass_fraction": (100.0, "% of M"), "foot_vy_m_per_s": (1.0, "m/s"),
+         "contact_stiffness": (1e-3, "kN/m^n"), "contact_exponent": (1.0, ""),
+         "contact_damping_s_per_m": (1.0, "s/m"), "touchdown_offset_s": (1e3, "ms")}
 
 
 def display(name: str, value, stderr) -> tuple[float, float, str]:
@@ -29,7 +34,7 @@ def display(name: str, value, stderr) -> tuple[float, float, str]:
 def short_name(name: str) -> str:
     """The parameter's name without its unit suffix (``leg_stiffness_n_per_m`` ->
     ``leg_stiffness``)."""
-    for suffix in ("_n_per_m", "_rad", "_bw", "_m_per_s", "_m"):
+    for suffix in ("_n_per_m", "_n_s_per_m", "_s_per_m", "_rad", "_bw", "_m_per_s", "_m", "_s"):
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
