@@ -111,9 +111,11 @@ def test_two_free_variables_meet_two_targets():
     assert float(g.value("leg_stiffness_n_per_m")) > 11e3
 
 
-@pytest.mark.parametrize("slope_deg, free", [(3.0, "push_force_bw"), (10.0, "push_force_bw"),
-                                             (-3.0, "leg_damping_n_s_per_m"),
-                                             (-10.0, "leg_damping_n_s_per_m")])
+# the braking solves compile their own program (40 s from an empty cache): slow, CI runs them
+@pytest.mark.parametrize("slope_deg, free", [
+    (3.0, "push_force_bw"), (10.0, "push_force_bw"),
+    pytest.param(-3.0, "leg_damping_n_s_per_m", marks=pytest.mark.slow),
+    pytest.param(-10.0, "leg_damping_n_s_per_m", marks=pytest.mark.slow)])
 def test_slope_at_held_speed_balances_the_ledger(slope_deg, free):
     """Uphill with the push free (no leg damping) or downhill with the leg damping free (no
     push), mean speed held at 3.3 m/s: over the periodic step the body gains m g d sin θ of
@@ -161,6 +163,7 @@ def test_exact_and_finite_difference_jacobians_agree():
                        atol=1e-6)
 
 
+@pytest.mark.slow   # 26 s from an empty compile cache (2 loaded cores); CI runs it
 def test_conservative_gait_holds_the_energy_of_its_start():
     """A conservative runner (no push, no damping, rigid level ground): its fixed points form a
     curve, one per energy. ``hold_energy`` picks the one at the guess's energy: periodic in
