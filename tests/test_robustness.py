@@ -115,15 +115,25 @@ def test_stance_steps_are_refused_by_memory_not_by_a_fixed_cap(one_gib_available
     assert load_config(path).values["stance_steps"] == 1000
 
 
-def test_grid_results_are_refused_by_memory(one_gib_available, tmp_path):
+def test_grid_results_are_refused_by_the_disk(monkeypatch, tmp_path):
+    """A grid's result files are checked against the free disk (1 GiB pretended here), not
+    against memory: the results are assembled block by block (benchmarks/README.md)."""
+    monkeypatch.setattr(budget, "available_disk_bytes", lambda folder=".": GIB)
     path = tmp_path / "grid.toml"
     grid = "[sweep]\nmass_kg = {start = 50, stop = 90, num = 500}\n" \
            "leg_length_m = {start = 0.8, stop = 1.0, num = 500}\n"
-    path.write_text(grid)                   # 250,000 points x 10 steps x 72 metrics: 4.8 GB
-    with pytest.raises(SimsrcInputError, match=r"250,000 points.*per_step = false"):
+    path.write_text(grid)                   # 250,000 points x 10 steps x 72 metrics: 3.7 GB
+    with pytest.raises(SimsrcInputError, match=r"250,000 points.*of disk.*per_step = false"):
         load_config(path)
-    path.write_text(grid + "[output]\nper_step = false\n")         # 0.5 GB: allowed
+    path.write_text(grid + "[output]\nper_step = false\n")         # 0.8 GB: allowed
     assert load_config(path).n_points == 250_000
+
+
+def test_the_disk_estimate_reads_the_nearest_existing_folder(tmp_path):
+    import shutil
+
+    assert budget.available_disk_bytes(str(tmp_path / "not" / "yet")) == pytest.approx(
+        shutil.disk_usage(tmp_path).free, rel=0.01)
 
 
 def test_chunk_size_is_clipped_to_the_grid_and_checked_against_memory(one_gib_available, tmp_path,

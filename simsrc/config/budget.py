@@ -10,9 +10,13 @@ need and how much memory the machine has available. They are upper bounds, not m
   at the default 10 + 12 stance and search steps (the upper bound the sweep has long sized its
   chunks with), assumed to grow in proportion with ``stance_steps + search_steps`` beyond them
   (an assumption on the safe side, not a measurement);
-- results of one point kept in memory when the sweep assembles its dataset: one float64 per
-  metric (plus status) per step when ``[output] per_step``, one per summary, and
-  ``RESULT_COPIES`` copies of them (chunks, the concatenated arrays, the dataset).
+- results of one point on disk (``result_bytes_per_point``): one float64 per metric (plus
+  status) per step when ``[output] per_step`` and one per summary, twice (the chunk files and
+  results.nc), and results.csv's row of summaries (about ``CSV_CHARS`` characters per number).
+  They are checked against the free space of the disk the results go to, not against memory:
+  the sweep assembles its results block by block from the chunk files
+  (``simsrc.sweep.results``), so its memory does not grow with its points (the 10^6-point
+  benchmark peaks at 1.47 GiB, as the 10^4-point one at 1.35 GiB; benchmarks/README.md).
 """
 from __future__ import annotations
 
@@ -23,8 +27,9 @@ from simsrc.errors import SimsrcInputError
 BYTES_PER_POINT_STEP = 20_000    # working memory of one point for one step, default numerics
 DEFAULT_INTEGRATION_STEPS = 22   # stance_steps + search_steps of Options() (10 + 12)
 MEMORY_FRACTION = 0.25           # of the available memory, for the (two) chunks in flight
-RESULTS_FRACTION = 0.5           # of the available memory, for the assembled results
-RESULT_COPIES = 3                # chunk files read back, concatenated arrays, the dataset
+DISK_FRACTION = 0.9              # of the free disk space, for a sweep's result files
+CSV_CHARS = 24                   # characters of one number in results.csv (17 digits, sign,
+                                 # exponent, separator): an upper bound
 N_SUMMARIES = 80                 # per-point variables of a sweep (mean_<metric>, status, ...):
                                  # an upper bound on metrics.summary's count
 
@@ -78,9 +83,22 @@ def bytes_per_point_step(stance_steps: int, search_steps: int) -> float:
 
 
 def result_bytes_per_point(n_steps: int, per_step: bool, n_metrics: int) -> float:
-    """Memory (bytes) of one point's results while the sweep assembles its dataset."""
-    per_point = N_SUMMARIES + ((n_metrics + 1) * n_steps if per_step else 0)
-    return 8.0 * per_point * RESULT_COPIES
+    """Disk (bytes) of one point's results: chunk files and results.nc, and results.csv."""
+    values = N_SUMMARIES + ((n_metrics + 1) * n_steps if per_step else 0)
+    return 8.0 * 2 * values + CSV_CHARS * N_SUMMARIES
+
+
+def available_disk_bytes(folder: str = ".") -> int:
+    """Free space (bytes) of the disk that holds ``folder``, or its nearest existing parent."""
+    import shutil
+
+    path = os.path.abspath(folder)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return 1 << 62      # the system says nothing: do not refuse on a guess
 
 
 def check_working_memory(n_points: int, n_steps: int, stance_steps: int, search_steps: int,
@@ -105,23 +123,24 @@ def check_working_memory(n_points: int, n_steps: int, stance_steps: int, search_
             f"({gib(MEMORY_FRACTION * free)})")
 
 
-def check_results_memory(n_points: int, n_steps: int, per_step: bool, n_metrics: int,
-                         where: str, what: str, at_least: bool = False) -> None:
-    """Refuse a sweep whose assembled results would need more than ``RESULTS_FRACTION`` of the
-    available memory (``at_least``: ``n_points`` is a lower bound of the grid, e.g. one axis
+def check_results_size(n_points: int, n_steps: int, per_step: bool, n_metrics: int,
+                       where: str, what: str, at_least: bool = False, folder: str = ".") -> None:
+    """Refuse a sweep whose result files would need more than ``DISK_FRACTION`` of the free
+    space of the disk that holds ``folder`` (the working directory by default, where
+    ``runs/NAME`` goes; ``at_least``: ``n_points`` is a lower bound of the grid, e.g. one axis
     checked before the others are read, and the message says so).
 
     Raises:
         SimsrcInputError: naming ``where``, ``what``, the grid size and the estimate.
     """
     need = float(n_points) * result_bytes_per_point(n_steps, per_step, n_metrics)
-    free = available_memory_bytes()
-    if need > RESULTS_FRACTION * free:
+    free = available_disk_bytes(folder)
+    if need > DISK_FRACTION * free:
         hint = ("; [output] per_step = false keeps only the per-point summaries"
                 if per_step else "")
         raise SimsrcInputError(
             f"{what} in {where} makes {'at least ' if at_least else ''}{n_points:,} points, "
-            f"whose results need {'at least' if at_least else 'about'} {gib(need)} of memory "
-            f"({_count(n_steps, 'step')} per point, per_step = {str(per_step).lower()}); this "
-            f"machine has {gib(free)} available and a sweep's results may use half of it: make "
-            f"the grid smaller{hint}")
+            f"whose result files need {'at least' if at_least else 'about'} {gib(need)} of "
+            f"disk ({_count(n_steps, 'step')} per point, per_step = {str(per_step).lower()}); "
+            f"the disk of {os.path.abspath(folder)} has {gib(free)} available: make the grid "
+            f"smaller{hint}")

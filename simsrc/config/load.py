@@ -160,8 +160,8 @@ def _range_values(key: str, spec: dict, source: str) -> tuple[list, str]:
     if isinstance(num, bool) or not isinstance(num, int) or num < 1:
         raise SimsrcInputError(f"`num` must be an integer >= 1, got {_show(num)} in {where}")
     # before the values exist: an axis of num values makes a grid of at least num points
-    budget.check_results_memory(num, 1, False, _n_metrics(), where, f"`num` = {num:,}",
-                                at_least=True)
+    budget.check_results_size(num, 1, False, _n_metrics(), where, f"`num` = {num:,}",
+                              at_least=True)
     if scale not in SCALES:
         raise SimsrcInputError(f"`scale` must be \"linear\" or \"log\", got {_show(scale)} in "
                                f"{where}{_did_you_mean(str(scale), SCALES, QUOTED)}")
@@ -352,9 +352,9 @@ def check_size(config: Config) -> None:
                                 f"search_steps = {v['search_steps']:,}")
     if config.axes:
         shape = " x ".join(f"{len(a):,}" for a in config.axes)
-        budget.check_results_memory(config.n_points, config.n_steps,
-                                    bool(config.output.get("per_step", True)), _n_metrics(),
-                                    f"{config.source} [sweep]", f"the grid {shape}")
+        budget.check_results_size(config.n_points, config.n_steps,
+                                  bool(config.output.get("per_step", True)), _n_metrics(),
+                                  f"{config.source} [sweep]", f"the grid {shape}")
 
 
 def load_config(path: str | os.PathLike, overrides=()) -> Config:
