@@ -1,6 +1,6 @@
 """Write the notebooks of this folder from their cells here, without outputs.
 
-    python notebooks/build.py          # rewrites notebooks/quickstart.ipynb
+    python notebooks/build.py          # rewrites notebooks/quickstart.ipynb and sweep.ipynb
 
 The committed notebooks are stored clean (no outputs, no execution counts), so that the
 repository stays small and a diff shows only what changed in the cells; tests/test_notebooks.py
@@ -196,7 +196,79 @@ everything is), `docs/gaits.md` (steady gaits and foot placement), `docs/metrics
 reported number)."""),
 ]
 
-NOTEBOOKS = {"quickstart.ipynb": QUICKSTART}
+SWEEP = [
+    new_markdown_cell("""\
+# A sweep: how do leg stiffness, lean and push change speed and cost?
+
+A sweep runs one steady gait per point of a grid from a TOML config, as
+`simsrc sweep configs/stiffness_lean_push_firm.toml` does. Here the runner places its feet by
+Raibert's law (MODEL.md §11): its speed is what its energy balance gives, so each point answers
+"how fast, and at what cost, does this runner run?". The grid: leg stiffness 10-25 kN/m x lean
+-5..10° x push 0.9-1.2 body weights, 48 points, on firm ground.
+
+Run it from the repository root or from `notebooks/`. With an empty compile cache the sweep
+first compiles the model (about a minute on a 2-core machine); later runs take seconds."""),
+    new_code_cell("""\
+import os
+import tempfile
+
+import matplotlib.pyplot as plt
+
+if not os.path.isdir("configs") and os.path.isdir(os.path.join("..", "configs")):
+    os.chdir("..")   # the config paths below are relative to the repository root
+
+from simsrc.config.load import load_config
+from simsrc.sweep.results import flat_table
+from simsrc.sweep.run import run_sweep
+
+config = load_config("configs/stiffness_lean_push_firm.toml")
+out = tempfile.mkdtemp(prefix="simsrc_sweep_")    # results.nc, results.csv, chunks/
+ds = run_sweep(config, out, progress=False)       # `simsrc sweep ... --out OUT`, no figures
+ds"""),
+    new_markdown_cell("""\
+The answer is an xarray dataset: one dimension per swept key, `run_status` per point (0: a
+steady gait; otherwise why there is none) and `mean_<metric>` for the steady step's numbers.
+`flat_table` gives the same as a pandas table, one row per point (what results.csv holds)."""),
+    new_code_cell("""\
+table = flat_table(ds)
+print(table["status_name"].value_counts().to_string())
+table[["leg_stiffness_kn_per_m", "lean_deg", "push_force_bw", "status_name",
+       "mean_speed_m_per_s", "mean_cadence_steps_per_min",
+       "mean_metabolic_cost_j_per_kg_per_m"]].head(8)"""),
+    new_markdown_cell("""\
+Speed and cost against leg stiffness, one line per lean, with the middle push. A point with
+no steady gait is left out of its line, and the legend counts them."""),
+    new_code_cell("""\
+cut = ds.isel(push_force_bw=1)
+fig, (fast, cost) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+for i, lean in enumerate(cut["lean_deg"].values):
+    one = cut.sel(lean_deg=lean)
+    ok = one["run_status"].values == 0
+    k = one["leg_stiffness_kn_per_m"].values
+    fast.plot(k[ok], one["mean_speed_m_per_s"].values[ok], "o-", color=f"C{i}",
+              label=f"lean {lean:+g}°: {ok.sum()} of {ok.size} steady")
+    cost.plot(k[ok], one["mean_metabolic_cost_j_per_kg_per_m"].values[ok], "o-",
+              color=f"C{i}", label=f"lean {lean:+g}°")
+fast.set_ylabel("steady speed (m/s)")
+cost.set_ylabel("metabolic estimate (J/kg/m)")
+for ax in (fast, cost):
+    ax.set_xlabel("leg stiffness (kN/m)")
+    ax.legend(fontsize=8)
+fig.suptitle(f"firm ground, push {float(cut['push_force_bw']):g} BW, Raibert foot placement: "
+             "the speed is the energy balance's")
+plt.show()"""),
+    new_markdown_cell("""\
+How to read it: leaning forward puts the foot closer under the body than the law asks, so the
+runner speeds up until the law's gain term cancels the lean (docs/gaits.md, "Lean under
+control"). A stiffer leg (with the same damping ratio) runs faster and at a lower cost per
+metre here, and a backward lean on a stiff leg slows to a stop (`no_gait_slows`): the push
+cannot keep up. `simsrc sweep` draws the same dataset's figures into its output folder's
+`figures/`; configs/README.md lists every key of the config. For firm ground against sand at
+one speed, see the quickstart notebook (the sand config of this grid is another runner: its
+header says why)."""),
+]
+
+NOTEBOOKS = {"quickstart.ipynb": QUICKSTART, "sweep.ipynb": SWEEP}
 
 
 def notebook(cells) -> nbformat.NotebookNode:
