@@ -1,6 +1,6 @@
 """Write the notebooks of this folder from their cells here, without outputs.
 
-    python notebooks/build.py          # rewrites notebooks/quickstart.ipynb, sweep.ipynb and fit.ipynb
+    python notebooks/build.py          # rewrites every notebook of this folder
 
 The committed notebooks are stored clean (no outputs, no execution counts), so that the
 repository stays small and a diff shows only what changed in the cells; tests/test_notebooks.py
@@ -320,7 +320,76 @@ included, without a push: `python experiments/fit_fukuchi_impact.py` and docs/fi
 (figures/fit_fukuchi_impact.png)."""),
 ]
 
-NOTEBOOKS = {"quickstart.ipynb": QUICKSTART, "sweep.ipynb": SWEEP, "fit.ipynb": FIT}
+STABILITY = [
+    new_markdown_cell("""\
+# The return map: is a running gait stable without control?
+
+The spring-mass runner of Seyfarth et al. (2002) lands every step at the same angle (no
+feedback) and loses no energy. Its state at one apex (the top of the flight) decides the next
+apex: this is the **apex return map** y → P(y) at fixed energy (MODEL.md §9). A periodic gait is
+a fixed point, P(y*) = y*; it is stable when the map's slope there, the Floquet multiplier
+λ = P'(y*), lies between −1 and 1: a runner pushed off its gait comes back by itself.
+
+The runner: 80 kg, 1 m leg of 20 kN/m, landing at 68° on rigid ground, with the energy of an
+apex 1 m high at 5 m/s. About half a minute to compile on a 2-core machine, then seconds."""),
+    new_code_cell("""\
+import os
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import simsrc
+from simsrc.gait.apex_map import apex_at_energy, specific_energy_j_per_kg
+
+p = simsrc.make_params(mass_kg=80.0, leg_length_m=1.0, leg_stiffness_n_per_m=20e3,
+                       angle_of_attack_deg=68.0, surface="rigid")
+energy = float(specific_energy_j_per_kg(p, 1.0, 5.0))        # J/kg, kept by every step
+heights = np.linspace(0.93, 1.15, 89)
+one_step = simsrc.simulate(p, apex_at_energy(p, heights, energy), n_steps=1)
+ok = np.asarray(one_step.records.status)[:, 0] == 0
+nxt = np.asarray(one_step.records.end.y_m)[:, 0]
+
+# the fixed point: where P(y) - y changes sign; its multiplier: the slope of P there
+gap = np.where(ok, nxt - heights, np.nan)
+i = int(np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0)[0])
+y_star = heights[i] - gap[i] * (heights[i + 1] - heights[i]) / (gap[i + 1] - gap[i])
+slope = (nxt[i + 1] - nxt[i]) / (heights[i + 1] - heights[i])
+print(f"fixed point: apex {y_star:.4f} m; multiplier P'(y*) = {slope:.3f} -> "
+      f"{'stable' if abs(slope) < 1 else 'unstable'}")"""),
+    new_code_cell("""\
+# ten steps from an apex 3 cm above the gait: the runner's own path through the map
+start = apex_at_energy(p, np.array([y_star + 0.03]), energy)
+walk = simsrc.simulate(p, start, n_steps=10)
+path = np.concatenate([[y_star + 0.03], np.asarray(walk.records.end.y_m)[0]])
+path = path[: 1 + int(np.sum(np.asarray(walk.records.status)[0] == 0))]
+
+fig, (mp, steps) = plt.subplots(1, 2, figsize=(10, 4.2), constrained_layout=True)
+mp.plot(heights[ok], nxt[ok], color="C0", label="return map P(y)")
+mp.plot(heights, heights, color="0.6", ls="--", label="P(y) = y")
+mp.plot(y_star, y_star, "o", color="C3", label=f"gait: {y_star:.3f} m, λ = {slope:.2f}")
+twice = np.repeat(path, 2)   # cobweb: (y0, y0) -> (y0, y1) -> (y1, y1) -> (y1, y2) ...
+mp.plot(twice[:-1], twice[1:], color="C1", lw=1, label="a runner's steps (cobweb)")
+mp.set_xlabel("apex height y_n (m)")
+mp.set_ylabel("next apex height y_(n+1) (m)")
+mp.legend(fontsize=8)
+steps.plot(np.arange(len(path)), path - y_star, "o-", color="C1")
+steps.axhline(0, color="0.6", lw=0.8)
+steps.set_xlabel("step")
+steps.set_ylabel("apex height - gait's (m)")
+steps.set_title("the distance to the gait, step by step")
+plt.show()"""),
+    new_markdown_cell("""\
+How to read it: where the map crosses the diagonal the step repeats itself; the slope there
+says what a disturbance does. With |λ| < 1 each step shrinks the distance to the gait by the
+factor |λ| (a negative λ alternates its side), so this runner is **self-stable**, with no
+control at all, as Seyfarth et al. (2002) found for a band of landing angles at each leg
+stiffness. Change the landing angle or the stiffness above and run again: outside that band the
+slope leaves (−1, 1) and the steps run away. figures/e8_stability.png maps the band;
+docs/gaits.md explains the multipliers, and `simsrc gait` solves the gait exactly."""),
+]
+
+NOTEBOOKS = {"quickstart.ipynb": QUICKSTART, "sweep.ipynb": SWEEP, "fit.ipynb": FIT,
+             "stability.ipynb": STABILITY}
 
 
 def notebook(cells) -> nbformat.NotebookNode:
