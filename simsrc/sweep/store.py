@@ -16,6 +16,7 @@ chunk that will be computed again: nothing listed is ever half written.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -41,10 +42,8 @@ def _atomic_write(path: str, write) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:
-        try:
+        with contextlib.suppress(OSError):   # best effort: the original error matters
             os.remove(tmp)
-        except OSError:
-            pass
         if isinstance(e, OSError) and not e.filename:   # a write that failed names no file
             raise OSError(e.errno, e.strerror, path) from e
         raise
