@@ -138,3 +138,47 @@ def test_config_placement_answers_with_the_controlled_gait():
     assert bool(g.converged)
     assert np.shape(g.controlled_multipliers) == (3,)
     assert abs(float(g.apex_speed_m_per_s) - float(gait().apex_speed_m_per_s)) < 1e-6
+
+
+def test_nearest_solved_scales_each_varying_parameter_by_its_range():
+    """Worked by hand: stiffness 10/20/30 kN/m (range 20 kN/m) and push 1.0/1.5 BW (range
+    0.5 BW); the point (30 kN/m, 1.0 BW) is 0.5 ranges from (20, 1.0) and 1 range from
+    (30, 1.5), so (20, 1.0) is its nearest solved point."""
+    k = np.array([10e3, 20e3, 30e3, 30e3])
+    push = np.array([1.0, 1.0, 1.0, 1.5])
+    p = human(leg_stiffness_n_per_m=k, push_force_bw=push)
+    src = steady.nearest_solved(p, (), solved=np.array([0, 1, 3]), unsolved=np.array([2]),
+                                n_all=4)
+    assert src.tolist() == [1]
+
+
+@pytest.mark.slow   # 88 s from an empty compile cache (its own program: the sand runner's); CI runs it
+def test_a_point_the_walk_cannot_reach_is_solved_from_its_neighbour():
+    """configs/stiffness_lean_push_sand.toml at 10 kN/m, upright, pushing 1.5 BW: walked alone
+    from the config's start, the bouncy closed loop swings between 3.2 and 1.3 m/s and is
+    called slowing to a stop; in a batch with the 1.25 BW runner, Newton from that runner's gait
+    finds its gait. Checked independently: the step from that apex, with the law's angle, under
+    plain ``simulate``, returns to the same apex and contact time."""
+    from simsrc.config.runner import placement_law, prepare_run, resolve_config
+
+    cfg = resolve_config("configs/stiffness_lean_push_sand.toml",
+                         ["leg_stiffness_kn_per_m=10", "lean_deg=0"])
+    inputs = prepare_run(cfg)
+    p, start = inputs.params, inputs.state
+    law = placement_law(cfg.values, start)
+    opts = steady.held_speed_options(p, steady.CONTROLLED, inputs.options)
+    alone = solve_controlled(p._replace(push_force_bw=1.5), start, law, options=opts)
+    assert not bool(alone.converged) and int(alone.reason) == steady.SLOWS, str(alone.message)
+    both = solve_controlled(p._replace(push_force_bw=np.array([1.25, 1.5])), start, law,
+                            options=opts)
+    assert np.all(np.asarray(both.converged)), both.message
+    y, v = float(both.apex_height_m[1]), float(both.apex_speed_m_per_s[1])
+    tau = float(both.metrics.contact_time_s[1])
+    alpha = float(both.value("angle_of_attack_rad")[1])
+    want = steady.placement_angle(p, law.gain_s, law.speed_m_per_s, v, tau)
+    assert abs(alpha - float(want)) < 1e-9
+    run = simsrc.simulate(p._replace(push_force_bw=1.5, angle_of_attack_rad=alpha),
+                          simsrc.apex(y, v), 1, options=opts)
+    r = run.records
+    np.testing.assert_allclose([float(r.end.y_m[0]), float(r.end.vx_m_per_s[0]),
+                                float(r.contact_time_s[0])], [y, v, tau], atol=1e-9)

@@ -15,7 +15,7 @@ from simsrc.errors import SimsrcInputError
 from simsrc.config.grid import point_values
 from simsrc.metrics.summary import INVALID, step_metrics
 from simsrc.sweep.run import auto_chunk_size, run_sweep
-from simsrc.sweep.results import load_results
+from simsrc.sweep.results import flat_table, load_results
 from simsrc.viz.plots import sweep_figures
 from sweep_cases import CHUNK, TINY_RUN, TINY_SWEEP, write
 
@@ -388,3 +388,24 @@ def test_steady_sweep_records_a_chunk_of_invalid_points(tmp_path):
     assert list(ds["run_status"].values) == [INVALID, 0]
     assert np.isnan(ds["steady_push_force_bw"].values[0])
     assert ds["mean_speed_m_per_s"].values[1] == pytest.approx(3.5, abs=1e-9)
+
+
+@pytest.mark.slow   # two 48-point steady sweeps of the damped-ground program; CI runs it
+@pytest.mark.parametrize("name", ["firm", "sand"])
+def test_shipped_stiffness_lean_push_sweeps_are_steady_at_nine_points_in_ten(name, tmp_path):
+    """Issue "steady running everywhere": the shipped stiffness x lean x push sweeps answer with a
+    steady gait at >= 90 % of their points, and every other point says why (its reason code and
+    name). Each steady point's speed is the energy balance's, between a jog and a fast run."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cfg = load_config(os.path.join(root, "configs", f"stiffness_lean_push_{name}.toml"))
+    ds = run_sweep(cfg, str(tmp_path / "out"), progress=False)
+    status = np.asarray(ds["run_status"]).ravel()
+    assert status.size == 48
+    assert np.mean(status == 0) >= 0.9, np.unique(status, return_counts=True)
+    table = flat_table(ds)
+    failed = table[table["run_status"] != 0]
+    assert len(failed) == np.sum(status != 0)
+    assert all(n.startswith("no_gait") for n in failed["status_name"]), failed["status_name"]
+    speed = np.asarray(ds["mean_speed_m_per_s"]).ravel()
+    assert np.all((speed[status == 0] > 1.8) & (speed[status == 0] < 4.5))
+    assert np.all(np.isnan(speed[status != 0]))

@@ -698,6 +698,9 @@ CONTROLLED_STEPS = 25
 #: The walk calls a runner "slowing to a stop" when its apex speed falls below this fraction
 #: of the speed it aims at (Raibert's placement only brakes harder as the speed drops).
 SLOWS_BELOW = 0.6
+#: Rounds of solving a batch's unsolved points again from their nearest solved neighbour
+#: (``_from_neighbours``).
+NEIGHBOUR_ROUNDS = 2
 #: The placed foot must land at least this far (in leg lengths) below the apex.
 LANDING_MARGIN = 0.01
 
@@ -802,8 +805,12 @@ def solve_controlled(params: Params, guess: State, placement: RaibertPlacement, 
     First the closed loop is walked ``CONTROLLED_STEPS`` steps from ``guess`` with the
     parameters as given (``controlled_walk``); Newton (``solve_gait`` with ``free=CONTROLLED``
     and the law's equation) then starts from where the walk ended, and once more from the
-    user's guess where that fails. A point with no gait whose walk slowed to a stop or lost its
-    flight gets that reason (``SLOWS``, ``NO_FLIGHT``) rather than Newton's.
+    user's guess where that fails, and then from the gait of the nearest point of the batch that
+    has one (``_from_neighbours``: a sweep's grid is solved by continuation where the walk from
+    the config's start fails). A point with no gait whose walk slowed to a stop or lost its
+    flight gets that reason (``SLOWS``, ``NO_FLIGHT``) rather than Newton's. A point's answer
+    can therefore depend on the other points of its batch (a sweep's chunk) where the walk
+    alone finds no gait; a point with a gait from the walk does not.
 
     Returns:
         ``SteadyGait`` (``controlled_multipliers`` (..., 3): the closed loop's).
@@ -841,6 +848,7 @@ def solve_controlled(params: Params, guess: State, placement: RaibertPlacement, 
                            hold_energy=hold)
         better = np.asarray(again.converged)
         gait = _assign(gait, retry[better], again, better)
+    gait = _from_neighbours(p, gait, RaibertPlacement(gain, aim), n_all, opts, iters, rows, hold)
     reason = np.asarray(gait.reason).copy()
     named = (~np.asarray(gait.converged)) & np.isin(walked, (SLOWS, NO_FLIGHT))
     reason[named] = walked[named]
@@ -849,6 +857,49 @@ def solve_controlled(params: Params, guess: State, placement: RaibertPlacement, 
     return SteadyGait(**{f: (getattr(gait, f) if f in ("free", "targets") else
                              jax.tree_util.tree_map(cut, getattr(gait, f)))
                          for f in SteadyGait._fields})
+
+
+def nearest_solved(params: Params, extra, solved, unsolved, n_all: int):
+    """For each index of ``unsolved``, the index of ``solved`` nearest in parameter space: the
+    distance over every parameter (and each array of ``extra``) that varies among the first
+    ``n_all`` elements of the flat batch, each scaled by its range there."""
+    cols = [np.asarray(v, float)[:n_all] for v in jax.tree_util.tree_leaves((params, extra))
+            if np.ndim(v)]
+    cols = [c / np.ptp(c) for c in cols if np.ptp(c) > 0.0]
+    if not cols:
+        return np.full(len(unsolved), solved[0])
+    x = np.stack(cols, axis=1)
+    d = np.sum((x[unsolved][:, None, :] - x[solved][None, :, :]) ** 2, axis=2)
+    return solved[np.argmin(d, axis=1)]
+
+
+def _from_neighbours(p, gait: SteadyGait, law: RaibertPlacement, n_all, opts, iters, rows,
+                     hold) -> SteadyGait:
+    """Points of a batch with no gait yet, solved again from the gait of the nearest point that
+    has one (``nearest_solved``): continuation across a sweep's grid. The closed-loop walk
+    from the config's start can slow below ``SLOWS_BELOW`` or oscillate (a period-2 transient
+    of a bouncy runner) although a gait exists, stable or not, a grid step away; Newton from
+    that neighbour's apex and landing angle finds it. ``NEIGHBOUR_ROUNDS`` rounds, so that a
+    point solved in one round can seed the next; each round is one batched ``solve_gait`` of
+    the points still unsolved (the one program every solve shares)."""
+    for _ in range(NEIGHBOUR_ROUNDS):
+        conv = np.asarray(gait.converged)[:n_all]
+        unsolved, solved = np.flatnonzero(~conv), np.flatnonzero(conv)
+        if unsolved.size == 0 or solved.size == 0:
+            break
+        src = nearest_solved(p, (law.gain_s, law.speed_m_per_s), solved, unsolved, n_all)
+        y, v, alpha = (np.asarray(gait.value(f))[src] for f in CONTROLLED)
+        sub = jax.tree_util.tree_map(lambda a: np.asarray(a)[unsolved], p)
+        again = solve_gait(sub._replace(angle_of_attack_rad=alpha),
+                           State(0.0 * y, y, v, 0.0 * y), free=CONTROLLED, options=opts,
+                           iters=iters, fd_rows=rows, hold_energy=hold,
+                           placement=RaibertPlacement(np.asarray(law.gain_s)[unsolved],
+                                                      np.asarray(law.speed_m_per_s)[unsolved]))
+        better = np.asarray(again.converged)[:unsolved.size]
+        if not better.any():
+            break
+        gait = _assign(gait, unsolved[better], again, np.flatnonzero(better))
+    return gait
 
 
 def controlled_run(params: Params, state: State, placement: RaibertPlacement, n_steps: int, *,
