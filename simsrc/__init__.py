@@ -6,7 +6,10 @@ float64 is switched on when the engine is first imported (``simsrc.engine``, on 
 public name: ``import simsrc`` alone imports no JAX and changes nothing in the process): the
 engine's accuracy targets (1e-8 relative against an independent reference) need it, so a
 process that uses the engine runs JAX in float64 from then on (arrays it creates itself
-default to float64; give dtypes explicitly where float32 matters). JAX's persistent compilation
+default to float64; give dtypes explicitly where float32 matters). A process that chose its
+precision keeps it: with ``JAX_ENABLE_X64`` set in the environment, or ``SIMSRC_FLOAT64=0``,
+simsrc leaves JAX's setting alone, and the engine runs in float32 where that is off (about 1e-7
+relative on the canonical apex; the steady solvers' and fits' tolerances assume float64). JAX's persistent compilation
 cache is switched on there too, at ``~/.cache/simsrc/jax``, unless the process already chose a
 cache of its own (then that one is used); ``SIMSRC_COMPILE_CACHE`` names the folder,
 ``SIMSRC_NO_COMPILE_CACHE=1`` turns it off. float32 inputs still run in float32 (about 1e-6

@@ -165,3 +165,28 @@ def test_a_process_keeps_the_compile_cache_it_chose(tmp_path):
     named = subprocess.run([sys.executable, "-c", code.format(set="")], capture_output=True,
                            text=True, env=env, check=True).stdout.strip()
     assert named == str(tmp_path / "named")
+
+
+def test_a_process_keeps_the_precision_it_chose(tmp_path):
+    """float64 is switched on at the engine's first use unless the process chose (issue "the
+    newcomer's path"): ``JAX_ENABLE_X64`` in the environment or ``SIMSRC_FLOAT64=0`` keep JAX's
+    setting; the command line is simsrc's own process and always runs in float64."""
+    import os
+    import subprocess
+    import sys
+    code = ("import jax\nimport simsrc\nsimsrc.canonical_params()\n"
+            "print(jax.config.jax_enable_x64)\n")
+    base = {k: v for k, v in os.environ.items() if k not in ("JAX_ENABLE_X64", "SIMSRC_FLOAT64")}
+
+    def x64(**env):
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**base, **env}, check=True).stdout.strip()
+
+    assert x64() == "True"
+    assert x64(SIMSRC_FLOAT64="0") == "False"
+    assert x64(JAX_ENABLE_X64="0") == "False"
+    cli = ("import jax, sys\nfrom simsrc.cli import main\nmain._show_progress_notes()\n"
+           "import simsrc.engine\nprint(jax.config.jax_enable_x64)\n")
+    out = subprocess.run([sys.executable, "-c", cli], capture_output=True, text=True,
+                         env={**base, "SIMSRC_FLOAT64": "0", "JAX_ENABLE_X64": "0"}, check=True)
+    assert out.stdout.strip() == "True"

@@ -70,8 +70,14 @@ def _show_progress_notes() -> None:
     N s") on stderr, once per process; ``SIMSRC_QUIET=1`` keeps them off the screen. XLA's own
     log lines (the "Very slow compile?" banner, which says nothing a user can act on) are kept
     off the screen too: ``TF_CPP_MIN_LOG_LEVEL`` is set to 3 before JAX loads unless it is set
-    already (``TF_CPP_MIN_LOG_LEVEL=0 simsrc ...`` shows them)."""
+    already (``TF_CPP_MIN_LOG_LEVEL=0 simsrc ...`` shows them). The commands run in float64
+    always: a library user's opt-out (``SIMSRC_FLOAT64=0``, ``JAX_ENABLE_X64``) is dropped from
+    the environment before JAX loads."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # the commands are simsrc's own process: float64 always (their solvers' tolerances assume
+    # it), whatever a library user's JAX_ENABLE_X64 / SIMSRC_FLOAT64 say (simsrc/__init__.py)
+    os.environ.pop("JAX_ENABLE_X64", None)
+    os.environ.pop("SIMSRC_FLOAT64", None)
     log = logging.getLogger("simsrc")
     if os.environ.get("SIMSRC_QUIET") or any(isinstance(h, _Stderr) for h in log.handlers):
         return

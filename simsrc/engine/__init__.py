@@ -15,7 +15,12 @@ import jax
 # every path into the physics sets them: ``import simsrc`` itself imports no JAX. A process
 # that already chose its own compile cache (``jax.config.update("jax_compilation_cache_dir",
 # ...)`` before its first use of simsrc) keeps it, unless SIMSRC_COMPILE_CACHE names one.
-jax.config.update("jax_enable_x64", True)
+# Opt out: SIMSRC_FLOAT64=0, or JAX_ENABLE_X64 set in the environment (the process chose its
+# precision): the engine then runs in the process's precision (float32: about 1e-7 relative on
+# the canonical apex, fine for coarse sweeps; the steady solvers' and fits' tolerances assume
+# float64).
+if os.environ.get("SIMSRC_FLOAT64", "1") != "0" and "JAX_ENABLE_X64" not in os.environ:
+    jax.config.update("jax_enable_x64", True)
 if not os.environ.get("SIMSRC_NO_COMPILE_CACHE") and (
         os.environ.get("SIMSRC_COMPILE_CACHE") or not jax.config.jax_compilation_cache_dir):
     # Compiling the engine takes seconds; JAX's persistent cache makes every later process
