@@ -67,6 +67,43 @@ def slope_gait(slope_deg, free):
                          targets={"speed_m_per_s": 3.3})
 
 
+def test_held_speed_answers_every_lean_with_the_upright_gait_turned():
+    """Lean enters the engine only through the landing angle from the surface normal,
+    β = π/2 − α − λ (engine/frame.py), so at a held speed, with the foot placement solved, every
+    lean has the upright runner's gait with its angle of attack shifted by −λ: the same β, push
+    and apex speed. From the configured 66.86° a runner leaning 10° puts its foot 13° from the
+    vertical and falls; the solve's retries from the neutral point and from the nearest solved
+    lean find its gait (before them, no lean of 10° had a gait at a held speed)."""
+    leans = np.array([-5.0, 0.0, 5.0, 10.0])
+    p = human(lean_deg=leans)
+    push, _, use_braking = steady.solve_held_speed(p, simsrc.apex(0.92, 3.5), 3.5)
+    assert np.all(np.asarray(push.converged)) and not np.any(use_braking), push.message
+    beta = 0.5 * np.pi - np.asarray(push.value("angle_of_attack_rad")) - np.radians(leans)
+    np.testing.assert_allclose(beta, beta[1], atol=1e-8)
+    for name in ("push_force_bw", "apex_speed_m_per_s"):
+        v = np.asarray(push.value(name))
+        np.testing.assert_allclose(v, v[1], rtol=1e-8)
+    # the leaning runner's gait repeats under plain simulate
+    v10 = float(push.value("apex_speed_m_per_s")[3])
+    q = human(lean_deg=10.0, push_force_bw=float(push.value("push_force_bw")[3]))._replace(
+        angle_of_attack_rad=float(push.value("angle_of_attack_rad")[3]))
+    run = simsrc.simulate(q, simsrc.apex(0.92, v10), 2,
+                          options=steady.held_speed_options(q, steady.HELD_SPEED_PUSH))
+    np.testing.assert_allclose(np.asarray(run.records.end.y_m), 0.92, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(run.records.end.vx_m_per_s), v10, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(push.metrics.speed_m_per_s), 3.5, atol=1e-9)
+
+
+def test_neutral_point_angle_by_hand():
+    """70 kg on 11 kN/m at 3.5 m/s, upright: τ0 = π √(70/11000) = 0.2506 s, sin β = 3.5 τ0 /
+    (2 · 0.95) = 0.4617, β = 27.50°, α = 62.50°; leaning 5° takes 5° off α."""
+    a = steady.neutral_point_angle(human(lean_deg=np.array([0.0, 5.0])), 3.5)
+    tau0 = math.pi * math.sqrt(70.0 / 11e3)
+    alpha0 = 90.0 - math.degrees(math.asin(3.5 * tau0 / 1.9))
+    np.testing.assert_allclose(np.degrees(a), [alpha0, alpha0 - 5.0], atol=1e-9)
+    assert abs(alpha0 - 62.50) < 0.01
+
+
 @pytest.mark.slow   # 67 s from an empty compile cache (2 loaded cores); CI runs it
 def test_multipliers_agree_with_central_differences_of_the_reference():
     """The Floquet multipliers (eigenvalues of the exact ∂P/∂(y, v_x)) against central

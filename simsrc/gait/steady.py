@@ -664,7 +664,11 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
     first the push amplitude (positive work, concentric; ``HELD_SPEED_PUSH``, starting from
     ``params``' push); where it would have to be negative, i.e. the runner gains energy even
     without a push (downhill), the push is set to zero and the leg damping (braking: negative
-    work, eccentric; ``HELD_SPEED_BRAKING``) is solved instead.
+    work, eccentric; ``HELD_SPEED_BRAKING``) is solved instead. Each solve starts from
+    ``params`` and ``guess``; its failed points are solved again from the neutral point's
+    landing angle and then from their nearest solved neighbour in the batch (``_held_retry``), so
+    that a lean, a stiff leg or a steep slope far from where the configured angle was set still
+    finds its gait.
 
     Returns:
         (the push solve, the braking solve or None, the mask (batch shape) of the elements whose
@@ -672,10 +676,8 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
         braking one is only meaningful where the mask is set.
     """
     pa = as_arrays(params)
-    targets = {"speed_m_per_s": target_speed_m_per_s}
     opts = held_speed_options(pa, HELD_SPEED_PUSH, options)
-    push = solve_gait(pa, guess, free=HELD_SPEED_PUSH, targets=targets, options=opts,
-                      iters=iters, fd_rows=fd_rows)
+    push = _held_solve(pa, guess, HELD_SPEED_PUSH, target_speed_m_per_s, opts, iters, fd_rows)
     with np.errstate(invalid="ignore"):
         at_zero = (~np.asarray(push.converged)) & np.isin(push.reason, (AT_BOUND, PUSH_CAPPED)) \
             & (np.asarray(push.value("push_force_bw")) <= 1e-9)
@@ -683,9 +685,104 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
         return push, None, at_zero
     pb = pa._replace(push_force_bw=np.zeros(np.shape(at_zero)) if np.ndim(at_zero) else 0.0)
     opts_b = held_speed_options(pb, HELD_SPEED_BRAKING, options)
-    braking = solve_gait(pb, guess, free=HELD_SPEED_BRAKING, targets=targets, options=opts_b,
-                         iters=iters, fd_rows=fd_rows)
+    braking = _held_solve(pb, guess, HELD_SPEED_BRAKING, target_speed_m_per_s, opts_b, iters,
+                          fd_rows)
     return push, braking, at_zero & np.asarray(braking.converged)
+
+
+def neutral_point_angle(params: Params, speed_m_per_s):
+    """An angle of attack (rad) that puts the foot at the neutral point: half the distance the
+    body travels in a contact ahead of the hip, L0 sin β = v τ0 / 2 with β = π/2 − α − λ from
+    the surface normal and τ0 = π √(m/k) (the leg spring's half period, about the contact time
+    of a running step: 0.25 s for 70 kg on 11 kN/m against 0.237 s solved). A starting point for
+    the landing angle that follows the lean and the leg's stiffness, where the configured angle
+    (set for one runner) puts a leaning or stiff-legged runner's foot where it cannot run."""
+    pa = as_arrays(params)
+    tau0 = np.pi * np.sqrt(np.asarray(pa.mass_kg) / np.asarray(pa.leg_stiffness_n_per_m))
+    s = np.clip(0.5 * np.asarray(speed_m_per_s) * tau0 / np.asarray(pa.leg_length_m), 0.0, 0.9)
+    return 0.5 * np.pi - np.asarray(pa.lean_rad) - np.arcsin(s)
+
+
+def _flat_gait(gait: SteadyGait, shape) -> SteadyGait:
+    """``gait`` with its batch ``shape`` flattened to one axis (``_assign`` works on those)."""
+    n = len(shape)
+    return SteadyGait(**{f: (getattr(gait, f) if f in ("free", "targets") else
+                             jax.tree_util.tree_map(
+                                 lambda a: np.asarray(a).reshape((-1,) + np.shape(a)[n:]),
+                                 getattr(gait, f)))
+                         for f in SteadyGait._fields})
+
+
+def _shaped_gait(gait: SteadyGait, shape) -> SteadyGait:
+    """``_flat_gait`` undone."""
+    return SteadyGait(**{f: (getattr(gait, f) if f in ("free", "targets") else
+                             jax.tree_util.tree_map(
+                                 lambda a: np.asarray(a).reshape(tuple(shape) + np.shape(a)[1:]),
+                                 getattr(gait, f)))
+                         for f in SteadyGait._fields})
+
+
+def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
+    """``gait`` (a held-speed solve for ``free``) with its failed points solved again:
+
+    - ``seed="neutral"``: from the neutral point's landing angle (``neutral_point_angle``);
+    - ``seed="neighbours"``: from the gait of the nearest point of the batch that has one
+      (``nearest_solved``; its apex speed and energy control, and its landing angle from the
+      surface normal, β = π/2 − α − λ, kept across a change of lean).
+
+    A point whose energy control went to its bound (zero push: the braking solve's) is left as
+    it is, and one whose push was capped is retried from a neighbour only. A retried point takes the new answer where it converged, or where
+    the old one failed by falling and the new one says more (e.g. the push at its bound, which
+    sends a downhill point to the braking solve).
+    """
+    conv = np.asarray(gait.converged)
+    shape = np.shape(conv)
+    with np.errstate(invalid="ignore"):
+        # a capped push may be another branch's: a neighbour's gait is tried for it too
+        left = (AT_BOUND, PUSH_CAPPED) if seed == "neutral" else (AT_BOUND,)
+        retry = (~conv) & ~np.isin(gait.reason, left)
+    if not np.any(retry) or (seed == "neighbours" and not np.any(conv)):
+        return gait
+    flat = lambda t: jax.tree_util.tree_map(  # noqa: E731
+        lambda v: np.broadcast_to(np.asarray(v, float), shape).reshape(-1), t)
+    pf, gf = flat(pa), flat(guess)
+    tv_all = np.broadcast_to(np.asarray(target, float), shape).reshape(-1)
+    idx = np.flatnonzero(retry.reshape(-1))
+    take = lambda t: jax.tree_util.tree_map(lambda v: v[idx], t)  # noqa: E731
+    sub, g_sub, tv = take(pf), take(gf), tv_all[idx]
+    flat_gait = _flat_gait(gait, shape)
+    if seed == "neutral":
+        sub = sub._replace(angle_of_attack_rad=neutral_point_angle(sub, tv))
+    else:
+        n = int(np.prod(shape, dtype=int))
+        src = nearest_solved(pf, (tv_all,), np.flatnonzero(conv.reshape(-1)), idx, n)
+        val = lambda name: np.asarray(flat_gait.value(name))[src]  # noqa: E731
+        lean = np.asarray(pf.lean_rad)
+        sub = sub._replace(angle_of_attack_rad=val("angle_of_attack_rad") + lean[src]
+                           - lean[idx],
+                           **{f: val(f) for f in free
+                              if f not in ("apex_speed_m_per_s", "apex_height_m",
+                                           "angle_of_attack_rad")})
+        g_sub = g_sub._replace(vx_m_per_s=val("apex_speed_m_per_s"))
+    again = solve_gait(sub, g_sub, free=free, targets={"speed_m_per_s": tv}, options=opts,
+                       iters=iters, fd_rows=fd_rows)
+    new_conv = np.asarray(again.converged).reshape(-1)[:idx.size]
+    new_reason = np.asarray(again.reason).reshape(-1)[:idx.size]
+    old_reason = np.asarray(flat_gait.reason)[idx]
+    better = new_conv | ((old_reason == FALLS) & (new_reason != FALLS))
+    if not better.any():
+        return gait
+    return _shaped_gait(_assign(flat_gait, idx[better], again, np.flatnonzero(better)), shape)
+
+
+def _held_solve(pa, guess, free, target, opts, iters, fd_rows):
+    """One held-speed solve for ``free`` from the given start, then from the neutral point,
+    then from the nearest solved neighbour (``_held_retry``)."""
+    gait = solve_gait(pa, guess, free=free, targets={"speed_m_per_s": target}, options=opts,
+                      iters=iters, fd_rows=fd_rows)
+    for seed in ("neutral", "neighbours"):
+        gait = _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed)
+    return gait
 
 
 #: The free variables of a gait under a foot-placement law (``solve_controlled``): the apex and
