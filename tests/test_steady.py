@@ -94,6 +94,27 @@ def test_held_speed_answers_every_lean_with_the_upright_gait_turned():
     np.testing.assert_allclose(np.asarray(push.metrics.speed_m_per_s), 3.5, atol=1e-9)
 
 
+def test_a_stiff_leg_at_a_held_speed_runs_from_a_higher_apex():
+    """A 32 kN/m leg at 3.5 m/s lands from the held 0.92 m with almost no flight and has no
+    gait there; the last retry raises the apex to 5 cm above the neutral point's touchdown
+    height: L0 cos β0 + 0.05 with sin β0 = v τ0 / (2 L0), τ0 = π √(70/32000) (0.965 m), and
+    the gait found there repeats under plain simulate."""
+    p = human(leg_stiffness_n_per_m=32e3)
+    push, _, use_braking = steady.solve_held_speed(p, simsrc.apex(0.92, 3.5), 3.5)
+    assert bool(push.converged) and not bool(use_braking), str(push.message)
+    beta0 = math.asin(3.5 * math.pi * math.sqrt(70.0 / 32e3) / 1.9)
+    y = float(push.apex_height_m)
+    assert abs(y - (0.95 * math.cos(beta0) + 0.05)) < 1e-9
+    v = float(push.apex_speed_m_per_s)
+    q = human(leg_stiffness_n_per_m=32e3, push_force_bw=float(push.value("push_force_bw")))
+    q = q._replace(angle_of_attack_rad=float(push.value("angle_of_attack_rad")))
+    run = simsrc.simulate(q, simsrc.apex(y, v), 2,
+                          options=steady.held_speed_options(q, steady.HELD_SPEED_PUSH))
+    np.testing.assert_allclose(np.asarray(run.records.end.y_m), y, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(run.records.end.vx_m_per_s), v, atol=1e-9)
+    assert np.all(np.asarray(run.records.liftoff.vy_m_per_s) > 0.0)
+
+
 def test_neutral_point_angle_by_hand():
     """70 kg on 11 kN/m at 3.5 m/s, upright: τ0 = π √(70/11000) = 0.2506 s, sin β = 3.5 τ0 /
     (2 · 0.95) = 0.4617, β = 27.50°, α = 62.50°; leaning 5° takes 5° off α."""

@@ -409,3 +409,23 @@ def test_shipped_stiffness_lean_push_sweeps_are_steady_at_nine_points_in_ten(nam
     speed = np.asarray(ds["mean_speed_m_per_s"]).ravel()
     assert np.all((speed[status == 0] > 1.8) & (speed[status == 0] < 4.5))
     assert np.all(np.isnan(speed[status != 0]))
+
+
+@pytest.mark.slow   # a 160-point held-speed sweep (about 40 s warm); CI runs it
+def test_held_speed_sweep_covers_stiffness_lean_and_slope(tmp_path):
+    """Issue "steady running everywhere": steady gaits at a held 3.5 m/s over leg stiffness
+    6-40 kN/m x lean -5..10 deg x slope -10..10 deg (configs/held_speed_stiffness_lean_slope.toml)
+    at >= 95 % of the points; each steady point holds the speed, and downhill its muscles do
+    more negative than positive work, uphill the reverse."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cfg = load_config(os.path.join(root, "configs", "held_speed_stiffness_lean_slope.toml"))
+    ds = run_sweep(cfg, str(tmp_path / "out"), progress=False)
+    ok = np.asarray(ds["run_status"]) == 0
+    assert ok.mean() >= 0.95, np.unique(np.asarray(ds["run_status"]), return_counts=True)
+    speed = np.asarray(ds["mean_speed_m_per_s"])
+    np.testing.assert_allclose(speed[ok], 3.5, atol=1e-6)
+    slope = np.asarray(ds["slope_deg"])[None, None, :] * np.ones(ok.shape)
+    pos = np.asarray(ds["mean_muscle_positive_work_j"])
+    neg = np.asarray(ds["mean_muscle_negative_work_j"])
+    assert np.all((neg > pos)[ok & (slope <= -5)])
+    assert np.all((pos > neg)[ok & (slope >= 5)])

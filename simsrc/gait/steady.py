@@ -666,9 +666,10 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
     without a push (downhill), the push is set to zero and the leg damping (braking: negative
     work, eccentric; ``HELD_SPEED_BRAKING``) is solved instead. Each solve starts from
     ``params`` and ``guess``; its failed points are solved again from the neutral point's
-    landing angle and then from their nearest solved neighbour in the batch (``_held_retry``), so
-    that a lean, a stiff leg or a steep slope far from where the configured angle was set still
-    finds its gait.
+    landing angle, then from their nearest solved neighbour in the batch, and last from a higher
+    apex (``_held_retry``), so that a lean, a stiff leg or a steep slope far from where the
+    configured angle and apex were set still finds its gait. A gait found from a higher apex
+    holds that apex, not the configured one (its ``apex_height_m`` says which).
 
     Returns:
         (the push solve, the braking solve or None, the mask (batch shape) of the elements whose
@@ -688,6 +689,11 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
     braking = _held_solve(pb, guess, HELD_SPEED_BRAKING, target_speed_m_per_s, opts_b, iters,
                           fd_rows)
     return push, braking, at_zero & np.asarray(braking.converged)
+
+
+#: How far above the neutral point's touchdown height a held-speed solve's last retry puts
+#: the apex (``_held_retry``'s "raised" start): 5 cm, about 0.2 s of flight.
+RAISED_APEX_ABOVE_TOUCHDOWN_M = 0.05
 
 
 def neutral_point_angle(params: Params, speed_m_per_s):
@@ -728,7 +734,12 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
     - ``seed="neutral"``: from the neutral point's landing angle (``neutral_point_angle``);
     - ``seed="neighbours"``: from the gait of the nearest point of the batch that has one
       (``nearest_solved``; its apex speed and energy control, and its landing angle from the
-      surface normal, β = π/2 − α − λ, kept across a change of lean).
+      surface normal, β = π/2 − α − λ, kept across a change of lean);
+    - ``seed="raised"``: from the neutral point, the held apex raised to
+      ``RAISED_APEX_ABOVE_TOUCHDOWN_M`` above the neutral point's touchdown height where it is
+      lower: a stiff leg (30-40 kN/m at 3.5 m/s) lands from the configured 0.92 m with less
+      than 2 cm of flight and has no gait there; its gait is then at that higher apex (which the
+      answer reports as its apex height).
 
     A point whose energy control went to its bound (zero push: the braking solve's) is left as
     it is, and one whose push was capped is retried from a neighbour only. A retried point takes the new answer where it converged, or where
@@ -740,6 +751,8 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
     with np.errstate(invalid="ignore"):
         # a capped push may be another branch's: a neighbour's gait is tried for it too
         left = (AT_BOUND, PUSH_CAPPED) if seed == "neutral" else (AT_BOUND,)
+        if seed == "raised":          # only where the held apex itself is the trouble
+            left = (AT_BOUND,)
         retry = (~conv) & ~np.isin(gait.reason, left)
     if not np.any(retry) or (seed == "neighbours" and not np.any(conv)):
         return gait
@@ -751,9 +764,13 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
     take = lambda t: jax.tree_util.tree_map(lambda v: v[idx], t)  # noqa: E731
     sub, g_sub, tv = take(pf), take(gf), tv_all[idx]
     flat_gait = _flat_gait(gait, shape)
-    if seed == "neutral":
+    if seed in ("neutral", "raised"):
         sub = sub._replace(angle_of_attack_rad=neutral_point_angle(sub, tv))
-    else:
+    if seed == "raised":
+        beta0 = 0.5 * np.pi - np.asarray(sub.angle_of_attack_rad) - np.asarray(sub.lean_rad)
+        lifted = np.asarray(sub.leg_length_m) * np.cos(beta0) + RAISED_APEX_ABOVE_TOUCHDOWN_M
+        g_sub = g_sub._replace(y_m=np.maximum(np.asarray(g_sub.y_m), lifted))
+    elif seed == "neighbours":
         n = int(np.prod(shape, dtype=int))
         src = nearest_solved(pf, (tv_all,), np.flatnonzero(conv.reshape(-1)), idx, n)
         val = lambda name: np.asarray(flat_gait.value(name))[src]  # noqa: E731
@@ -777,10 +794,10 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
 
 def _held_solve(pa, guess, free, target, opts, iters, fd_rows):
     """One held-speed solve for ``free`` from the given start, then from the neutral point,
-    then from the nearest solved neighbour (``_held_retry``)."""
+    then from the nearest solved neighbour, then from a higher apex (``_held_retry``)."""
     gait = solve_gait(pa, guess, free=free, targets={"speed_m_per_s": target}, options=opts,
                       iters=iters, fd_rows=fd_rows)
-    for seed in ("neutral", "neighbours"):
+    for seed in ("neutral", "neighbours", "raised"):
         gait = _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed)
     return gait
 
