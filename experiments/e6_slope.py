@@ -1,9 +1,10 @@
 """Experiment 6, downhill and uphill: how does slope change the negative (eccentric) and
-positive work of a step, and the peak force?
+positive work of a step, the peak force, and the impact of the foot strike?
 
-Question: runners say downhills hammer the quads. Holding a runner at one speed on slopes from
-−10° (downhill) to +10° (uphill), how much negative (eccentric) work must its muscles absorb per
-step, how much positive work must they supply, and what happens to the peak ground force?
+Question: runners say downhills hammer the quads and pound the legs. Holding a runner at one
+speed on slopes from −10° (downhill) to +10° (uphill), how much negative (eccentric) work must
+its muscles absorb per step, how much positive work must they supply, what happens to the peak
+ground force, and how hard does the foot strike (impact peak and loading rate)?
 
 Command (from the repository root):
 
@@ -21,11 +22,28 @@ eccentric work). The damper and the push's negative part are the negative muscle
 push's positive part the positive work (simsrc.metrics.steps: ``muscle_negative_work_j``,
 ``muscle_positive_work_j``).
 
+Impact (MODEL.md §12): the massless runner has no impact peak, so each steady gait's touchdown
+starts a stance of the two-mass runner of ``simsrc/engine/impact.py`` (``impact_at_touchdown``):
+the body's velocity and landing angle at touchdown of the steady step, the leg's damping and the
+slope as the gait has them (impact.py works in the surface frame with gravity tilted by the
+slope, as the steady gait does), a heel strike in a cushioned shoe (``IMPACT_STRIKE``,
+``IMPACT_SHOE``: the common strike of shod runners, and here assumed downhill too, where the
+foot lands further ahead to brake; the presets' foot mass and contact), the foot moving relative
+to the body as in the heel preset, and a leg stiffness that makes leg and contact in series the
+11 kN/m leg (``impact_params``). Its impact peak (BW) and average loading rate (20-80 %, BW/s)
+are the figure's third panel; the stance's ledger residual is in the data. The two-mass stance
+has no push, which acts only after the impact (the push is zero while the foot is ahead of the
+COM), so its contact time and active peak are not the steady gait's and are not reported.
+Why downhill pounds: to brake, the foot placement lands the leg further ahead of the COM
+(larger landing angle), so from the same apex height the COM falls further before touchdown
+and meets the ground faster; the braking leg's damping adds to the peak.
+
 What the figure shows: (left) negative and positive muscle work per step and their difference
 against slope, with the energy balance m g d sin θ (d: step length) that a steady gait must
 meet (the dotted line, from the step length alone): the net muscle work less the elastic energy
-the damped leg still holds when it leaves the ground (lost with the massless leg) lies on it; (right) the
-peak normal force, and the push or braking that holds the speed.
+the damped leg still holds when it leaves the ground (lost with the massless leg) lies on it;
+(middle) the peak normal force, and the push or braking that holds the speed; (right) the impact
+peak and the average loading rate of the heel strike from each slope's steady touchdown.
 """
 from __future__ import annotations
 
@@ -38,6 +56,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
 from simsrc.viz import style as figure_style  # noqa: E402
+
+# The impact: heel strike in a cushioned shoe (presets of simsrc/engine/impact.py). Heel
+# striking is the common strike, and more so downhill, where runners land further ahead of the
+# COM to brake. The heel preset's foot velocity at touchdown was estimated for a body landing
+# at PRESET_BODY_V (m/s, along and normal to the ground: experiments/e9_foot_strike.py's 3.5 m/s
+# and TOUCHDOWN_VY_M_PER_S).
+IMPACT_STRIKE, IMPACT_SHOE = "heel", "cushioned"
+PRESET_BODY_V = (3.5, -0.6)
 
 KEYS = ("push_force_bw", "speed_m_per_s", "step_length_m", "muscle_negative_work_j",
         "muscle_positive_work_j", "leg_damping_loss_j", "leg_elastic_unreturned_j",
@@ -69,6 +95,7 @@ def compute(config, smoke: bool) -> dict:
         leg_damping_n_s_per_m=np.where(ok, damping, params.leg_damping_n_s_per_m))
     run = simsrc.simulate(run_params, simsrc.apex(state.y_m, np.where(ok, v, state.vx_m_per_s)),
                           1)
+    impact = impact_at_touchdown(run_params, run.records, ok)
     step = {k: np.asarray(val)[..., 0] for k, val in
             common.metrics_dict(run_params, run.records).items() if k != "status"}
     out = {k: good(step[k]) for k in KEYS if k not in ("push_force_bw", "converged")}
@@ -83,8 +110,87 @@ def compute(config, smoke: bool) -> dict:
     out["mass_kg"] = np.asarray(config.values["mass_kg"])
     out["gravity_m_per_s2"] = np.asarray(config.values["gravity_m_per_s2"])
     out["target_speed_m_per_s"] = np.asarray(config.values["speed_m_per_s"])
+    out["apex_height_m"] = good(np.broadcast_to(np.asarray(state.y_m, float), ok.shape))
     out["configured_damping_ratio"] = np.asarray(config.values["leg_damping_ratio"])
+    out.update(impact)
     return out
+
+
+def impact_params(params, n: int):
+    """The two-mass runner (``simsrc.engine.impact``) of each of the ``n`` steady gaits
+    (leaves of shape (n,)).
+
+    The foot strike ``IMPACT_STRIKE`` in the shoe ``IMPACT_SHOE`` (their presets: foot mass
+    8 % of body mass, the heel pad and midsole in series); the leg's damping (N·s/m, the
+    braking solved downhill) and the slope as the steady gait has them. The leg's stiffness k'
+    is set so that leg and contact in series are as stiff as the massless runner's leg on
+    rigid ground, 1/k' + 1/k_p = 1/k (the rule of experiments/e9_foot_strike.py): the heel pad
+    and shoe are part of the compliance the 11 kN/m leg stands for.
+    """
+    from simsrc.engine import impact as im
+
+    def flat(v):
+        return np.broadcast_to(np.asarray(v, float).reshape(-1), (n,)) if np.ndim(v) \
+            else np.full(n, float(v))
+
+    k_p, exponent, c_p = im.contact_from_presets(IMPACT_STRIKE, IMPACT_SHOE)
+    k, m = flat(params.leg_stiffness_n_per_m), flat(params.mass_kg)
+    return im.ImpactParams(m, im.FOOT_STRIKES[IMPACT_STRIKE].foot_mass_fraction * m,
+                           flat(params.leg_length_m), 1.0 / (1.0 / k - 1.0 / k_p),
+                           flat(params.leg_damping_n_s_per_m), flat(k_p), flat(exponent),
+                           flat(c_p), flat(params.gravity_m_per_s2), flat(params.slope_rad))
+
+
+def impact_at_touchdown(params, records, ok) -> dict:
+    """The two-mass stance from each steady gait's touchdown: impact peak (BW), average and
+    instantaneous loading rates (BW/s), the peak's time, the stance's losses and ledger
+    residual (J), and the touchdown it starts from. NaN where the slope has no steady gait.
+
+    The body lands as the steady gait lands: its velocity (along and normal to the slope) and
+    landing angle from the surface normal at touchdown of the one steady step in ``records``,
+    in the surface frame, where ``impact.py`` tilts gravity by the slope as ``frame.py`` does.
+    The foot moves relative to the body as in the heel preset's touchdown: the preset's foot
+    velocity less the body velocity it was estimated at (``PRESET_BODY_V``), added to the
+    steady gait's body velocity, so a faster descent onto the ground lands the foot faster.
+    The two-mass stance has no push: the push acts only once the leg is behind the vertical
+    (MODEL.md §4), after the impact (~15 ms), so the impact measures are unaffected, but the
+    later stance (contact time, active peak) is not the steady gait's and is not reported.
+    """
+    import jax
+    from simsrc.engine import impact as im
+
+    ok = np.asarray(ok, bool)
+    shape = ok.shape
+    td_rec = records.touchdown
+    # the one step's touchdown; where no gait, the preset's (any finite start; masked below)
+    vx, vy, beta = (np.where(ok, np.asarray(v, float)[..., 0], fill).reshape(-1) for v, fill in
+                    ((td_rec.vx_m_per_s, PRESET_BODY_V[0]), (td_rec.vy_m_per_s, PRESET_BODY_V[1]),
+                     (records.landing_angle_rad, 0.35)))
+    strike = im.FOOT_STRIKES[IMPACT_STRIKE]
+    foot_vx = vx + strike.foot_vx_m_per_s - PRESET_BODY_V[0]
+    foot_vy = vy + strike.foot_vy_m_per_s - PRESET_BODY_V[1]
+    p = impact_params(params, vx.size)
+    stance = jax.jit(jax.vmap(im.stance))(p, im.touchdown_state(p, beta, vx, vy, foot_vx,
+                                                                  foot_vy))
+    m, led = stance.metrics, stance.ledger
+
+    def good(v):
+        return np.where(ok, np.asarray(v, float).reshape(shape), np.nan)
+
+    return {"impact_peak_bw": good(m.impact_peak_bw),
+            "impact_peak_time_s": good(m.impact_peak_time_s),
+            "impact_peak_found": np.asarray(m.impact_peak_found).reshape(shape) & ok,
+            "impact_loading_rate_bw_per_s": good(m.average_loading_rate_bw_per_s),
+            "impact_instantaneous_loading_rate_bw_per_s":
+                good(m.instantaneous_loading_rate_bw_per_s),
+            "impact_liftoff_found": np.asarray(stance.found).reshape(shape) & ok,
+            "impact_ledger_residual_j": good(led.residual_j),
+            "impact_collision_j": good(led.collision_j),
+            "impact_contact_loss_j": good(led.contact_damping_loss_j),
+            "impact_leg_damping_loss_j": good(led.leg_damping_loss_j),
+            "touchdown_vx_m_per_s": good(vx), "touchdown_vy_m_per_s": good(vy),
+            "touchdown_foot_vy_m_per_s": good(foot_vy),
+            "landing_angle_deg": good(np.degrees(beta))}
 
 
 def climb_work_j(data) -> np.ndarray:
@@ -95,7 +201,7 @@ def climb_work_j(data) -> np.ndarray:
 
 def plot(data, path: str) -> None:
     plt = figure_style.pyplot()
-    fig, (work, force) = plt.subplots(1, 2, figsize=(14, 5.6), constrained_layout=True)
+    fig, (work, force, impact) = plt.subplots(1, 3, figsize=(20, 5.6), constrained_layout=True)
     s = data["slope_deg"]
     work.plot(s, -data["muscle_negative_work_j"], "o-", color="C3",
               label="negative (eccentric) muscle work")
@@ -125,9 +231,26 @@ def plot(data, path: str) -> None:
     twin.grid(False)
     twin.legend(loc="upper center", fontsize=11)
     force.set_title("Peak force, and what holds the speed")
+    _plot_impact(impact, data)
     fig.suptitle(f"Downhill and uphill at a held {float(data['target_speed_m_per_s']):g} m/s "
                  "(70 kg, leg 11 kN/m, leg damping ratio 0.1, rigid ground)")
     figure_style.save(fig, path)
+
+
+def _plot_impact(ax, data) -> None:
+    """Impact peak (left axis) and average loading rate (right axis) against slope."""
+    s = data["slope_deg"]
+    ax.plot(s, data["impact_peak_bw"], "o-", color="C4", label="impact peak")
+    ax.set_xlabel("slope (deg, uphill positive)")
+    ax.set_ylabel("impact peak (body weights)", color="C4")
+    twin = ax.twinx()
+    twin.plot(s, data["impact_loading_rate_bw_per_s"], "d--", color="C1",
+              label="average loading rate (20-80 %)")
+    twin.set_ylabel("average loading rate (BW/s)", color="C1")
+    twin.grid(False)
+    lines = ax.get_lines() + twin.get_lines()
+    ax.legend(lines, [line.get_label() for line in lines], loc="upper right", fontsize=11)
+    ax.set_title(f"Impact: {IMPACT_STRIKE} strike, {IMPACT_SHOE} shoe, lower leg 8 % of mass")
 
 
 def claim(data) -> str:
@@ -147,16 +270,34 @@ def claim(data) -> str:
             f"{pos[up]:.0f} J positive and {neg[up]:.0f} J negative: the model {verdict} "
             f"'downhills hammer the quads' as eccentric work ({ok.size} of "
             f"{np.size(data['slope_deg'])} slopes have a steady gait; in each the net muscle "
-            f"work, less the elastic energy the leg still holds at liftoff, is m g d sin θ).")
+            f"work, less the elastic energy the leg still holds at liftoff, is m g d sin θ). "
+            + impact_claim(data, down, level, up))
+
+
+def impact_claim(data, down, level, up) -> str:
+    """The impact's sentence of the claim, at the downhill, level and uphill slopes given."""
+    peak, rate = data["impact_peak_bw"], data["impact_loading_rate_bw_per_s"]
+    vy = data["touchdown_vy_m_per_s"]
+    slope = data["slope_deg"]
+    verdict = ("reproduces" if peak[down] > peak[level] and rate[down] > rate[level]
+               else "does not reproduce")
+    return (f"With a {IMPACT_STRIKE} strike in a {IMPACT_SHOE} shoe (a lower leg with mass, "
+            f"from each steady touchdown), downhill: impact peak {peak[down]:.2f} BW and "
+            f"loading rate {rate[down]:.0f} BW/s at {slope[down]:+g}° against the level's "
+            f"{peak[level]:.2f} BW and {rate[level]:.0f} BW/s ({peak[up]:.2f} BW, "
+            f"{rate[up]:.0f} BW/s at {slope[up]:+g}°): the COM lands at {-vy[down]:.2f} m/s "
+            f"towards the ground instead of {-vy[level]:.2f} m/s, and the model {verdict} "
+            f"'downhills pound the legs'.")
 
 
 EXPERIMENT = common.Experiment(
     name="e6_slope",
-    question="How does slope change the negative (eccentric) and positive work per step and "
-             "the peak force?",
+    question="How does slope change the negative (eccentric) and positive work per step, "
+             "the peak force and the impact of the foot strike?",
     config="configs/e6_slope.toml",
     shows="steady gaits at a held speed over slope -10..+10 deg: negative, positive and net "
-          "muscle work per step, the peak force, and the push or braking that holds the speed",
+          "muscle work per step, the peak force, the push or braking that holds the speed, and "
+          "the impact peak and loading rate of a heel strike from each gait's touchdown",
     compute=compute, plot=plot, claim=claim, script=os.path.abspath(__file__))
 
 

@@ -217,6 +217,38 @@ def test_e6_steady_gaits_on_every_slope_and_the_work_balances_the_climb(built_sl
 
 
 @pytest.mark.slow
+def test_e6_the_impact_of_a_heel_strike_rises_downhill_and_each_impact_ledger_closes(built_slow):
+    """MODEL.md §12: downhill the COM lands faster towards the ground, so the impact peak and
+    the loading rate of the two-mass stance started from each steady touchdown rise from
+    uphill to downhill (smoke slopes -10, 0, +10 deg; measured 2.15 > 1.57 > 0.95 BW and
+    257 > 185 > 94 BW/s, peaks at 12-15 ms). The stance starts from the steady gait's
+    touchdown: its descent speed is the free fall from the held apex height to the touchdown
+    height L0 cos(beta) under the normal gravity g cos(theta) (flight kinematics; to rounding).
+    Ledger residual bound 1e-5 J as for e9 (measured <= 8e-7 J of ~1 kJ)."""
+    d = data(built_slow, "e6_slope")
+    ok = np.asarray(d["converged"], bool)
+    assert ok.all()
+    slope = d["slope_deg"]
+    assert np.all(np.diff(slope) > 0)
+    peak, rate = d["impact_peak_bw"], d["impact_loading_rate_bw_per_s"]
+    for key in ("impact_peak_bw", "impact_loading_rate_bw_per_s", "impact_peak_time_s",
+                "impact_instantaneous_loading_rate_bw_per_s", "impact_ledger_residual_j"):
+        assert np.all(np.isfinite(d[key])), key
+    assert d["impact_peak_found"].all() and d["impact_liftoff_found"].all()
+    assert np.all((d["impact_peak_time_s"] > 0.005) & (d["impact_peak_time_s"] < 0.06))
+    # downhill (first) to uphill (last): every one falls
+    assert np.all(np.diff(peak) < 0) and np.all(np.diff(rate) < 0)
+    assert np.all(np.diff(-d["touchdown_vy_m_per_s"]) < 0)
+    fall = (d["apex_height_m"] - 0.95 * np.cos(np.radians(d["landing_angle_deg"])))
+    np.testing.assert_allclose(
+        -d["touchdown_vy_m_per_s"],
+        np.sqrt(2 * d["gravity_m_per_s2"] * np.cos(np.radians(slope)) * fall), rtol=1e-9)
+    # every impact stance's energy account closes, with each loss booked
+    assert np.all(np.abs(d["impact_ledger_residual_j"]) < 1e-5)
+    assert np.all(d["impact_collision_j"] > 0) and np.all(d["impact_contact_loss_j"] > 0)
+
+
+@pytest.mark.slow
 def test_e8_stable_cells_have_multipliers_inside_the_unit_circle(built_slow):
     d = data(built_slow, "e8_stability")
     assert d["multiplier"].shape == (3, 3)
