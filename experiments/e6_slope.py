@@ -23,7 +23,7 @@ push's positive part the positive work (simsrc.metrics.steps: ``muscle_negative_
 ``muscle_positive_work_j``).
 
 Impact (MODEL.md §12): the massless runner has no impact peak, so each steady gait's touchdown
-starts a stance of the two-mass runner of ``simsrc/engine/impact.py`` (``impact_at_touchdown``):
+starts a stance of the two-mass runner of ``simsrc/engine/impact.py`` (``simsrc.metrics.impact``):
 the body's velocity and landing angle at touchdown of the steady step, the leg's damping and the
 slope as the gait has them (impact.py works in the surface frame with gravity tilted by the
 slope, as the steady gait does), a heel strike in a cushioned shoe (``IMPACT_STRIKE``,
@@ -55,15 +55,13 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common  # noqa: E402
+from simsrc.metrics.impact import impact_at_touchdown  # noqa: E402
 from simsrc.viz import style as figure_style  # noqa: E402
 
 # The impact: heel strike in a cushioned shoe (presets of simsrc/engine/impact.py). Heel
 # striking is the common strike, and more so downhill, where runners land further ahead of the
-# COM to brake. The heel preset's foot velocity at touchdown was estimated for a body landing
-# at PRESET_BODY_V (m/s, along and normal to the ground: experiments/e9_foot_strike.py's 3.5 m/s
-# and TOUCHDOWN_VY_M_PER_S).
+# COM to brake. The stance from each gait's touchdown: simsrc.metrics.impact.
 IMPACT_STRIKE, IMPACT_SHOE = "heel", "cushioned"
-PRESET_BODY_V = (3.5, -0.6)
 
 KEYS = ("push_force_bw", "speed_m_per_s", "step_length_m", "muscle_negative_work_j",
         "muscle_positive_work_j", "leg_damping_loss_j", "leg_elastic_unreturned_j",
@@ -95,7 +93,7 @@ def compute(config, smoke: bool) -> dict:
         leg_damping_n_s_per_m=np.where(ok, damping, params.leg_damping_n_s_per_m))
     run = simsrc.simulate(run_params, simsrc.apex(state.y_m, np.where(ok, v, state.vx_m_per_s)),
                           1)
-    impact = impact_at_touchdown(run_params, run.records, ok)
+    impact = impact_at_touchdown(run_params, run.records, ok, IMPACT_STRIKE, IMPACT_SHOE)
     step = {k: np.asarray(val)[..., 0] for k, val in
             common.metrics_dict(run_params, run.records).items() if k != "status"}
     out = {k: good(step[k]) for k in KEYS if k not in ("push_force_bw", "converged")}
@@ -114,83 +112,6 @@ def compute(config, smoke: bool) -> dict:
     out["configured_damping_ratio"] = np.asarray(config.values["leg_damping_ratio"])
     out.update(impact)
     return out
-
-
-def impact_params(params, n: int):
-    """The two-mass runner (``simsrc.engine.impact``) of each of the ``n`` steady gaits
-    (leaves of shape (n,)).
-
-    The foot strike ``IMPACT_STRIKE`` in the shoe ``IMPACT_SHOE`` (their presets: foot mass
-    8 % of body mass, the heel pad and midsole in series); the leg's damping (N·s/m, the
-    braking solved downhill) and the slope as the steady gait has them. The leg's stiffness k'
-    is set so that leg and contact in series are as stiff as the massless runner's leg on
-    rigid ground, 1/k' + 1/k_p = 1/k (the rule of experiments/e9_foot_strike.py): the heel pad
-    and shoe are part of the compliance the 11 kN/m leg stands for.
-    """
-    from simsrc.engine import impact as im
-
-    def flat(v):
-        return np.broadcast_to(np.asarray(v, float).reshape(-1), (n,)) if np.ndim(v) \
-            else np.full(n, float(v))
-
-    k_p, exponent, c_p = im.contact_from_presets(IMPACT_STRIKE, IMPACT_SHOE)
-    k, m = flat(params.leg_stiffness_n_per_m), flat(params.mass_kg)
-    return im.ImpactParams(m, im.FOOT_STRIKES[IMPACT_STRIKE].foot_mass_fraction * m,
-                           flat(params.leg_length_m), 1.0 / (1.0 / k - 1.0 / k_p),
-                           flat(params.leg_damping_n_s_per_m), flat(k_p), flat(exponent),
-                           flat(c_p), flat(params.gravity_m_per_s2), flat(params.slope_rad))
-
-
-def impact_at_touchdown(params, records, ok) -> dict:
-    """The two-mass stance from each steady gait's touchdown: impact peak (BW), average and
-    instantaneous loading rates (BW/s), the peak's time, the stance's losses and ledger
-    residual (J), and the touchdown it starts from. NaN where the slope has no steady gait.
-
-    The body lands as the steady gait lands: its velocity (along and normal to the slope) and
-    landing angle from the surface normal at touchdown of the one steady step in ``records``,
-    in the surface frame, where ``impact.py`` tilts gravity by the slope as ``frame.py`` does.
-    The foot moves relative to the body as in the heel preset's touchdown: the preset's foot
-    velocity less the body velocity it was estimated at (``PRESET_BODY_V``), added to the
-    steady gait's body velocity, so a faster descent onto the ground lands the foot faster.
-    The two-mass stance has no push: the push acts only once the leg is behind the vertical
-    (MODEL.md §4), after the impact (~15 ms), so the impact measures are unaffected, but the
-    later stance (contact time, active peak) is not the steady gait's and is not reported.
-    """
-    import jax
-    from simsrc.engine import impact as im
-
-    ok = np.asarray(ok, bool)
-    shape = ok.shape
-    td_rec = records.touchdown
-    # the one step's touchdown; where no gait, the preset's (any finite start; masked below)
-    vx, vy, beta = (np.where(ok, np.asarray(v, float)[..., 0], fill).reshape(-1) for v, fill in
-                    ((td_rec.vx_m_per_s, PRESET_BODY_V[0]), (td_rec.vy_m_per_s, PRESET_BODY_V[1]),
-                     (records.landing_angle_rad, 0.35)))
-    strike = im.FOOT_STRIKES[IMPACT_STRIKE]
-    foot_vx = vx + strike.foot_vx_m_per_s - PRESET_BODY_V[0]
-    foot_vy = vy + strike.foot_vy_m_per_s - PRESET_BODY_V[1]
-    p = impact_params(params, vx.size)
-    stance = jax.jit(jax.vmap(im.stance))(p, im.touchdown_state(p, beta, vx, vy, foot_vx,
-                                                                  foot_vy))
-    m, led = stance.metrics, stance.ledger
-
-    def good(v):
-        return np.where(ok, np.asarray(v, float).reshape(shape), np.nan)
-
-    return {"impact_peak_bw": good(m.impact_peak_bw),
-            "impact_peak_time_s": good(m.impact_peak_time_s),
-            "impact_peak_found": np.asarray(m.impact_peak_found).reshape(shape) & ok,
-            "impact_loading_rate_bw_per_s": good(m.average_loading_rate_bw_per_s),
-            "impact_instantaneous_loading_rate_bw_per_s":
-                good(m.instantaneous_loading_rate_bw_per_s),
-            "impact_liftoff_found": np.asarray(stance.found).reshape(shape) & ok,
-            "impact_ledger_residual_j": good(led.residual_j),
-            "impact_collision_j": good(led.collision_j),
-            "impact_contact_loss_j": good(led.contact_damping_loss_j),
-            "impact_leg_damping_loss_j": good(led.leg_damping_loss_j),
-            "touchdown_vx_m_per_s": good(vx), "touchdown_vy_m_per_s": good(vy),
-            "touchdown_foot_vy_m_per_s": good(foot_vy),
-            "landing_angle_deg": good(np.degrees(beta))}
 
 
 def climb_work_j(data) -> np.ndarray:

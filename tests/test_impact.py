@@ -294,3 +294,33 @@ def test_gradients_agree_with_reference_finite_differences():
     fd_beta = (ref(60e3, BETA + db) - ref(60e3, BETA - db)) / (2 * db)
     np.testing.assert_allclose(np.asarray(d_kp), fd_kp, rtol=1e-5)
     assert float(d_beta[0]) == pytest.approx(fd_beta[0], rel=1e-5)
+
+
+@pytest.mark.slow   # compiles the two-mass stance and a one-step program (about 60 s cold)
+def test_the_impact_of_a_steady_gait_starts_from_its_touchdown():
+    """``[impact] foot_strike`` (``simsrc run``): the two-mass stance runs from the steady
+    gait's own touchdown. Checked independently: on level rigid ground the body lands after a
+    free fall from the apex to L0 cos β, so its vertical speed at touchdown is
+    √(2 g (y_apex − L0 cos β)); the stance's ledger closes; a heel strike in a cushioned shoe
+    has an impact peak, a barefoot forefoot strike a lower one or none (Lieberman et al. 2010:
+    forefoot strikers show no impact transient); "none" computes nothing."""
+    import math
+
+    from simsrc.config.runner import resolve_config, steady_config, steady_impact
+
+    heel_cfg = resolve_config("configs/human.toml", ["foot_strike=heel"])
+    inputs, gait = steady_config(heel_cfg)
+    assert bool(gait.converged)
+    heel = steady_impact(inputs, gait)
+    beta = math.radians(heel["landing_angle_deg"])
+    g, leg = float(inputs.params.gravity_m_per_s2), float(inputs.params.leg_length_m)
+    fall = math.sqrt(2.0 * g * (float(gait.apex_height_m) - leg * math.cos(beta)))
+    assert abs(-heel["touchdown_vy_m_per_s"] - fall) < 1e-9
+    assert abs(heel["touchdown_vx_m_per_s"] - float(gait.apex_speed_m_per_s)) < 1e-9
+    assert heel["impact_peak_found"] and 1.0 < heel["impact_peak_bw"] < 3.0
+    assert 0.005 < heel["impact_peak_time_s"] < 0.06
+    assert abs(heel["impact_ledger_residual_j"]) < 1e-5
+    fore_cfg = resolve_config("configs/human.toml", ["foot_strike=forefoot", "shoe=barefoot"])
+    fore = steady_impact(steady_config(fore_cfg)[0], gait)
+    assert (not fore["impact_peak_found"]) or fore["impact_peak_bw"] < heel["impact_peak_bw"]
+    assert steady_impact(steady_config(resolve_config("configs/human.toml"))[0], gait) is None

@@ -202,6 +202,20 @@ def steady_table(gait, params) -> str:
     return "\n".join(rows)
 
 
+def impact_lines(impact: dict) -> str:
+    """The impact of the steady gait's foot strike (``steady_impact``) in a coach's units."""
+    shoe = "barefoot" if impact["shoe"] == "barefoot" else f"{impact['shoe']} shoe"
+    head = (f"impact ({impact['foot_strike']} strike, {shoe}; a lower leg with mass landing as "
+            "the steady gait lands, MODEL.md §12):")
+    if not impact["impact_peak_found"]:
+        return head + " no distinct impact peak (the force rises without a first maximum)"
+    return (f"{head}\n  {'impact peak':<30}{impact['impact_peak_bw']:>10.2f} BW at "
+            f"{1e3 * impact['impact_peak_time_s']:.0f} ms\n"
+            f"  {'loading rate (20-80 %)':<30}{impact['impact_loading_rate_bw_per_s']:>10.0f} BW/s"
+            f"\n  {'loading rate (peak)':<30}"
+            f"{impact['impact_instantaneous_loading_rate_bw_per_s']:>10.0f} BW/s")
+
+
 def _steady_json(gait) -> dict:
     import numpy as np
 
@@ -251,7 +265,8 @@ def run(args) -> int:
 
     from simsrc import __version__
     from simsrc.config.load import check_value, config_warnings
-    from simsrc.config.runner import resolve_config, run_config, steady_config
+    from simsrc.config.runner import (resolve_config, run_config, steady_config,
+                                      steady_impact)
     from simsrc.errors import SimsrcInputError
     from simsrc.metrics.summary import run_metrics, status_name, summarize
 
@@ -287,9 +302,11 @@ def run(args) -> int:
         params = inputs.params
         metrics, conv = run_metrics(result.records, params)  # one program, not ~60 eager ops
         summary = {**summarize(metrics), **conv}
+    impact = steady_impact(inputs, gait)
     if args.json is not None:
         body = _json_body(config, inputs.options, result, metrics, summary)
         body["steady"] = None if gait is None else _steady_json(gait)
+        body["impact"] = impact
         text = json.dumps(jsonable(body), indent=1)
         if args.json == "-":
             print(text)
@@ -301,6 +318,10 @@ def run(args) -> int:
         print(f"simsrc {__version__}: {config.source}{changed}")
         print(describe(config) + f"; surface model {inputs.options.surface_model}\n")
         print(steady_note if gait is None else steady_table(gait, inputs.params))
+        if impact is not None:
+            print(impact_lines(impact))
+        elif config.values.get("foot_strike", "none") != "none":
+            print("impact: not computed (no steady gait)")
         if transient:
             print(f"\nthe {config.n_steps} steps from the config's start:" if steady else
                   f"\nwhat happens instead, {config.n_steps} steps from the config's start:")
@@ -318,13 +339,9 @@ def run(args) -> int:
         from simsrc.viz.plots import trajectory_figure
 
         if steady:   # the steady gait's own steps
-            from simsrc.engine.params import State
+            from simsrc.config.runner import steady_point
             from simsrc.engine.simulate import simulate
-            p = inputs.params
-            for f in gait.free:
-                if f not in ("apex_height_m", "apex_speed_m_per_s"):
-                    p = p._replace(**{f: float(gait.value(f))})
-            start = State(0.0, float(gait.apex_height_m), float(gait.apex_speed_m_per_s), 0.0)
+            p, start = steady_point(inputs, gait)
             result = simulate(p, start, config.n_steps, options=inputs.options,
                               trajectory=True)
         weight = float(inputs.params.mass_kg) * float(inputs.params.gravity_m_per_s2)

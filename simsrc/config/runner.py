@@ -185,3 +185,43 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
         return inputs._replace(params=p._replace(push_force_bw=0.0)), braking
     return inputs, push
 
+
+def steady_point(inputs: RunInputs, gait):
+    """The parameters (the solved free values put in) and the apex state of a converged steady
+    gait of ``steady_config``: simulating from them repeats the gait."""
+    from simsrc.engine.params import State
+
+    p = inputs.params
+    for f in gait.free:
+        if f not in ("apex_height_m", "apex_speed_m_per_s"):
+            p = p._replace(**{f: float(gait.value(f))})
+    return p, State(0.0, float(gait.apex_height_m), float(gait.apex_speed_m_per_s), 0.0)
+
+
+def steady_impact(inputs: RunInputs, gait) -> dict | None:
+    """The impact of a converged steady gait's foot strike (``[impact] foot_strike`` and
+    ``shoe``; ``simsrc.metrics.impact``): one step of the gait gives its touchdown, from which
+    the two-mass stance runs. None when ``foot_strike = "none"`` or there is no gait.
+
+    Returns:
+        ``impact_at_touchdown``'s numbers as floats (impact peak BW and its time s, average and
+        instantaneous loading rates BW/s, the stance's losses and ledger residual J, the
+        touchdown), with ``foot_strike`` and ``shoe``.
+    """
+    import numpy as np
+
+    from simsrc.engine.simulate import simulate
+    from simsrc.gait.steady import held_speed_options
+    from simsrc.metrics.impact import impact_at_touchdown
+
+    values = inputs.config.values
+    strike = values.get("foot_strike", "none")
+    if strike == "none" or gait is None or not bool(gait.converged):
+        return None
+    p, start = steady_point(inputs, gait)
+    run = simulate(p, start, 1, options=held_speed_options(p, gait.free, inputs.options))
+    out = impact_at_touchdown(p, run.records, np.array([True]), strike, values["shoe"])
+    return {"foot_strike": strike, "shoe": values["shoe"],
+            **{k: (bool(np.asarray(v).reshape(-1)[0]) if np.asarray(v).dtype == bool else
+                   float(np.asarray(v).reshape(-1)[0])) for k, v in out.items()}}
+

@@ -173,6 +173,14 @@ KEYS: tuple[Key, ...] = (
         "in (0, 20)", "m/s", "Raibert placement: the speed v* the controller aims at (default: "
         "the initial speed); with a proportional gain the steady speed differs from it by the "
         "lean's and the energy balance's offset", sweepable=False),
+    # [impact]  (MODEL.md §12; simsrc.metrics.impact)
+    _choice("foot_strike", "impact", "none", ("none", "heel", "midfoot", "forefoot"),
+            'the impact of the steady gait\'s foot strike: "none", or a strike whose lower leg '
+            "has mass (the presets of simsrc/engine/impact.py, with their sources): the stance "
+            "of that two-mass runner from the steady gait's touchdown gives its impact peak "
+            "(BW) and loading rates (BW/s) in `simsrc run`"),
+    _choice("shoe", "impact", "cushioned", ("barefoot", "minimal", "cushioned"),
+            "the shoe under the foot strike: its midsole in series with the foot's contact"),
     # [numerics]  (defaults follow simsrc.Options)
     _choice("surface_model", "numerics", "auto", ("auto", "rigid", "algebraic", "damped"),
             'contact model; "auto" picks the cheapest one that covers every point of the run '
