@@ -982,9 +982,11 @@ def nearest_solved(params: Params, extra, solved, unsolved, n_all: int):
     cols = [c / np.ptp(c) for c in cols if np.ptp(c) > 0.0]
     if not cols:
         return np.full(len(unsolved), solved[0])
+    from scipy.spatial import cKDTree   # memory O(points), not O(unsolved x solved)
+
     x = np.stack(cols, axis=1)
-    d = np.sum((x[unsolved][:, None, :] - x[solved][None, :, :]) ** 2, axis=2)
-    return solved[np.argmin(d, axis=1)]
+    _, nearest = cKDTree(x[solved]).query(x[unsolved])
+    return solved[np.asarray(nearest, int)]
 
 
 def _from_neighbours(p, gait: SteadyGait, law: RaibertPlacement, n_all, opts, iters, rows,
