@@ -278,6 +278,27 @@ def test_steady_sweep_holds_the_speed_and_pays_for_the_slope(tmp_path):
     assert (ds["controlled_max_abs_multiplier"].values < 1.0).all()
 
 
+@pytest.mark.slow   # the two-mass stance's program and a one-step program; CI runs it
+def test_steady_sweep_reports_each_gaits_impact(tmp_path):
+    """``[impact] foot_strike``: each steady point also carries the impact of its foot strike,
+    the same numbers `simsrc run` gives for that point (``steady_impact``, another path: one
+    runner, its gait from ``steady_config``), and downhill pounds: the impact peak and loading
+    rate fall from -10° to +10° (the body lands further ahead and faster downhill, e6)."""
+    from simsrc.config.runner import resolve_config, steady_config, steady_impact
+
+    text = STEADY_SWEEP.replace("[sweep]", "[impact]\nfoot_strike = \"heel\"\n[sweep]")
+    ds = run_sweep(load_config(write(tmp_path, text)), str(tmp_path / "out"), progress=False)
+    assert (ds["run_status"].values == 0).all()
+    peak = ds["impact_peak_bw"].values
+    rate = ds["impact_loading_rate_bw_per_s"].values
+    assert np.all(np.isfinite(peak)) and peak[0] > peak[1] > peak[2] > 0.5
+    assert rate[0] > rate[1] > rate[2] > 0.0
+    level = resolve_config(write(tmp_path, text), ["slope_deg=0"])
+    one = steady_impact(*steady_config(level, target_speed_m_per_s=3.5))
+    assert abs(one["impact_peak_bw"] - peak[1]) < 1e-6
+    assert abs(one["impact_loading_rate_bw_per_s"] - rate[1]) < 1e-3
+
+
 # ----------------------------------------------------------------------------- the folder
 
 def test_overwrite_leaves_a_folder_that_holds_no_sweep_alone(tmp_path):

@@ -224,7 +224,7 @@ def finish_chunk(plan: SweepPlan, job: _Launched) -> dict[str, np.ndarray]:
     size, bad = plan.chunk_size, job.invalid
     if plan.values.get("answer") == "steady":
         out = (steady_chunk(plan, job.params, job.state, size) if job.params is not None else
-               _steady_invalid(size))
+               _steady_invalid(size, plan))
         if bad.any():
             out = {k: np.where(bad, INVALID if k == "run_status" else
                                (0 if v.dtype.kind in "iu" else np.nan), v).astype(v.dtype)
@@ -290,13 +290,53 @@ def _steady_arrays(gait, params, n: int) -> dict[str, np.ndarray]:
     return out
 
 
-def _steady_invalid(n: int) -> dict[str, np.ndarray]:
+#: What a steady sweep with ``[impact] foot_strike`` adds per point (``simsrc.metrics.impact``).
+IMPACT_VARIABLES = ("impact_peak_bw", "impact_peak_time_s", "impact_loading_rate_bw_per_s",
+                    "impact_instantaneous_loading_rate_bw_per_s")
+
+
+def _wants_impact(plan: SweepPlan) -> bool:
+    return plan.values.get("foot_strike", "none") != "none"
+
+
+def _steady_invalid(n: int, plan: SweepPlan | None = None) -> dict[str, np.ndarray]:
     """The arrays of a steady chunk none of whose points is allowed (run_status invalid)."""
     out = {"run_status": np.full(n, INVALID, np.int32), "steps_completed": np.zeros(n, np.int32),
            "converged": np.zeros(n, np.int8), "steps_to_converge": np.zeros(n, np.int32)}
     out.update({"mean_" + name: np.full(n, np.nan) for name in METRIC_NAMES})
     out.update({name: np.full(n, np.nan) for name in STEADY_VARIABLES})
+    if plan is not None and _wants_impact(plan):
+        out.update({name: np.full(n, np.nan) for name in IMPACT_VARIABLES})
     return out
+
+
+def _impact_arrays(plan: SweepPlan, params, state, out, n: int) -> dict[str, np.ndarray]:
+    """The impact of each steady point's foot strike: one step of each gait (its solved
+    landing angle, push and braking, from its steady apex) gives the touchdown from which the
+    two-mass stance runs (``simsrc.metrics.impact.impact_at_touchdown``); NaN without a gait."""
+    from simsrc.engine.params import State
+    from simsrc.gait.steady import HELD_SPEED_BRAKING, HELD_SPEED_PUSH, held_speed_options
+    from simsrc.metrics.impact import impact_at_touchdown
+
+    ok = out["run_status"] == 0
+    flat = lambda v: np.broadcast_to(np.asarray(v, float), (n,))  # noqa: E731
+
+    def pick(solved, given):
+        return np.where(ok, out[solved], flat(given))
+
+    p = params._replace(
+        angle_of_attack_rad=np.radians(pick("steady_angle_of_attack_deg",
+                                            np.degrees(flat(params.angle_of_attack_rad)))),
+        push_force_bw=pick("steady_push_force_bw", params.push_force_bw),
+        leg_damping_n_s_per_m=pick("steady_leg_damping_n_s_per_m",
+                                   params.leg_damping_n_s_per_m))
+    start = State(np.zeros(n), pick("steady_apex_height_m", state.y_m),
+                  pick("steady_apex_speed_m_per_s", state.vx_m_per_s), np.zeros(n))
+    opts = held_speed_options(p, HELD_SPEED_PUSH + HELD_SPEED_BRAKING[-1:], plan.options)
+    run = simulate(p, start, 1, options=opts, check=False)
+    imp = impact_at_touchdown(p, run.records, ok, plan.values["foot_strike"],
+                              plan.values["shoe"])
+    return {name: np.asarray(imp[name], float).reshape(n) for name in IMPACT_VARIABLES}
 
 
 def steady_chunk(plan: SweepPlan, params, state, size: int) -> dict[str, np.ndarray]:
@@ -312,7 +352,8 @@ def steady_chunk(plan: SweepPlan, params, state, size: int) -> dict[str, np.ndar
     law = placement_law(plan.values, state)
     if law is not None:
         opts = held_speed_options(params, CONTROLLED, plan.options)
-        return _steady_arrays(solve_controlled(params, state, law, options=opts), params, size)
+        return _with_impact(plan, params, state, _steady_arrays(
+            solve_controlled(params, state, law, options=opts), params, size), size)
 
     push, braking, use_braking = solve_held_speed(params, state, state.vx_m_per_s,
                                                   options=plan.options)
@@ -321,6 +362,12 @@ def steady_chunk(plan: SweepPlan, params, state, size: int) -> dict[str, np.ndar
         alt = _steady_arrays(braking, params._replace(push_force_bw=np.zeros(size)), size)
         mask = np.asarray(use_braking).reshape(size)
         out = {k: np.where(mask, alt[k], v).astype(v.dtype) for k, v in out.items()}
+    return _with_impact(plan, params, state, out, size)
+
+
+def _with_impact(plan: SweepPlan, params, state, out, size: int) -> dict[str, np.ndarray]:
+    if _wants_impact(plan):
+        out = {**out, **_impact_arrays(plan, params, state, out, size)}
     return out
 
 
