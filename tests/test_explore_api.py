@@ -49,6 +49,9 @@ def test_every_slider_range_is_allowed_by_the_config_schema(client):
         if c.key in (TARGET_SPEED, "surface"):
             continue
         ok = BY_NAME[c.key].ok
+        if c.choices:                        # a select: the schema's names, its default among them
+            assert c.choices == BY_NAME[c.key].choices and ok(c.default), c
+            continue
         assert ok(c.low) and ok(c.high) and c.low <= c.high, c
         if c.key in SURFACE_NUMBERS:         # the preset's numbers until moved
             assert c.default == FROM_PRESET, c
@@ -96,6 +99,27 @@ def test_a_stiffer_leg_shortens_the_contact(client):
     t = [gait(client, leg_stiffness_kn_per_m=k)["steady"]["metrics"]["contact_time_s"]
          for k in (12, 15, 20, 30)]
     assert all(np.isfinite(t)) and t[0] > t[1] > t[2] > t[3], t
+
+
+def test_a_foot_strike_shows_the_impact_of_the_steady_gait(client):
+    """The foot strike control (issue "impact and foot strike": impact metrics in the explorer):
+    a heel strike in a cushioned shoe shows an impact peak (between 1 and 3 BW, 5-60 ms after
+    touchdown) and loading rates; a barefoot heel hits harder than a cushioned one (the
+    midsole in series softens the contact); a barefoot forefoot strike shows no larger peak
+    (Lieberman et al. 2010: no impact transient); "none" shows none; a bad name is refused."""
+    heel = gait(client, foot_strike="heel")
+    assert heel["steady"]["converged"] and heel["impact"]["peak_found"]
+    row = {r[0]: r[4] for r in heel["impact"]["rows"]}
+    assert 1.0 < row["impact_peak_bw"] < 3.0 and 5.0 < row["impact_peak_time_s"] < 60.0
+    assert row["impact_loading_rate_bw_per_s"] > 0.0
+    bare = {r[0]: r[4] for r in gait(client, foot_strike="heel", shoe="barefoot")["impact"]["rows"]}
+    assert bare["impact_peak_bw"] > row["impact_peak_bw"]
+    fore = gait(client, foot_strike="forefoot", shoe="barefoot")["impact"]
+    fore_peak = {r[0]: r[4] for r in fore["rows"]}["impact_peak_bw"]
+    assert not fore["peak_found"] or fore_peak < row["impact_peak_bw"]
+    assert gait(client)["impact"] is None
+    r = client.get("/api/gait", params={"foot_strike": "toe"})
+    assert r.status_code == 400 and "foot_strike" in r.text
 
 
 def test_sand_leaves_a_footprint_and_returns_less_energy(client):

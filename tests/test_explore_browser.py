@@ -103,6 +103,19 @@ def test_sand_shows_a_footprint_and_returns_less_energy(page, browser):
     assert metric(page, "energy_return_ratio") < firm_return - 0.05
 
 
+def test_choosing_a_heel_strike_shows_its_impact(page, browser):
+    """The foot strike select adds the impact peak and loading rate to the gait's numbers and
+    to the address; a barefoot heel shows a higher peak than the cushioned shoe."""
+    open_page(page, browser.explorer_url)
+    assert page.locator('.runner[data-runner="a"] tr[data-metric="impact_peak_bw"]').count() == 0
+    page.select_option("#in-foot_strike", "heel")
+    cushioned = settled(page, None, "impact_peak_bw")
+    assert 1.0 < cushioned < 3.0 and "foot_strike=heel" in page.url
+    assert metric(page, "impact_loading_rate_bw_per_s") > 0.0
+    page.select_option("#in-shoe", "barefoot")
+    assert settled(page, cushioned, "impact_peak_bw") > cushioned
+
+
 def test_an_invalid_value_shows_its_message(page, browser):
     open_page(page, browser.explorer_url)
     page.fill(f"#in-{STIFFNESS}", "-3")

@@ -182,6 +182,7 @@ def answer(state: ExplorerState) -> dict:
             p, start = inputs.params, inputs.state
         run = steps(p, start)
         anim = _animation(p, run)
+        impact = _impact(state, p, run) if converged else None
     out = {
         "state": dict(state.values),
         "held_speed": state.target_speed_m_per_s is not None,
@@ -199,11 +200,41 @@ def answer(state: ExplorerState) -> dict:
             "energy": energy_bars(gait.ledger),
             "stability": _stability(gait) if converged else None,
         },
+        "impact": impact,
         "animation": anim,
         "animation_from": "the steady gait's apex" if converged else "the start (no steady gait)",
         "timing_ms": {"wait": 1e3 * (t_lock - t0), "compute": 1e3 * (time.perf_counter() - t_lock)},
     }
     return out
+
+
+#: What the page shows of the impact (``simsrc.metrics.impact``): key, label, unit, digits.
+IMPACT_ROWS = (("impact_peak_bw", "impact peak", "BW", 2),
+               ("impact_peak_time_s", "impact peak at", "ms", 0),
+               ("impact_loading_rate_bw_per_s", "loading rate (20-80 %)", "BW/s", 0),
+               ("impact_instantaneous_loading_rate_bw_per_s", "loading rate (peak)", "BW/s", 0))
+
+
+def _impact(state: ExplorerState, p, run) -> dict | None:
+    """The impact of the steady gait's foot strike (the state's ``foot_strike`` and ``shoe``):
+    the two-mass stance from the first steady step's touchdown; None for ``"none"``."""
+    import jax
+
+    from simsrc.metrics.impact import impact_at_touchdown
+
+    strike = state.values.get("foot_strike", "none")
+    if strike == "none":
+        return None
+    first = jax.tree_util.tree_map(lambda v: v[:1], run.records)     # one step's touchdown
+    out = impact_at_touchdown(p, first, np.array([True]), strike, state.values["shoe"])
+    found = bool(np.asarray(out["impact_peak_found"]).reshape(-1)[0])
+    rows = []
+    for key, label, unit, digits in IMPACT_ROWS:
+        v = float(np.asarray(out[key]).reshape(-1)[0])
+        rows.append([key, label, unit, digits,
+                     _f(1e3 * v if unit == "ms" else v) if found else None])
+    return {"foot_strike": strike, "shoe": state.values["shoe"], "peak_found": found,
+            "rows": rows}
 
 
 def gait_csv(state: ExplorerState) -> str:
@@ -246,6 +277,7 @@ class WarmUp:
             answer(parse_state({}))
             answer(parse_state({"target_speed_m_per_s": "off"}))
             answer(parse_state({"surface": "sand"}))
+            answer(parse_state({"foot_strike": "heel"}))     # the impact's stance
             self.phase = "ready"
         except Exception as e:  # shown on the page; the server keeps answering
             self.phase, self.error = "failed", f"{type(e).__name__}: {e}"

@@ -61,7 +61,8 @@ def controls(request: Request) -> JSONResponse:
     return JSONResponse({
         "controls": [{"key": c.key, "label": c.label, "unit": c.unit, "low": c.low,
                       "high": c.high, "step": c.step, "default": c.default, "group": c.group,
-                      "note": c.note, "solved_when_held": c.solved_when_held}
+                      "note": c.note, "solved_when_held": c.solved_when_held,
+                      "choices": list(c.choices)}
                      for c in CONTROLS],
         "defaults": default_state(), "target_speed_key": TARGET_SPEED,
         "surfaces": [{"name": n, "description": SURFACE_PRESETS[n].description,

@@ -44,6 +44,7 @@ class Control:
         solved_when_held: the runner's own control sets it while a speed is held (the foot
             placement sets the angle, the push or braking the energy), so the page shows the
             solved value next to the control.
+        choices: the names of a choice key (a select on the page), empty for a number.
     """
 
     key: str
@@ -56,6 +57,7 @@ class Control:
     group: str
     note: str = ""
     solved_when_held: bool = False
+    choices: tuple[str, ...] = ()
 
 
 def _default(key: str):
@@ -115,6 +117,13 @@ CONTROLS: tuple[Control, ...] = (
             "body mass"),
     Control("leg_length_m", "leg length", "m", 0.7, 1.2, 0.01, _default("leg_length_m"),
             "runner", "hip to foot at rest (about 0.53 x body height)"),
+    Control("foot_strike", "foot strike", "", 0, 0, 0, BY_NAME["foot_strike"].default, "impact",
+            "a lower leg with mass landing as the steady gait lands: its impact peak and "
+            "loading rate (MODEL.md §12); none: the massless leg, which has no impact",
+            choices=BY_NAME["foot_strike"].choices),
+    Control("shoe", "shoe", "", 0, 0, 0, BY_NAME["shoe"].default, "impact",
+            "the shoe's midsole, in series with the foot's own contact",
+            choices=BY_NAME["shoe"].choices),
 )
 CONTROL: dict[str, Control] = {c.key: c for c in CONTROLS}
 SURFACES: tuple[str, ...] = PRESET_NAMES
@@ -191,7 +200,8 @@ def parse_state(given: Mapping[str, object]) -> ExplorerState:
         if key not in CONTROL:
             raise FieldError(key, text, f"unknown control `{key}` in {SOURCE}; controls: "
                              f"{', '.join(CONTROL)}")
-        values[key] = str(text).strip() if key == "surface" else _number(key, text)
+        values[key] = (str(text).strip() if key == "surface" or CONTROL[key].choices else
+                       _number(key, text))
         if key in SURFACE_NUMBERS and values[key] is None:
             values[key] = FROM_PRESET
     tables: dict[str, dict] = {}
@@ -200,6 +210,8 @@ def parse_state(given: Mapping[str, object]) -> ExplorerState:
             continue     # the held speed below; a surface number from the preset: key absent
         if key == "leg_damping_ratio" and value == 0.0:
             continue     # no damping: the schema's default (off), so the export stays plain
+        if CONTROL[key].choices and value == BY_NAME[key].default:
+            continue     # a choice at the schema's default: the export stays plain
         table = BY_NAME[key].table
         try:
             tables.setdefault(table, {})[key] = check_value(key, value, SOURCE, table)

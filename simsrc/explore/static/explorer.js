@@ -92,6 +92,11 @@ function buildControls() {
         setValue(c.key, sel.value);
       });
       right.append(sel);
+    } else if (c.choices && c.choices.length) {   // a choice key: foot strike, shoe
+      const sel = el("select", { id: "in-" + c.key, name: c.key });
+      for (const n of c.choices) sel.append(el("option", { value: n }, n));
+      sel.addEventListener("change", () => setValue(c.key, sel.value));
+      right.append(sel);
     } else {
       if (c.key === TARGET) {
         const hold = el("input", { type: "checkbox", id: "hold-speed", title: "hold a speed" });
@@ -110,7 +115,7 @@ function buildControls() {
       box.append(label, range);
     }
     label.append(right);
-    if (c.key === "surface") box.append(label);
+    if (c.key === "surface" || (c.choices && c.choices.length)) box.append(label);
     box.append(el("div", { class: "solved" }), el("div", { class: "error" }),
                el("div", { class: "note" }, c.note));
     groups[c.group].append(box);
@@ -307,6 +312,11 @@ function drawNumbers(tbody, ans) {
   tbody.append(tr);
   for (const s of Object.values(ans.steady.solved))
     add("solved", `${s.label} (solved)`, ok ? fmt(s.value, s.unit === "deg" ? 1 : 3) : null, s.unit);
+  if (ok && ans.impact) {
+    if (!ans.impact.peak_found) add("impact_peak_bw", `impact (${ans.impact.foot_strike} strike)`,
+                                    "no distinct impact peak", "");
+    else for (const [key, label, unit, digits, v] of ans.impact.rows) add(key, label, fmt(v, digits), unit);
+  }
   if (ok) add("stability", "stability", ans.steady.stability.verdict + " (|multipliers| " +
       ans.steady.stability.verdict_multipliers_abs.map(x => fmt(x, 4)).join(", ") + ")", "");
 }
