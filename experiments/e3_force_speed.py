@@ -33,9 +33,10 @@ sprinters fly about 0.12 s and step about 2.2 m); the contact times and the dire
 effect are what to read, not the long steps.
 
 What the figure shows: against the held speed (one line per apex height): the push the gait
-needs (body weights), step length, contact and flight times (the dotted line: Weyand et al.'s
-~0.1 s at top speed), peak vertical force, cadence and the landing angle the foot placement
-chose (open markers: the speed held by braking). Read across the lines at one speed: the
+needs (body weights), step length, contact time (the dotted line: Weyand et al.'s ~0.1 s at
+top speed) and flight time, peak vertical force and the mean vertical force over the contact
+(the force Weyand et al. measured), cadence and the landing angle the foot placement chose
+(open markers: the speed held by braking). Read across the lines at one speed: the
 runner that pushes harder (bounces higher) takes longer steps, at a lower cadence, with higher
 peak forces, in nearly the same contact time (the claim). Read along one line: what more speed
 costs (push, peak force) and how contact and cadence change with it.
@@ -111,15 +112,17 @@ def compute(config, smoke: bool) -> dict:
 
 PANELS = (("push_force_bw", "push that holds the speed (body weights)"),
           ("step_length_m", "step length (m)"),
-          ("contact_time_s", "contact time (s); dashed: flight time"),
+          ("contact_time_s", "contact time (s)"),
+          ("flight_time_s", "flight time (s)"),
           ("peak_vertical_force_bw", "peak vertical force (body weights)"),
+          ("mean_vertical_force_bw", "mean vertical force in contact (body weights)"),
           ("cadence_steps_per_min", "cadence (steps/min)"),
           ("landing_angle_deg", "landing angle chosen by the foot placement (deg)"))
 
 
 def plot(data, path: str) -> None:
     plt = figure_style.pyplot()
-    fig, axes = plt.subplots(2, 3, figsize=(18, 9.5), constrained_layout=True, sharex=True)
+    fig, axes = plt.subplots(2, 4, figsize=(22, 9.5), constrained_layout=True, sharex=True)
     heights = data["held_apex_height_m"]
     colors = plt.cm.viridis(np.linspace(0.05, 0.85, len(heights)))
     v = data["target_speed_m_per_s"]
@@ -129,16 +132,16 @@ def plot(data, path: str) -> None:
             ax.plot(v, data[key][:, j], "o-", color=colors[j], label=f"apex height {h:.2f} m")
             ax.plot(v[brake[:, j]], data[key][brake[:, j], j], "o", mfc="white",
                     color=colors[j], ms=9)
-        axes[1, 0].plot(v, data["flight_time_s"][:, j], "s--", color=colors[j], ms=4, lw=1.2)
-    axes[0, 2].axhline(WEYAND_TOP_SPEED_CONTACT_S, color="k", ls=":", lw=1.5,
-                       label="~0.1 s at top speed (Weyand et al. 2000)")
+    contact = axes.flat[[k for k, _ in PANELS].index("contact_time_s")]
+    contact.axhline(WEYAND_TOP_SPEED_CONTACT_S, color="k", ls=":", lw=1.5,
+                    label="~0.1 s at top speed (Weyand et al. 2000)")
     for ax, (_, label) in zip(axes.flat, PANELS):
         ax.set_ylabel(label)
     for ax in axes[1]:
         ax.set_xlabel("held speed (m/s)")
     axes[0, 0].legend(loc="best")
-    weyand = [h for h in axes[0, 2].get_lines() if "Weyand" in h.get_label()]
-    axes[0, 2].legend(handles=weyand, loc="upper right")
+    weyand = [h for h in contact.get_lines() if "Weyand" in h.get_label()]
+    contact.legend(handles=weyand, loc="upper right")
     n_ok, n = int(np.sum(data["converged"])), int(np.size(data["converged"]))
     fig.suptitle("Push, speed and bounce: steady gaits of a 70 kg spring-mass runner that places "
                  "its feet to keep its apex height and pushes to hold its speed\n"
@@ -241,8 +244,9 @@ EXPERIMENT = common.Experiment(
              "forces, and what does more speed cost?",
     config="configs/e3_force_speed.toml",
     shows="steady gaits (foot placement holding the apex height, push holding the speed) at "
-          "3-9 m/s and four apex heights: the push they need, step length, contact/flight "
-          "time, peak vertical force, cadence and the landing angle chosen, against speed",
+          "3-9 m/s and four apex heights: the push they need, step length, contact and "
+          "flight time, peak and mean vertical force, cadence and the landing angle chosen, "
+          "against speed",
     compute=compute, plot=plot, claim=claim, script=os.path.abspath(__file__))
 
 
