@@ -104,6 +104,26 @@ def test_run_of_a_sweep_config_runs_its_base_point(tmp_path, capsys):
     assert json.loads(captured.out)["steps_completed"] == 3
 
 
+@pytest.mark.slow   # the built-in runner's program, in subprocesses
+def test_run_formats_csv_and_json():
+    """``simsrc run --format``: csv is one row of the steady gait whose numbers are the JSON's
+    (the same solve printed two ways), or one row per step with --steps; json is the JSON on
+    stdout; json with --json FILE is refused (exit 2)."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(cli("run", "--format", "csv").stdout)))
+    assert len(rows) == 1 and rows[0]["converged"] == "True"
+    answer = json.loads(cli("run", "--format", "json").stdout)
+    for key in ("speed_m_per_s", "cadence_steps_per_min", "contact_time_s",
+                "metabolic_cost_j_per_kg_per_m"):
+        assert float(rows[0][key]) == answer["steady"]["metrics"][key]
+    steps = list(csv.DictReader(io.StringIO(cli("run", "--format", "csv", "--steps", "3").stdout)))
+    assert [r["step"] for r in steps] == ["1", "2", "3"] and steps[0]["status"] == "ok"
+    bad = cli("run", "--format", "json", "--json", "x.json")
+    assert bad.returncode == 2 and "--format json" in bad.stderr
+
+
 @pytest.mark.slow
 def test_run_builtin_default():
     """`simsrc run` with no config: the README's main command (compiles the firm-ground model

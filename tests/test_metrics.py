@@ -301,3 +301,32 @@ def test_real_steps_keep_their_status_and_their_ledger_scale_is_the_step_energy(
               + np.abs(np.asarray(led.gravitational_start_j)) + np.asarray(led.leg_elastic_peak_j))
     np.testing.assert_allclose(np.asarray(_metrics_of(p, out.records)["energy_scale_j"]), expect,
                                rtol=1e-12)
+
+
+def test_a_run_as_a_pandas_table_and_an_xarray_dataset():
+    """``Run.to_dataframe()`` / ``to_xarray()`` (issue "the newcomer's path"): the records as a
+    table, one row per (runner,) step, and as a labelled dataset; every value is the record's
+    own (compared here field by field), and the units travel with the names."""
+    import numpy as np
+
+    p = simsrc.canonical_params()._replace(leg_stiffness_n_per_m=np.array([20e3, 25e3]))
+    run = simsrc.simulate(p, simsrc.apex(1.0, 5.0), 3)
+    df = run.to_dataframe()
+    assert df.index.names == ["runner", "step"] and len(df) == 6
+    rec = run.records
+    np.testing.assert_array_equal(df["contact_time_s"].to_numpy(),
+                                  np.asarray(rec.contact_time_s).reshape(-1))
+    np.testing.assert_array_equal(df.loc[(1, 2), "touchdown_vx_m_per_s"],
+                                  np.asarray(rec.touchdown.vx_m_per_s)[1, 1])
+    np.testing.assert_array_equal(df["ledger_residual_j"].to_numpy(),
+                                  np.asarray(rec.ledger.residual_j).reshape(-1))
+    assert set(df["status_name"]) == {"ok"}
+    one = simsrc.simulate(simsrc.canonical_params(), simsrc.apex(1.0, 5.0), 3).to_dataframe()
+    assert one.index.name == "step" and list(one.index) == [1, 2, 3]
+    ds = run.to_xarray()
+    assert ds["contact_time_s"].dims == ("batch_0", "step")
+    assert ds["contact_time_s"].attrs["units"] == "s"
+    assert ds["touchdown_vx_m_per_s"].attrs["units"] == "m/s"
+    assert ds["vertical_impulse_n_s"].attrs["units"] == "N s"
+    np.testing.assert_array_equal(ds["peak_vertical_force_n"].values,
+                                  np.asarray(rec.peak_vertical_force_n))

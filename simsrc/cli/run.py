@@ -63,6 +63,10 @@ def add_parser(sub) -> None:
                    help="also print the per-step table of N steps from the config's start "
                    "(no N: the config's n_steps)")
     p.add_argument("--plot", metavar="FILE.png", help="draw the trajectory and ground forces")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="what goes to stdout: the tables (default), the JSON (as --json with no "
+                   "FILE), or CSV: the steady gait as one row (its metrics, solved values and "
+                   "impact, the unit in each column's name), or with --steps one row per step")
     p.add_argument("--json", nargs="?", const="-", metavar="FILE",
                    help="write the results as JSON to FILE, or to stdout (no table) if no "
                    "FILE is given")
@@ -216,6 +220,38 @@ def impact_lines(impact: dict) -> str:
             f"{impact['impact_instantaneous_loading_rate_bw_per_s']:>10.0f} BW/s")
 
 
+def run_csv(gait, impact, metrics=None) -> str:
+    """CSV for a spreadsheet: with ``metrics`` (the per-step table of ``--steps``) one row per
+    step (``step``, ``status`` and every per-step metric); otherwise one row of the steady gait:
+    ``converged``, ``reason``, every metric of the steady step, the solved values, the apex, and
+    the impact's numbers when there are any. Units are in the column names (SI and body weights,
+    as in the JSON)."""
+    import csv
+    import io
+
+    from simsrc.metrics.summary import status_name
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    if metrics is not None:
+        keys = [k for k in metrics if k != "status"]
+        w.writerow(["step", "status"] + keys)
+        for i in range(len(metrics["status"])):
+            w.writerow([i + 1, status_name(metrics["status"][i])]
+                       + [repr(float(metrics[k][i])) for k in keys])
+        return buf.getvalue()
+    row = {"converged": bool(gait is not None and gait.converged),
+           "reason": "" if gait is None else str(gait.message)}
+    if gait is not None:
+        row.update({f"steady_{f}": float(gait.value(f)) for f in gait.free})
+        row.update({f: float(getattr(gait.metrics, f)) for f in gait.metrics._fields})
+    for k, v in (impact or {}).items():
+        row[k if k.startswith(("impact", "foot", "shoe")) else f"impact_{k}"] = v
+    w.writerow(list(row))
+    w.writerow([repr(v) if isinstance(v, float) else v for v in row.values()])
+    return buf.getvalue()
+
+
 def _steady_json(gait) -> dict:
     import numpy as np
 
@@ -278,6 +314,11 @@ def run(args) -> int:
             and not os.path.isdir(os.path.dirname(args.json)):
         raise SimsrcInputError(f"--json {args.json}: the folder {os.path.dirname(args.json)} "
                                "does not exist")
+    if args.format == "json":
+        if args.json not in (None, "-"):
+            raise SimsrcInputError("--format json prints the JSON on stdout; with --json FILE "
+                                   "use --format table or csv")
+        args.json = "-"
     config = resolve_config(args.config, args.set)
     for note in config_warnings(config):
         print(f"simsrc run: warning: {note}", file=sys.stderr)
@@ -313,7 +354,9 @@ def run(args) -> int:
         else:
             with open(args.json, "w") as f:
                 f.write(text + "\n")
-    if args.json != "-":
+    if args.format == "csv":
+        print(run_csv(gait, impact, metrics if args.steps is not None else None), end="")
+    elif args.json != "-":
         changed = "".join(f" --set {o}" for o in args.set)
         print(f"simsrc {__version__}: {config.source}{changed}")
         print(describe(config) + f"; surface model {inputs.options.surface_model}\n")

@@ -25,6 +25,26 @@ from simsrc.engine.step import Options, StepRecord, Trajectory, run
 from simsrc.engine.swing import LANDING_MODES, Swing, default_swing
 
 
+#: Units of the records' columns, by the end of their names (``Run.to_xarray``'s attrs).
+_UNITS = (("_m_per_s", "m/s"), ("_n_s", "N s"), ("_s", "s"), ("_m", "m"), ("_n", "N"),
+          ("_j", "J"), ("_rad", "rad"))
+
+
+def _columns(tree, prefix: str = "") -> dict:
+    """The leaves of a record (nested NamedTuples) as name -> array, names joined with "_"
+    (``touchdown_vx_m_per_s``, ``ledger_residual_j``); absent parts (None) skipped."""
+    out = {}
+    for field in tree._fields:
+        v = getattr(tree, field)
+        if v is None:
+            continue
+        if hasattr(v, "_fields"):
+            out.update(_columns(v, f"{prefix}{field}_"))
+        else:
+            out[prefix + field] = np.asarray(v)
+    return out
+
+
 class Run(NamedTuple):
     """Result of ``simulate``: per-step records (leading axes: batch..., step)."""
 
@@ -33,6 +53,50 @@ class Run(NamedTuple):
     final_state: State
     options: Options
     final_swing: Swing | None = None
+
+    def to_dataframe(self):
+        """The per-step records as a pandas table: one row per step (index ``step``, from 1),
+        or per runner and step (index ``runner``, ``step``; a batch's axes flattened in C
+        order), a column per record field (SI, the unit in the name: ``contact_time_s``,
+        ``touchdown_vx_m_per_s``, ``ledger_residual_j``, ...) and ``status_name``. The coach's
+        metrics (cadence, stiffness, cost; MODEL.md §8) are ``simsrc.metrics.summary.run_metrics``'s:
+        they need the parameters, which a ``Run`` does not hold."""
+        import pandas as pd
+
+        from simsrc.engine import status
+
+        cols = _columns(jax.device_get(self.records))
+        shape = cols["status"].shape
+        n_steps = shape[-1]
+        n_runners = int(np.prod(shape[:-1], dtype=int))
+        flat = {k: v.reshape(n_runners * n_steps) for k, v in cols.items()
+                if v.shape == shape}
+        steps = np.tile(np.arange(1, n_steps + 1), n_runners)
+        if len(shape) == 1:
+            index = pd.Index(steps, name="step")
+        else:
+            index = pd.MultiIndex.from_arrays(
+                [np.repeat(np.arange(n_runners), n_steps), steps], names=("runner", "step"))
+        df = pd.DataFrame(flat, index=index)
+        df.insert(1, "status_name", [status.name(int(c)) for c in flat["status"]])
+        return df
+
+    def to_xarray(self):
+        """The per-step records as an xarray Dataset: dimensions ``batch_0``, ``batch_1``, ...
+        (a batch's axes) and ``step`` (from 1); a variable per record field (as
+        ``to_dataframe``) with its unit in ``attrs["units"]``."""
+        import xarray as xr
+
+        cols = _columns(jax.device_get(self.records))
+        shape = cols["status"].shape
+        dims = tuple(f"batch_{i}" for i in range(len(shape) - 1)) + ("step",)
+        data = {}
+        for k, v in cols.items():
+            if v.shape != shape:
+                continue
+            unit = next((u for end, u in _UNITS if k.endswith(end)), "")
+            data[k] = xr.Variable(dims, v, attrs={"units": unit} if unit else {})
+        return xr.Dataset(data, coords={"step": np.arange(1, shape[-1] + 1)})
 
 
 def _concrete(x) -> bool:
