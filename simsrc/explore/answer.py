@@ -251,6 +251,23 @@ def gait_csv(state: ExplorerState) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _warm_impact() -> None:
+    """Compile the two-mass stance that the foot strike control uses (``_impact``), on a
+    touchdown of the default runner's shape, without holding ``LOCK``."""
+    from types import SimpleNamespace
+
+    from simsrc.config.load import base_point
+    from simsrc.engine.params import State
+    from simsrc.explore.controls import parse_state
+    from simsrc.metrics.impact import impact_at_touchdown
+
+    params = base_point(parse_state({}).config)[0]
+    one = np.ones(1)
+    records = SimpleNamespace(touchdown=State(0.0 * one, one, 3.5 * one, -0.6 * one),
+                              landing_angle_rad=0.4 * one)
+    impact_at_touchdown(params, records, np.array([True]))
+
+
 class WarmUp:
     """Compiles the explorer's programs in a background thread (``start``); ``status()`` says
     how far it is. The first start compiles for about a minute on 2 cores; the persistent
@@ -258,6 +275,7 @@ class WarmUp:
 
     def __init__(self):
         self.phase, self.error = "not started", None
+        self.impact_ready = False
         self.started = self.finished = None
         self._thread = None
 
@@ -277,8 +295,9 @@ class WarmUp:
             answer(parse_state({}))
             answer(parse_state({"target_speed_m_per_s": "off"}))
             answer(parse_state({"surface": "sand"}))
-            answer(parse_state({"foot_strike": "heel"}))     # the impact's stance
             self.phase = "ready"
+            _warm_impact()     # the foot strike's stance, outside the lock: answers go on
+            self.impact_ready = True
         except Exception as e:  # shown on the page; the server keeps answering
             self.phase, self.error = "failed", f"{type(e).__name__}: {e}"
         self.finished = time.perf_counter()
