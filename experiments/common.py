@@ -39,7 +39,7 @@ import json
 import os
 import sys
 import time
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -299,3 +299,55 @@ def metrics_dict(params, records) -> dict[str, np.ndarray]:
 def ratio_text(a: float, b: float) -> str:
     """'+12 %' style relative change from a to b."""
     return f"{100.0 * (b / a - 1.0):+.0f} %"
+
+
+class HeldSpeedGaits(NamedTuple):
+    """``held_speed_gaits``'s answer, arrays of the batch shape."""
+
+    ok: np.ndarray                # a steady gait (that ``keep`` keeps)
+    apex_height_m: np.ndarray     # the gait's apex (the held one, or a raised one)
+    apex_speed_m_per_s: np.ndarray
+    push_force_bw: np.ndarray     # 0 where it brakes
+    braking: np.ndarray           # the answer is the braking solve (leg damping solved)
+    run_params: object            # the parameters of each gait (solved values put in)
+    run: object                   # one step of each gait from its apex (``simsrc.simulate``)
+    step: dict                    # that step's metrics (``metrics_dict``)
+    push_solve: object            # the push solve and the braking solve (``SteadyGait``s; the
+    braking_solve: object         # push solve again where no point brakes)
+
+
+def held_speed_gaits(params, state, keep=None) -> HeldSpeedGaits:
+    """Each point's steady gait at its held speed (``simsrc.gait.steady.solve_held_speed``: the
+    foot placement holds the apex height of ``state``, the push holds the speed, or the braking
+    where the runner gains energy without a push) and one step of it, from the held apex, with
+    that step's metrics. ``keep`` (a function of the gaits' apex heights, -> bool array) narrows
+    which solved points count (e3 keeps those that hold the apex height asked for)."""
+    import simsrc
+    from simsrc.gait.steady import solve_held_speed
+
+    push, braking, use_braking = solve_held_speed(params, state, state.vx_m_per_s)
+    if braking is None:                      # no point needed braking: every answer is a push
+        braking = push
+    use_braking = np.asarray(use_braking, bool)
+    pick = lambda a, b: np.where(use_braking, b, a)  # noqa: E731
+    y = pick(push.apex_height_m, braking.apex_height_m)
+    ok = np.asarray(push.converged) | use_braking
+    if keep is not None:
+        ok = ok & keep(y)
+    alpha = pick(push.value("angle_of_attack_rad"), braking.value("angle_of_attack_rad"))
+    v = pick(push.apex_speed_m_per_s, braking.apex_speed_m_per_s)
+    push_bw = np.where(use_braking, 0.0, push.value("push_force_bw"))
+    damping = np.broadcast_to(np.asarray(params.leg_damping_n_s_per_m, float), ok.shape)
+    if "leg_damping_n_s_per_m" in braking.free:             # solved, where it brakes
+        damping = np.where(use_braking, braking.value("leg_damping_n_s_per_m"), damping)
+    run_params = params._replace(
+        angle_of_attack_rad=np.where(ok, alpha, params.angle_of_attack_rad),
+        push_force_bw=np.where(ok, push_bw, 0.0),
+        leg_damping_n_s_per_m=np.where(ok, damping, params.leg_damping_n_s_per_m))
+    run = simsrc.simulate(run_params, simsrc.apex(state.y_m, np.where(ok, v, state.vx_m_per_s)),
+                          1)
+    step = {k: np.asarray(val)[..., 0] for k, val in
+            metrics_dict(run_params, run.records).items() if k != "status"}
+    return HeldSpeedGaits(ok, y, v, push_bw, use_braking, run_params, run, step, push,
+                          braking)
+

@@ -66,37 +66,21 @@ ON_LINE_M = 1e-9
 
 def compute(config, smoke: bool) -> dict:
     """Steady gaits over the config's (held speed x apex height) grid, pushing or braking."""
-    import simsrc
-    from simsrc.gait.steady import solve_held_speed
-
     params, state, _ = common.config_grid(config)
-    push, braking, use_braking = solve_held_speed(params, state, state.vx_m_per_s)
-    if braking is None:                      # no point needed braking: every answer is a push
-        braking = push
-    pick = lambda a, b: np.where(use_braking, b, a)  # noqa: E731
     held_y = np.asarray(state.y_m, float)
-    y = pick(push.apex_height_m, braking.apex_height_m)
-    ok = (np.asarray(push.converged) | use_braking) & (np.abs(y - held_y) <= ON_LINE_M)
-    alpha = pick(push.value("angle_of_attack_rad"), braking.value("angle_of_attack_rad"))
-    v = pick(push.apex_speed_m_per_s, braking.apex_speed_m_per_s)
-    push_bw = np.where(use_braking, 0.0, push.value("push_force_bw"))
-    damping = np.broadcast_to(np.asarray(params.leg_damping_n_s_per_m, float), ok.shape)
-    if "leg_damping_n_s_per_m" in braking.free:             # solved, where it brakes
-        damping = np.where(use_braking, braking.value("leg_damping_n_s_per_m"), damping)
+    g = common.held_speed_gaits(params, state, keep=lambda y: np.abs(y - held_y) <= ON_LINE_M)
+    ok, y, v, push_bw, use_braking, step = (g.ok, g.apex_height_m, g.apex_speed_m_per_s,
+                                            g.push_force_bw, g.braking, g.step)
+    push, braking = g.push_solve, g.braking_solve
+    pick = lambda a, b: np.where(use_braking, b, a)  # noqa: E731
+    damping = np.asarray(g.run_params.leg_damping_n_s_per_m, float)
     good = lambda a: np.where(ok, a, np.nan)  # noqa: E731
-    run_params = params._replace(
-        angle_of_attack_rad=np.where(ok, alpha, params.angle_of_attack_rad),
-        push_force_bw=np.where(ok, push_bw, 0.0),
-        leg_damping_n_s_per_m=np.where(ok, damping, params.leg_damping_n_s_per_m))
-    run = simsrc.simulate(run_params, simsrc.apex(held_y, np.where(ok, v, state.vx_m_per_s)), 1)
-    step = {k: np.asarray(val)[..., 0] for k, val in
-            common.metrics_dict(run_params, run.records).items() if k != "status"}
     out = {k: good(step[k]) for k in KEYS}
     out["push_force_bw"] = good(push_bw)
     out["apex_speed_m_per_s"] = good(v)
     out["converged"] = ok
     out["on_line"] = np.abs(y - held_y) <= ON_LINE_M
-    out["braking"] = np.asarray(use_braking, bool)
+    out["braking"] = use_braking
     critical = 2.0 * np.sqrt(np.asarray(params.leg_stiffness_n_per_m) * np.asarray(params.mass_kg))
     out["leg_damping_ratio"] = good(damping / critical)
     out["reason"] = pick(push.reason, braking.reason)

@@ -71,35 +71,17 @@ KEYS = ("push_force_bw", "speed_m_per_s", "step_length_m", "muscle_negative_work
 
 def compute(config, smoke: bool) -> dict:
     """Steady gaits at the config's speed over its slope axis, pushing or braking."""
-    import simsrc
-    from simsrc.gait.steady import solve_held_speed
-
     params, state, _ = common.config_grid(config)
-    push, braking, use_braking = solve_held_speed(params, state, state.vx_m_per_s)
-    if braking is None:                      # no slope needed braking: every answer is a push
-        braking = push
-    ok = np.asarray(push.converged) | use_braking
-    alpha = np.where(use_braking, braking.value("angle_of_attack_rad"),
-                     push.value("angle_of_attack_rad"))
-    v = np.where(use_braking, braking.apex_speed_m_per_s, push.apex_speed_m_per_s)
-    push_bw = np.where(use_braking, 0.0, push.value("push_force_bw"))
-    damping = params.leg_damping_n_s_per_m                  # as configured, where it pushes
-    if "leg_damping_n_s_per_m" in braking.free:             # solved, where it brakes
-        damping = np.where(use_braking, braking.value("leg_damping_n_s_per_m"), damping)
+    g = common.held_speed_gaits(params, state)
+    ok, push_bw, use_braking, step = g.ok, g.push_force_bw, g.braking, g.step
+    push, braking = g.push_solve, g.braking_solve
+    damping = np.asarray(g.run_params.leg_damping_n_s_per_m, float)
     good = lambda a: np.where(ok, a, np.nan)  # noqa: E731
-    run_params = params._replace(
-        angle_of_attack_rad=np.where(ok, alpha, params.angle_of_attack_rad),
-        push_force_bw=np.where(ok, push_bw, 0.0),
-        leg_damping_n_s_per_m=np.where(ok, damping, params.leg_damping_n_s_per_m))
-    run = simsrc.simulate(run_params, simsrc.apex(state.y_m, np.where(ok, v, state.vx_m_per_s)),
-                          1)
-    impact = impact_at_touchdown(run_params, run.records, ok, IMPACT_STRIKE, IMPACT_SHOE)
-    step = {k: np.asarray(val)[..., 0] for k, val in
-            common.metrics_dict(run_params, run.records).items() if k != "status"}
+    impact = impact_at_touchdown(g.run_params, g.run.records, ok, IMPACT_STRIKE, IMPACT_SHOE)
     out = {k: good(step[k]) for k in KEYS if k not in ("push_force_bw", "converged")}
     out["push_force_bw"] = good(push_bw)
     out["converged"] = ok
-    out["braking"] = np.asarray(use_braking, bool)
+    out["braking"] = use_braking
     # the leg's damping as a ratio of critical, 2 sqrt(k m): the braking the runner chooses
     critical = 2.0 * np.sqrt(np.asarray(params.leg_stiffness_n_per_m) * np.asarray(params.mass_kg))
     out["leg_damping_ratio"] = good(damping / critical)

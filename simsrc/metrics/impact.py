@@ -72,7 +72,6 @@ def impact_at_touchdown(params, records, ok, strike: str = "heel", shoe: str = "
     (MODEL.md §4), after the impact (~15 ms), so the impact measures are unaffected, but the
     later stance (contact time, active peak) is not the steady gait's and is not reported.
     """
-    import jax
     from simsrc.engine import impact as im
 
     ok = np.asarray(ok, bool)
