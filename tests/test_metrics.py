@@ -324,9 +324,10 @@ def test_a_run_as_a_pandas_table_and_an_xarray_dataset():
     one = simsrc.simulate(simsrc.canonical_params(), simsrc.apex(1.0, 5.0), 3).to_dataframe()
     assert one.index.name == "step" and list(one.index) == [1, 2, 3]
     ds = run.to_xarray()
-    assert ds["contact_time_s"].dims == ("batch_0", "step")
+    assert ds["contact_time_s"].dims == ("runner", "step")
     assert ds["contact_time_s"].attrs["units"] == "s"
     assert ds["touchdown_vx_m_per_s"].attrs["units"] == "m/s"
     assert ds["vertical_impulse_n_s"].attrs["units"] == "N s"
     np.testing.assert_array_equal(ds["peak_vertical_force_n"].values,
                                   np.asarray(rec.peak_vertical_force_n))
+    assert run.to_xarray()["status_name"].values[1, 0] == "ok"

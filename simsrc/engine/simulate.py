@@ -82,21 +82,15 @@ class Run(NamedTuple):
         return df
 
     def to_xarray(self):
-        """The per-step records as an xarray Dataset: dimensions ``batch_0``, ``batch_1``, ...
-        (a batch's axes) and ``step`` (from 1); a variable per record field (as
-        ``to_dataframe``) with its unit in ``attrs["units"]``."""
-        import xarray as xr
-
-        cols = _columns(jax.device_get(self.records))
-        shape = cols["status"].shape
-        dims = tuple(f"batch_{i}" for i in range(len(shape) - 1)) + ("step",)
-        data = {}
-        for k, v in cols.items():
-            if v.shape != shape:
-                continue
-            unit = next((u for end, u in _UNITS if k.endswith(end)), "")
-            data[k] = xr.Variable(dims, v, attrs={"units": unit} if unit else {})
-        return xr.Dataset(data, coords={"step": np.arange(1, shape[-1] + 1)})
+        """The per-step records as an xarray Dataset: ``to_dataframe``'s table with its index as
+        dimensions (``step``, or ``runner`` and ``step``), a variable per record field, its
+        unit in ``attrs["units"]`` (pandas builds it: the physics imports no xarray itself)."""
+        ds = self.to_dataframe().to_xarray()
+        for name in ds.data_vars:
+            unit = next((u for end, u in _UNITS if name.endswith(end)), "")
+            if unit:
+                ds[name].attrs["units"] = unit
+        return ds
 
 
 def _concrete(x) -> bool:
