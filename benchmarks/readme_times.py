@@ -172,25 +172,27 @@ def row(command: Command, cold: Run, warm: Run | None) -> str:
     return "| " + " | ".join([f"`{command.text}`", *cells(cold), *cells(warm), loads]) + " |\n"
 
 
-def write_table(path: Path, rows: dict[str, str], order: list[str], invocation: str) -> None:
+def write_table(path: Path, rows: dict[str, str], order: list[str], run_line: str) -> None:
     """``path``'s table with ``rows`` (command text -> row) replacing or adding rows, in the
-    README's order; the header says how and when."""
-    old = {}
+    README's order; ``run_line`` (when and how this invocation ran) added to the list of runs
+    that measured the rows."""
+    old, runs = {}, []
     if path.exists():
         for line in path.read_text().splitlines(keepends=True):
             if line.startswith("| `"):
                 old[line[3:line.index("` |")]] = line
+            elif line.startswith("- ") and line != run_line:
+                runs.append(line)
     old.update(rows)
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = (
         "# The README's example commands, cold and warm\n\n"
         "Written by benchmarks/readme_times.py (its docstring says what is measured). Cold: empty "
         "compile caches (JAX's and simsrc's stored programs); warm: the same command right "
         "after. Peak memory: the largest process (GNU time, %M). Load: the 1-minute load "
         "average at the end of each run (about 1 is the command alone on the 2 cores; other "
-        "jobs shared the machine).\n\n"
-        f"Last update {now}, on {platform.node() or 'this machine'} ({os.cpu_count()} cores), "
-        f"by `{invocation}`; rows measured earlier are kept.\n\n"
+        f"jobs shared the machine). Machine: {platform.node() or 'this one'}, "
+        f"{os.cpu_count()} cores.\n\nThe runs that measured these rows:\n\n"
+        + "".join(runs) + run_line + "\n"
         + HEADER + "".join(old[c] for c in order if c in old)
         + "".join(v for k, v in old.items() if k not in order))
     path.write_text(text)
@@ -245,6 +247,8 @@ def main(args=None) -> int:
         return min(a.timeout, (end - dt.datetime.now(dt.timezone.utc)).total_seconds())
 
     rows: dict[str, str] = {}
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    run_line = f"- `{invocation}`, started {started} (load {os.getloadavg()[0]:.1f})\n"
     with tempfile.TemporaryDirectory(prefix="readme-times-copy-") as where:
         copy = throwaway_copy(Path(where))
         for c, reason in plan:
@@ -259,7 +263,7 @@ def main(args=None) -> int:
             rows[c.text] = row(c, cold, warm)
             print("      " + rows[c.text], end="", flush=True)
             if a.out:
-                write_table(a.out, rows, [x.text for x in commands], invocation)
+                write_table(a.out, rows, [x.text for x in commands], run_line)
     return 0
 
 
