@@ -24,10 +24,12 @@ nbclient in a python3 kernel (what tests/test_notebooks.py runs), without Jupyte
 ``--skip-slow`` leaves out what takes several minutes (the full ``simsrc figures``, the
 engine/gait/fit benchmarks, the notebooks, the test run).
 
-Run (about 40-60 min on this project's 2-core machine with --skip-slow; it prints each row as it
-goes, and writes the table only with --out, merged into FILE's rows by command)::
+Run (with --skip-slow, 22 commands: 36 min on this project's 2-core machine, 2026-12-02, load
+2-6; the slow ones add about 30 min without the full ``simsrc figures`` and the test run). It
+prints each row as it goes and writes the table only with --out, merged into FILE's rows by
+command; ``--until HH:MM`` (UTC) starts no command after that time and stops one still running::
 
-    python benchmarks/readme_times.py --skip-slow --out benchmarks/readme_times.md
+    python benchmarks/readme_times.py --skip-slow --until 08:50 --out benchmarks/readme_times.md
     python benchmarks/readme_times.py --only "simsrc gait" --only e9_ --out benchmarks/readme_times.md
     python benchmarks/readme_times.py --list        # the commands and what would be run
 """
@@ -43,7 +45,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import NamedTuple
 
