@@ -176,10 +176,14 @@ def row(command: Command, cold: Run, warm: Run | None) -> str:
 def write_table(path: Path, rows: dict[str, str], order: list[str], run_line: str) -> None:
     """``path``'s table with ``rows`` (command text -> row) replacing or adding rows, in the
     README's order; ``run_line`` (when and how this invocation ran) added to the list of runs
-    that measured the rows."""
-    old, runs = {}, []
+    that measured the rows; a ``## Notes`` section written by hand at the end is kept."""
+    old, runs, notes = {}, [], ""
     if path.exists():
-        for line in path.read_text().splitlines(keepends=True):
+        text = path.read_text()
+        if "\n## Notes" in text:
+            text, notes = text.split("\n## Notes", 1)
+            notes = "\n## Notes" + notes
+        for line in text.splitlines(keepends=True):
             if line.startswith("| `"):
                 old[line[3:line.index("` |")]] = line
             elif line.startswith("- ") and line != run_line:
@@ -195,7 +199,7 @@ def write_table(path: Path, rows: dict[str, str], order: list[str], run_line: st
         f"{os.cpu_count()} cores.\n\nThe runs that measured these rows:\n\n"
         + "".join(runs) + run_line + "\n"
         + HEADER + "".join(old[c] for c in order if c in old)
-        + "".join(v for k, v in old.items() if k not in order))
+        + "".join(v for k, v in old.items() if k not in order) + notes)
     path.write_text(text)
 
 
