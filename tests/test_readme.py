@@ -1,12 +1,12 @@
 """Every command of the README runs (the newcomer's path), in a smoke form.
 
-README.md is parsed: each command of its ```bash blocks (a trailing ``# comment`` removed,
-``a && b`` split into two) and its ```python snippet become one test each, named by the command,
-so a changed README changes the tests. ``RULES`` maps each command's first words to its smoke
-form: quick, yet on the command's own path (``simsrc sweep X`` -> ``simsrc check X``, a script
--> its ``--help``/``--describe``, ...). A README command that no rule covers fails
-``test_readme_command``: a new command needs a smoke form here. Every file a command names
-(configs, scripts) must exist.
+README.md is parsed (tests/readme_commands.py, shared with benchmarks/readme_times.py): each
+command of its ```bash blocks (a trailing ``# comment`` removed, ``a && b`` split into two) and its
+```python snippet become one test each, named by the command, so a changed README changes the
+tests. ``RULES`` maps each command's first words to its smoke form: quick, yet on the command's
+own path (``simsrc sweep X`` -> ``simsrc check X``, a script -> its ``--help``/``--describe``,
+...). A README command that no rule covers fails ``test_readme_command``: a new command needs a
+smoke form here. Every file a command names (configs, scripts) must exist.
 
 The slow part (``-m slow``) runs ``REAL_COMMANDS`` for real: the commands whose path no other
 test runs, and one of each kind where the README has several; shrunk where the README's would
@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import pytest
+from readme_commands import Command, argv, readme_blocks, readme_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -46,38 +47,6 @@ SLOW_TIMEOUT_S = 900   # a real command, from an empty compile cache
 
 
 # ----------------------------------------------------------------------------- the README
-
-class Command(NamedTuple):
-    """One README command: its words (quotes and comment removed) and where it came from."""
-
-    words: tuple[str, ...]
-    text: str
-
-
-def readme_blocks(text: str, lang: str) -> list[str]:
-    """The bodies of the README's fenced ```lang blocks."""
-    return re.findall(rf"^```{lang}[ \t]*\n(.*?)^```", text, flags=re.M | re.S)
-
-
-def readme_commands(text: str) -> list[Command]:
-    """Every command of the ```bash blocks, in order, each once: ``# comments`` removed,
-    ``&&`` chains split."""
-    out: list[Command] = []
-    for block in readme_blocks(text, "bash"):
-        for line in block.splitlines():
-            words = shlex.split(line, comments=True)
-            part: list[str] = []
-            for w in words + ["&&"]:
-                if w != "&&":
-                    part.append(w)
-                    continue
-                if part:
-                    cmd = Command(tuple(part), shlex.join(part))
-                    if cmd not in out:
-                        out.append(cmd)
-                part = []
-    return out
-
 
 PYTHON_SNIPPET = "python snippet (README)"
 
@@ -92,16 +61,6 @@ COMMANDS = readme_commands(README.read_text())
 
 
 # ----------------------------------------------------------------------------- running
-
-def argv(words) -> list[str]:
-    """`simsrc ...` and `python ...` as this interpreter and this checkout run them."""
-    head, *rest = words
-    if head == "simsrc":
-        return [sys.executable, "-m", "simsrc", *rest]
-    if head == "python":
-        return [sys.executable, *rest]
-    raise AssertionError(f"cannot run {head!r}")
-
 
 def environment(tmp_path: Path | None = None) -> dict:
     """This checkout's package; temporary files in ``tmp_path``; no display."""
