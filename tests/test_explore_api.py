@@ -101,6 +101,7 @@ def test_a_stiffer_leg_shortens_the_contact(client):
     assert all(np.isfinite(t)) and t[0] > t[1] > t[2] > t[3], t
 
 
+@pytest.mark.slow   # compiles the two-mass stance (tens of seconds cold); CI runs it
 def test_a_foot_strike_shows_the_impact_of_the_steady_gait(client):
     """The foot strike control (issue "impact and foot strike": impact metrics in the explorer):
     a heel strike in a cushioned shoe shows an impact peak (between 1 and 3 BW, 5-60 ms after

@@ -103,6 +103,7 @@ def test_sand_shows_a_footprint_and_returns_less_energy(page, browser):
     assert metric(page, "energy_return_ratio") < firm_return - 0.05
 
 
+@pytest.mark.slow   # compiles the two-mass stance (tens of seconds cold); CI runs it
 def test_choosing_a_heel_strike_shows_its_impact(page, browser):
     """The foot strike select adds the impact peak and loading rate to the gait's numbers and
     to the address; a barefoot heel shows a higher peak than the cushioned shoe."""

@@ -303,6 +303,7 @@ def test_real_steps_keep_their_status_and_their_ledger_scale_is_the_step_energy(
                                rtol=1e-12)
 
 
+@pytest.mark.slow   # its own 3-step batch program (about 20 s cold); CI runs it
 def test_a_run_as_a_pandas_table_and_an_xarray_dataset():
     """``Run.to_dataframe()`` / ``to_xarray()`` (issue "the newcomer's path"): the records as a
     table, one row per (runner,) step, and as a labelled dataset; every value is the record's

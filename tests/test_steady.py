@@ -67,6 +67,7 @@ def slope_gait(slope_deg, free):
                          targets={"speed_m_per_s": 3.3})
 
 
+@pytest.mark.slow   # four held-speed solves with their retries (about 20 s); CI runs it
 def test_held_speed_answers_every_lean_with_the_upright_gait_turned():
     """Lean enters the engine only through the landing angle from the surface normal,
     β = π/2 − α − λ (engine/frame.py), so at a held speed, with the foot placement solved, every
@@ -94,6 +95,7 @@ def test_held_speed_answers_every_lean_with_the_upright_gait_turned():
     np.testing.assert_allclose(np.asarray(push.metrics.speed_m_per_s), 3.5, atol=1e-9)
 
 
+@pytest.mark.slow   # retries down to the raised apex (about 15 s); CI runs it
 def test_a_stiff_leg_at_a_held_speed_runs_from_a_higher_apex():
     """A 32 kN/m leg at 3.5 m/s lands from the held 0.92 m with almost no flight and has no
     gait there; the last retry raises the apex to 5 cm above the neutral point's touchdown

@@ -167,6 +167,7 @@ def test_a_process_keeps_the_compile_cache_it_chose(tmp_path):
     assert named == str(tmp_path / "named")
 
 
+@pytest.mark.slow   # four subprocesses that import JAX (about 18 s); CI runs it
 def test_a_process_keeps_the_precision_it_chose(tmp_path):
     """float64 is switched on at the engine's first use unless the process chose (issue "the
     newcomer's path"): ``JAX_ENABLE_X64`` in the environment or ``SIMSRC_FLOAT64=0`` keep JAX's
