@@ -150,6 +150,16 @@ def test_run_builtin_default():
     assert 0.3 <= m["duty_factor"] <= 0.45
     assert 0.05 <= m["com_vertical_oscillation_m"] <= 0.10
     assert 3.0 <= m["metabolic_cost_j_per_kg_per_m"] <= 5.0
+    # its energy ledger closes (MODEL.md §10): the steady step's and those of the steps from the
+    # config's start, to 1e-4 of the leg's peak elastic energy (measured 3e-6 and 6e-6; 7e-3
+    # and 2.4e-2 before the damped stance's first steps were graded and configs took the
+    # contact model's own 40 stance steps instead of 10)
+    led = answer["steady"]["ledger"]
+    assert abs(led["residual_j"]) < 1e-4 * led["leg_elastic_peak_j"]
+    steps = json.loads(cli("run", "--json", "--steps", "3").stdout)["steps"]
+    assert len(steps) == 3
+    for row in steps:
+        assert abs(row["residual_j"]) < 1e-4 * row["leg_elastic_peak_j"], row
 
 
 # ----------------------------------------------------------------------------- sweep

@@ -6,9 +6,10 @@ Tolerances: the canonical SLIP and every case of the fourth/eighth-order paths m
 that add a kink the fixed grid cannot place on a sample (push ramp together with a plastic
 surface) are held to 1e-6 (measured 2e-8). The damped model (a damper in series with a
 compliant surface) is integrated by the 3rd-order IMEX method ARK3 in 40 steps: held to 1e-4
-on the apex state (measured 1.4e-5 and 5.7e-6) and to a ledger residual below 0.1 % of the
-step's energy (measured 2e-5 and 3e-4 of it, the stage-order reduction of the implicit stages
-in the stiff regime; see docs/numerics.md).
+on the apex state (measured 1.4e-5 and 5.7e-6) and to a ledger residual below 1e-5 of the
+step's energy (measured 5e-7 and 1.3e-6 with the first four steps graded; 2e-5 and 3e-4 with
+equal steps, whose first step misplaced the leg damper's rate across the contact point's
+sub-millisecond layer at touchdown; see docs/numerics.md).
 """
 from __future__ import annotations
 
@@ -115,13 +116,15 @@ def test_ledger_terms_match_reference(name):
 
 @pytest.mark.parametrize("name", ["full_damped", "firm_damped"])
 def test_damped_ledger_closes_to_its_integration_accuracy(name):
+    """The damped model's ledger: residual and leg-damping loss against the reference."""
     changes, _ = CASES[name]
     ref, rec, opts = _run_case(name)
     assert opts.surface_model == "damped"
     energy = ref["kinetic_horizontal_start_j"] + ref["kinetic_vertical_start_j"] + \
         ref["gravitational_start_j"]
-    assert abs(float(rec.ledger.residual_j)) < 1e-3 * energy
-    assert rel(rec.ledger.leg_damping_loss_j, ref["leg_damping_loss_j"]) < 0.1
+    assert abs(float(rec.ledger.residual_j)) < 1e-5 * energy
+    # measured 1.6e-4 and 1.2e-4 (equal steps: 1.5e-3 and 2.4e-2)
+    assert rel(rec.ledger.leg_damping_loss_j, ref["leg_damping_loss_j"]) < 1e-3
 
 
 @pytest.mark.parametrize("name", ["canonical", "leg_damping", "sand", "elastic_surface"])

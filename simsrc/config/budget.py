@@ -76,6 +76,14 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
+def stance_steps_or_most(stance_steps: int | None) -> int:
+    """A config's ``stance_steps`` for the memory estimate: its own, or where it has none (the
+    contact model chooses, ``simsrc.engine.simulate.auto_stance_steps``) the most it chooses."""
+    from simsrc.engine.simulate import MOST_AUTO_STANCE_STEPS
+
+    return MOST_AUTO_STANCE_STEPS if stance_steps is None else int(stance_steps)
+
+
 def bytes_per_point_step(stance_steps: int, search_steps: int) -> float:
     """Working memory (bytes) of one point for one step with these ``[numerics]`` steps."""
     scale = max(1.0, (stance_steps + search_steps) / DEFAULT_INTEGRATION_STEPS)

@@ -29,7 +29,7 @@ from simsrc.config import budget
 from simsrc.errors import SimsrcInputError
 from simsrc.config.grid import Axis, n_points
 from simsrc.engine.params import Params, State, make_params
-from simsrc.engine.simulate import default_options
+from simsrc.engine.simulate import auto_stance_steps, default_options
 from simsrc.engine.step import Options
 from simsrc.engine.surface import SURFACE_PRESETS
 
@@ -346,9 +346,10 @@ def check_size(config: Config) -> None:
         SimsrcInputError: naming the file, the grid or the numerics, and the estimate.
     """
     v = config.values
-    budget.check_working_memory(1, config.n_steps, v["stance_steps"], v["search_steps"],
+    steps = budget.stance_steps_or_most(v["stance_steps"])
+    budget.check_working_memory(1, config.n_steps, steps, v["search_steps"],
                                 f"{config.source} [numerics]",
-                                f"one point of stance_steps = {v['stance_steps']:,}, "
+                                f"one point of stance_steps = {steps:,}, "
                                 f"search_steps = {v['search_steps']:,}")
     if config.axes:
         shape = " x ".join(f"{len(a):,}" for a in config.axes)
@@ -578,6 +579,8 @@ def numerical_options(values: Mapping[str, Any], batches: Iterable[Params | None
                 f"needs \"damped\"); use \"auto\"")
         model = forced
     rest = {k: values[k] for k in NUMERIC_KEYS if k != "surface_model"}
+    if rest["stance_steps"] is None:
+        rest["stance_steps"] = auto_stance_steps(model, push)
     # plastic: split the stance at the loading/unloading switch only where a surface keeps
     # energy (restitution < 1); on elastic ground the split program is twice the size
     return dataclasses.replace(Options(), surface_model=model, push=push, leg_damping=damping,

@@ -187,9 +187,10 @@ KEYS: tuple[Key, ...] = (
             "or sweep"),
     _choice("method", "numerics", _OPTIONS.method, ("dop853", "rk4"),
             "explicit stance integrator (the damped model always uses ARK3)"),
-    Key("stance_steps", "numerics", "integer", _OPTIONS.stance_steps, _int_at_least(6),
-        "an integer >= 6", "", "integration steps of the final stance pass (as many as fit in memory: a config "
-        "that cannot fit is refused, with the estimate)", sweepable=False),
+    Key("stance_steps", "numerics", "integer", None, _int_at_least(6),
+        "an integer >= 6", "", "integration steps of the final stance pass (none: the contact "
+        "model's own, 40 on a damped surface, 20 with a push, 10 otherwise; as many as fit in "
+        "memory: a config that cannot fit is refused, with the estimate)", sweepable=False),
     Key("search_steps", "numerics", "integer", _OPTIONS.search_steps, _int_at_least(2),
         "an integer >= 2", "", "RK4 steps of the coarse pass that finds liftoff and failures (as many as fit "
         "in memory)", sweepable=False),

@@ -123,15 +123,23 @@ def _all_zero(v) -> bool:
     return _concrete(v) and not np.any(np.asarray(v) != 0)
 
 
+#: The most stance steps ``auto_stance_steps`` chooses (the damped model's).
+MOST_AUTO_STANCE_STEPS = 40
+
+
+def auto_stance_steps(surface_model: str, push: bool) -> int:
+    """Stance steps of the final pass for a contact model: 10 resolve the SLIP to ~1e-11 (DOP853);
+    the push ramp needs 20 for ~1e-9; the damped model's 3rd-order ARK3 needs 40 for ~1e-5 (at
+    10 it was 2e-3 off the reference, docs/numerics.md has the convergence tables)."""
+    return MOST_AUTO_STANCE_STEPS if surface_model == "damped" else 20 if push else 10
+
+
 def default_options(params: Params, **overrides) -> Options:
     """Options for these parameters: the cheapest surface model that covers them, and the push
     and leg-damping terms switched off when they are zero throughout (concrete values only)."""
     push = not _all_zero(params.push_force_bw)
     model = choose_surface_model(params)
-    # steps: 10 resolve the SLIP to ~1e-11; the push ramp and the damped model's 3rd-order
-    # method need more (docs/numerics.md has the convergence tables)
-    steps = 40 if model == "damped" else 20 if push else 10
-    opts = Options(surface_model=model, push=push, stance_steps=steps,
+    opts = Options(surface_model=model, push=push, stance_steps=auto_stance_steps(model, push),
                    event_iters=3,
                    plastic=not (_concrete(params.surface_restitution)
                                 and np.all(np.asarray(params.surface_restitution) == 1.0)),

@@ -196,6 +196,14 @@ def _land(p, s: State, options: Options, swing) -> sw.Landing:
                                swing_steps=options.swing_steps, event_iters=options.event_iters)
 
 
+#: Graded first steps of the damped model's stance (``liftoff.stance_path``): its contact point
+#: meets the surface's slow manifold within a fraction of a millisecond of touchdown. Four
+#: steps of 1/16 to 1/2 of the others took the built-in runner's ledger residual from 0.60 J
+#: to 2.5e-4 J at 40 steps (the leg-damping loss from 0.60 J to 5e-3 J off the reference);
+#: eight did no better (docs/numerics.md).
+DAMPED_GRADE = 4
+
+
 def _stance(p, land: sw.Landing, options: Options, surface: Surface):
     """Stance from touchdown to the root-found liftoff on the chosen contact model
     (``liftoff.stance_path``), with a time budget of ``horizon_factor`` periods of the series
@@ -211,7 +219,8 @@ def _stance(p, land: sw.Landing, options: Options, surface: Surface):
         p.mass_kg * (1.0 / p.leg_stiffness_n_per_m + p.surface_compliance_m_per_n))
     return stance_path(evaluate, search_stepper, stepper, y0, aux0, horizon,
                        options.search_steps, options.stance_steps, options.event_iters,
-                       split=surface.splits_at_peak and options.plastic)
+                       split=surface.splits_at_peak and options.plastic,
+                       grade=DAMPED_GRADE if options.surface_model == "damped" else 0)
 
 
 class _Impulses(NamedTuple):

@@ -101,7 +101,8 @@ def plan_sweep(config: Config, chunk_size: int | None = None, min_chunks: int = 
                                "sweep; `simsrc run` runs its single point")
     n_dev = jax.device_count()
     v = config.values
-    point_step = budget.bytes_per_point_step(v["stance_steps"], v["search_steps"])
+    point_step = budget.bytes_per_point_step(budget.stance_steps_or_most(v["stance_steps"]),
+                                             v["search_steps"])
     if chunk_size is None:
         chunk_size = auto_chunk_size(config.n_points, config.n_steps, n_dev, min_chunks,
                                      point_step)
@@ -110,7 +111,8 @@ def plan_sweep(config: Config, chunk_size: int | None = None, min_chunks: int = 
     else:   # never more than the grid (rounded up to the devices), and it must fit in memory
         chunk_size = min(chunk_size, config.n_points)
         chunk_size = -(-chunk_size // n_dev) * n_dev
-    budget.check_working_memory(2 * chunk_size, config.n_steps, v["stance_steps"],
+    budget.check_working_memory(2 * chunk_size, config.n_steps,
+                                budget.stance_steps_or_most(v["stance_steps"]),
                                 v["search_steps"], config.source,
                                 f"two chunks in flight of --chunk-size {chunk_size:,}")
     plan = SweepPlan(dict(config.values), config.axes, config.n_steps, Options(), chunk_size,
@@ -545,7 +547,8 @@ def run_sweep(config: Config, out_dir: str, *, resume: bool = False, overwrite: 
         if store.chunk_size != plan.chunk_size:   # the resumed sweep's own chunks
             v = config.values
             budget.check_working_memory(2 * store.chunk_size, config.n_steps,
-                                        v["stance_steps"], v["search_steps"], config.source,
+                                        budget.stance_steps_or_most(v["stance_steps"]),
+                                        v["search_steps"], config.source,
                                         f"two chunks in flight of the chunk size "
                                         f"{store.chunk_size:,} that {out_dir} was begun with")
         plan = dataclasses.replace(plan, chunk_size=store.chunk_size)
