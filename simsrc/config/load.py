@@ -459,7 +459,7 @@ def read_toml(path: str | os.PathLike, what: str = "config") -> dict:
 #: a push of 0.9 body weights in late stance, landing at 66.5° on firm ground. Its steady gait
 #: (measured, `simsrc run`): 3.44 m/s, 165 steps/min, contact 237 ms, flight 126 ms, peak
 #: vertical force 2.15 BW, COM oscillation 7.8 cm, Morin leg stiffness 10.5 kN/m, metabolic
-#: estimate 4.43 J/kg/m, all inside the published ranges of tests/test_metrics.py (cited there;
+#: estimate 4.42 J/kg/m, all inside the published ranges of tests/test_metrics.py (cited there;
 #: tests/test_cli.py checks them on `simsrc run --json`).
 BUILTIN_RUNNER = {
     "runner": {"push_force_bw": 0.9},
