@@ -35,8 +35,10 @@ def options(p):
 
 @functools.lru_cache(maxsize=None)
 def gait(lean_deg=0.0, push_force_bw=0.85):
+    """The controlled gait, solved with the pushing runner's options for every push (one
+    program: without a push its own options would compile a push-free one, about 45 s)."""
     p = human(lean_deg=lean_deg, push_force_bw=push_force_bw)
-    return solve_controlled(p, START, LAW, options=options(p))
+    return solve_controlled(p, START, LAW, options=options(human()))
 
 
 def law_angle(v, tau):
