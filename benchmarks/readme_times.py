@@ -185,7 +185,7 @@ def write_table(path: Path, rows: dict[str, str], order: list[str], run_line: st
             notes = "\n## Notes" + notes
         for line in text.splitlines(keepends=True):
             if line.startswith("| `"):
-                old[line[3:line.index("` |")]] = line
+                old[line[3:line.index("`", 3)]] = line   # a row added by hand may say more
             elif line.startswith("- ") and line != run_line:
                 runs.append(line)
     old.update(rows)
