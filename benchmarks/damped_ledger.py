@@ -6,10 +6,11 @@ One step of the built-in runner (firm ground, leg damping ratio 0.1, push 0.9 BW
 default.toml) and of two reference-test cases (tests/test_engine_reference.py: "firm_damped",
 "full_damped") from their starts, through ``simsrc.simulate`` with ``stance_steps`` = N, first
 with the damped stance's first four steps graded (``simsrc.engine.step.DAMPED_GRADE``, the
-default), then with equal steps, each in a process of its own. Prints per case and N the leg-damping loss error against
-``tests/reference.py`` (scipy DOP853, rtol = atol = 1e-12) and the ledger residual, both in J.
-Stored programs off and a throwaway compile cache (each variant is traced anew); a few minutes on 2 cores.
-Results: docs/numerics.md, "The surface contact point".
+default), then with equal steps, each in a process of its own. Prints per case and N the
+leg-damping loss error against ``tests/reference.py`` (scipy DOP853, rtol = atol = 1e-12) and
+the ledger residual, both in J. Stored programs off and a throwaway compile cache (each variant
+is traced anew); a few minutes on 2 cores. Results: docs/numerics.md, "The surface contact
+point".
 """
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ Two passes, both of fixed shape (so ``vmap`` and ``scan`` stay cheap):
    samples estimates its time. This pass also decides the failures (no liftoff within the
    budget, a fall).
 2. **Final** (``stance_steps`` steps of the accurate method): equal steps from touchdown to the
-   estimated liftoff (the damped model's first few graded, ``stance_path``), the last one re-sized by Newton's method so that the leg force is zero at
-   its end. Its samples are the stance part of the dense trajectory and feed the peaks.
+   estimated liftoff (the damped model's first few graded, ``stance_path``), the last one
+   re-sized by Newton's method so that the leg force is zero at its end. Its samples are the
+   stance part of the dense trajectory and feed the peaks.
 
 Gradients: only the last Newton update carries a gradient, h ← h − F(h)/Ḟ with Ḟ the rate of
 the leg force along the flow at the end of the step. At convergence (F = 0) this is the
