@@ -59,3 +59,21 @@ def canonical():
     """The canonical case and its start state (Seyfarth et al. 2002: 80 kg, 1 m, 20 kN/m, 68°,
     5 m/s at a 1 m apex)."""
     return case(), canonical_state()
+
+
+#: Test files that compile the most programs, first: pytest-xdist (``--dist loadfile``, the
+#: default run) hands files to the two workers in collection order, so a long file collected
+#: last runs alone at the end. Longest first (from ``--durations`` of cold runs: the reference
+#: cases, the fits, the command line, the steady solvers, ...); the rest keep their order.
+HEAVY_FILES_FIRST = ("test_engine_reference.py", "test_fit.py", "test_cli.py", "test_steady.py",
+                     "test_swing.py", "test_explore_api.py", "test_sweep.py",
+                     "test_controlled.py", "test_fit_impact.py", "test_metrics.py",
+                     "test_engine_gradients.py", "test_fit_cli.py",
+                     "test_engine_invariants.py")
+
+
+def pytest_collection_modifyitems(items):
+    """Collect the heavy files first (``HEAVY_FILES_FIRST``); a stable sort keeps the order of
+    the tests within each file and of the other files."""
+    rank = {name: i for i, name in enumerate(HEAVY_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
