@@ -191,3 +191,41 @@ def test_a_process_keeps_the_precision_it_chose(tmp_path):
     out = subprocess.run([sys.executable, "-c", cli], capture_output=True, text=True,
                          env={**base, "SIMSRC_FLOAT64": "0", "JAX_ENABLE_X64": "0"}, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_a_quick_compile_gives_the_optimized_answer(store):
+    """``Options(compile_profile="quick")`` (the explorer's) is its own stored program, XLA
+    accepts its options (an unknown option would fall back, so the file's key is checked), and
+    its numbers are the optimized program's to rounding."""
+    from simsrc.engine.step import COMPILE_PROFILES, Options
+
+    assert stored.compiler_options((2, Options(compile_profile="quick"))) == \
+        COMPILE_PROFILES["quick"] != {}
+    with pytest.raises(ValueError, match="compile_profile"):
+        Options(compile_profile="fastest")
+    p, s = simsrc.canonical_params(), simsrc.apex(1.0, 5.0)
+    runs = {}
+    for profile in ("optimized", "quick"):
+        opts = Options(compile_profile=profile)
+        out = simsrc.simulate(p, s, n_steps=2, options=opts)
+        runs[profile] = jax.device_get((out.records.end, out.records.contact_time_s))
+    assert len(list(store.glob("*.jaxexport"))) == 2
+    for a, b in zip(jax.tree_util.tree_leaves(runs["quick"]),
+                    jax.tree_util.tree_leaves(runs["optimized"])):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-12)
+
+
+def test_an_unknown_compile_option_falls_back_to_xla_defaults(store, monkeypatch, caplog):
+    """An older jaxlib refuses an option it does not know: the program then compiles with XLA's
+    defaults instead of failing."""
+    import logging
+
+    from simsrc.engine import step
+    from simsrc.engine.step import Options
+
+    monkeypatch.setitem(step.COMPILE_PROFILES, "quick", {"xla_no_such_option_in_any_xla": 1})
+    with caplog.at_level(logging.INFO, logger="simsrc.compile"):
+        out = simsrc.simulate(simsrc.canonical_params(), simsrc.apex(1.0, 5.0), n_steps=2,
+                              options=Options(compile_profile="quick"))
+    assert any("does not take the compile options" in r.getMessage() for r in caplog.records)
+    _same(jax.device_get(out.final_state), _run()[1])

@@ -240,5 +240,6 @@ _run_batch = jax.jit(jax.vmap(_run, in_axes=(0, 0, None, None, 0)), static_argnu
 
 @functools.lru_cache(maxsize=64)
 def _bound(fn, n_steps, options):
-    """``fn`` with its static arguments bound, jitted: what ``stored.call`` exports."""
+    """``fn`` with its static arguments bound, jitted: what ``stored.call`` exports (and
+    compiles with the compiler options of ``options.compile_profile``)."""
     return jax.jit(lambda p, s, legs: fn(p, s, n_steps, options, legs))

@@ -26,6 +26,16 @@ from simsrc.engine.surface import (footprint_m, spring_energy_j, stored_energies
 from simsrc.engine import swing as sw
 
 
+#: XLA compiler options of each ``Options.compile_profile`` (``jax.jit(compiler_options=...)``).
+#: "quick" trades run time for compile time where one answer is wanted soon (the explorer's
+#: start): measured on 2 cores, the explorer's two programs compile in 11 s instead of 20 s and
+#: answer a gait in 120 ms instead of 70 ms (benchmarks/README.md, "Quick compile").
+COMPILE_PROFILES: dict[str, dict] = {
+    "optimized": {},
+    "quick": {"xla_backend_optimization_level": 0, "xla_cpu_use_fusion_emitters": False},
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Options:
     """Numerical options (static: changing one recompiles).
@@ -55,6 +65,11 @@ class Options:
             ``"pendulum"`` (a swinging leg; the state then carries a ``Swing``).
         swing_steps: DOP853 steps per swing-leg integration (pendulum mode).
         touchdown_search_steps: samples of the coarse touchdown search (retraction, pendulum).
+        compile_profile: how XLA compiles the program (``COMPILE_PROFILES``): ``"optimized"``
+            (XLA's defaults) or ``"quick"`` (its backend optimisation level 0 and its elemental
+            emitters: the explorer's programs compile in about half the time and run about 1.7x
+            slower; benchmarks/README.md, "Quick compile"). It applies to stored programs
+            (``simsrc.engine.stored``, on by default); the numbers agree to rounding.
     """
 
     surface_model: str = "rigid"
@@ -72,11 +87,15 @@ class Options:
     landing: str = "fixed"
     swing_steps: int = 8
     touchdown_search_steps: int = 16
+    compile_profile: str = "optimized"
 
     def __post_init__(self):
         if self.landing not in sw.LANDING_MODES:
             raise ValueError(f"Options.landing must be one of {sw.LANDING_MODES}, "
                              f"got {self.landing!r}")
+        if self.compile_profile not in COMPILE_PROFILES:
+            raise ValueError(f"Options.compile_profile must be one of {tuple(COMPILE_PROFILES)}, "
+                             f"got {self.compile_profile!r}")
 
     @property
     def features(self) -> Features:

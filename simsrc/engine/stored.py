@@ -18,6 +18,10 @@ Used only where it is safe: concrete inputs on one device (under an outer ``jit`
 ``grad`` the caller's own trace is used, so gradients are unaffected). ``SIMSRC_NO_COMPILE_CACHE``
 turns it off with the compile cache, ``SIMSRC_NO_STORED_PROGRAMS=1`` on its own.
 
+A stored program is compiled with the XLA options of its ``Options.compile_profile``
+(``compiler_options``; ``"quick"`` for the explorer's programs); where programs are not stored,
+and on a jaxlib that does not know those options, with XLA's defaults.
+
 A program built for the first time (not in the store) is announced on the ``simsrc.compile``
 logger at INFO level, with what it is and, once its first call returns, how long the trace and
 compile took: the ``simsrc`` command shows these lines on stderr ("compiling the damped-ground
@@ -90,6 +94,21 @@ def usable(args) -> bool:
     return True
 
 
+def _options_in(static):
+    """The engine's ``Options`` among a program's static arguments, or None."""
+    return next((s for s in (static if isinstance(static, tuple) else (static,))
+                 if hasattr(s, "surface_model")), None)
+
+
+def compiler_options(static) -> dict:
+    """XLA compiler options of a program with these static arguments: those of its
+    ``Options.compile_profile`` (``simsrc.engine.step.COMPILE_PROFILES``), none otherwise."""
+    from simsrc.engine.step import COMPILE_PROFILES
+
+    options = _options_in(static)
+    return dict(COMPILE_PROFILES[getattr(options, "compile_profile", "optimized")])
+
+
 def key(name: str, static, args) -> str:
     """The stored program's key: function, static arguments, input signature, versions."""
     leaves, tree = jax.tree_util.tree_flatten(args)
@@ -110,14 +129,14 @@ def call(name: str, static, fn, *args):
     runner = _LOADED.get(k)
     started = None
     if runner is None:
-        runner = _load(where, k)
+        runner = _load(where, k, compiler_options(static))
         if runner is None:
             started = time.perf_counter()
             LOG.info("compiling %s, once (tens of seconds on a laptop; later runs read it from "
                      "%s)", describe(name, static, args), where)
             # a program that cannot be exported (host callbacks, say) is traced as usual, and
             # remembered as such so that it is not exported again on every call
-            runner = _store(where, k, fn, args) or fn
+            runner = _store(where, k, fn, args, compiler_options(static)) or fn
         _LOADED[k] = runner
     if runner is fn:
         return _timed(fn, args, started)
@@ -141,8 +160,7 @@ def _timed(fn, args, started):
 def describe(name: str, static, args) -> str:
     """A program in words: ``the damped-ground model (push, leg damping; 10 steps, 1
     runner)`` for ``simulate``'s, ``the kernel steady_kernel (batch of 64)`` for a solver's."""
-    options = next((s for s in (static if isinstance(static, tuple) else (static,))
-                    if hasattr(s, "surface_model")), None)
+    options = _options_in(static)
     leaves = jax.tree_util.tree_leaves(args)
     shape = tuple(getattr(leaves[0], "shape", ())) if leaves and name != "run" else ()
     rows = int(shape[0]) if shape else 1
@@ -157,13 +175,38 @@ def describe(name: str, static, args) -> str:
     parts = parts or ["no push, no damping"]
     if getattr(options, "landing", "fixed") != "fixed":
         parts.append(f"{options.landing} landing")
+    if getattr(options, "compile_profile", "optimized") != "optimized":
+        parts.append(f"{options.compile_profile} compile")
     steps = static[0] if isinstance(static, tuple) and isinstance(static[0], int) else None
     count = f"{steps} step{'s' if steps != 1 else ''}, " if steps is not None else ""
     who = "1 runner" if rows == 1 else f"batch of {rows}"
     return f"the {ground} model ({', '.join(parts)}; {count}{who})"
 
 
-def _load(where: str, k: str):
+def _jit(exported, options: dict):
+    """The stored program, jitted with the XLA compiler ``options``; where this jaxlib does not
+    know one of them (an older XLA: "No such compile option"), with XLA's defaults instead."""
+    plain = jax.jit(exported.call)
+    if not options:
+        return plain
+    tuned = jax.jit(exported.call, compiler_options=options)
+    known = [True]
+
+    def call(*args):
+        if known[0]:
+            try:
+                return tuned(*args)
+            except Exception as e:      # noqa: BLE001 - only an unknown option falls back
+                if "compile option" not in str(e):
+                    raise
+                known[0] = False
+                LOG.info("this XLA does not take the compile options %s: compiling with its "
+                         "defaults", sorted(options))
+        return plain(*args)
+    return call
+
+
+def _load(where: str, k: str, options: dict):
     path = os.path.join(where, k + ".jaxexport")
     try:
         with open(path, "rb") as f:
@@ -172,13 +215,13 @@ def _load(where: str, k: str):
         return None
     try:
         _register()
-        return jax.jit(jax.export.deserialize(bytearray(data)).call)
+        return _jit(jax.export.deserialize(bytearray(data)), options)
     except Exception:               # noqa: BLE001 - unreadable or foreign: rebuilt by _store
         _discard(path)
         return None
 
 
-def _store(where: str, k: str, fn, args):
+def _store(where: str, k: str, fn, args, options: dict):
     try:
         _register()
         exported = jax.export.export(fn)(*args)
@@ -196,7 +239,7 @@ def _store(where: str, k: str, fn, args):
     except OSError:                 # a read-only or full disk: run without storing
         if tmp is not None:
             _discard(tmp)
-    return jax.jit(exported.call)
+    return _jit(exported, options)
 
 
 def _discard(path: str):

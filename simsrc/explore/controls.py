@@ -18,7 +18,7 @@ import math
 from typing import Mapping
 
 from simsrc.config.dump import dump_config
-from simsrc.config.load import Config, base_point, check_value, parse_config
+from simsrc.config.load import BUILTIN_RUNNER, Config, base_point, check_value, parse_config
 from simsrc.config.schema import BY_NAME, PRESET_NAMES
 from simsrc.errors import SimsrcInputError
 
@@ -61,16 +61,32 @@ class Control:
 
 
 def _default(key: str):
+    """The built-in runner's value of a key (``simsrc run``'s, configs/default.toml), else the
+    config schema's (0 for an optional number that is off by default)."""
+    for table in BUILTIN_RUNNER.values():
+        if key in table:
+            return table[key]
     v = BY_NAME[key].default
     return 0.0 if v is None else v
 
 
-#: The explorer's default start: the apex height the foot placement holds, m. The default runner's
-#: config starts at 0.89 m, 3 mm above its touchdown height, where a stiffer or softer leg has no
-#: steady gait at a held speed; 0.93 m (0.98 leg lengths) has one from 10 to 40 kN/m.
-EXPLORER_APEX_HEIGHT_M = 0.93
+#: The explorer's default start: the apex height the foot placement holds, m. The built-in
+#: runner's config starts at 0.89 m, where its held-speed gait exists from 7.5 to 20 kN/m on
+#: sand and to 25 kN/m on firm ground; from 0.91 m (0.96 leg lengths) it exists from 7.5 to
+#: 40 kN/m on firm ground, track, grass and sand (measured with the explorer's program).
+EXPLORER_APEX_HEIGHT_M = 0.91
 #: The held speed by default, m/s (the default runner's start speed).
 EXPLORER_TARGET_SPEED = 3.5
+
+#: The foot placement control (not a config key: it sets ``[control] placement`` and whether the
+#: speed is held): "holds the speed" (the deadbeat placement of ``simsrc run --target-speed``)
+#: or "raibert" (``placement = "raibert"``).
+PLACEMENT = "foot_placement"
+HOLDS, RAIBERT = "holds the speed", "raibert"
+PLACEMENTS = (HOLDS, RAIBERT)
+#: The landing modes the explorer offers (the pendulum's gait includes the swinging legs' state:
+#: ``simsrc gait``).
+LANDING_MODES = ("fixed", "retraction")
 
 #: The value of a surface number that comes from the surface preset (not moved, or reset by a
 #: change of preset): the config key is then absent, as in a config file.
@@ -82,7 +98,7 @@ SURFACE_NUMBERS = {"surface_stiffness_kn_per_m": ("stiffness_n_per_m", 1e-3),
                    "surface_restitution": ("restitution", 1.0)}
 
 CONTROLS: tuple[Control, ...] = (
-    Control("leg_stiffness_kn_per_m", "leg stiffness", "kN/m", 5.0, 40.0, 0.5,
+    Control("leg_stiffness_kn_per_m", "leg stiffness", "kN/m", 7.5, 40.0, 0.5,
             _default("leg_stiffness_kn_per_m"), "leg",
             "spring stiffness k of the leg; human running 7-30 kN/m"),
     Control("angle_of_attack_deg", "angle of attack (foot placement)", "deg", 50.0, 85.0, 0.5,
@@ -93,13 +109,34 @@ CONTROLS: tuple[Control, ...] = (
             "forward whole-body lean; the leg lands at 90 - angle - lean from the vertical"),
     Control("push_force_bw", "push", "BW", 0.0, 2.0, 0.01, _default("push_force_bw"), "runner",
             "active push force in late stance, in body weights", solved_when_held=True),
-    Control("leg_damping_ratio", "leg damping (braking)", "", 0.0, 0.5, 0.01, 0.0, "leg",
-            "leg damping ratio c/(2 sqrt(k m)): energy lost in the leg every stance"),
+    Control("leg_damping_ratio", "leg damping (braking)", "", 0.0, 0.5, 0.01,
+            _default("leg_damping_ratio"), "leg",
+            "leg damping ratio c/(2 sqrt(k m)): energy lost in the leg every stance (the "
+            "knee extensors' eccentric work in early stance)"),
     Control(TARGET_SPEED, "held speed", "m/s", 1.5, 7.0, 0.1, EXPLORER_TARGET_SPEED, "gait",
             "the runner holds this speed (foot placement and push or braking are solved); "
             "untick to let the energy balance decide the speed"),
     Control("apex_height_m", "apex height", "m", 0.6, 1.3, 0.005, EXPLORER_APEX_HEIGHT_M, "gait",
             "height of the body at the top of the flight (held by the foot placement)"),
+    Control(PLACEMENT, "foot placement", "", 0, 0, 0, "holds the speed", "gait",
+            "how the runner places its foot (MODEL.md §11): 'holds the speed' solves the landing "
+            "angle that holds the apex height and the push or braking that holds the speed "
+            "(untick 'held speed': the angle as set, the speed the energy balance's); "
+            "'raibert': Raibert's law places the foot ahead of the hip, aiming at the speed "
+            "field's value, the push as set, the speed the energy balance's",
+            choices=PLACEMENTS),
+    Control("placement_gain_s", "Raibert gain", "s", 0.0, 0.5, 0.01,
+            _default("placement_gain_s"), "gait",
+            "Raibert's law: the foot lands further ahead by this gain times the speed above "
+            "the aim"),
+    Control("mode", "landing mode", "", 0, 0, 0, BY_NAME["mode"].default, "gait",
+            "fixed: the leg lands at its angle of attack; retraction: the leg rotates rearward "
+            "from the flight apex at the retraction rate (Seyfarth, Geyer & Herr 2003); the "
+            "swinging leg (pendulum) is `simsrc gait`'s, not offered here",
+            choices=LANDING_MODES),
+    Control("retraction_rate_deg_per_s", "retraction rate", "deg/s", 0.0, 200.0, 5.0,
+            _default("retraction_rate_deg_per_s"), "gait",
+            "retraction mode: how fast the leg rotates rearward from the flight apex"),
     Control("surface", "surface", "", 0, 0, 0, BY_NAME["surface"].default, "ground",
             "surface preset (stiffness, damping, restitution: simsrc/engine/surface.py)"),
     Control("surface_stiffness_kn_per_m", "surface stiffness", "kN/m", 5.0, 1000.0, 0.1,
@@ -143,9 +180,9 @@ def surface_numbers(name: str) -> dict:
 
 
 def default_state() -> dict:
-    """The explorer's default runner: the engine's default runner (``make_params()``; not
-    ``simsrc run``'s built-in human runner, configs/default.toml) with
-    the explorer's start apex (``EXPLORER_APEX_HEIGHT_M``), holding 3.5 m/s."""
+    """The explorer's default runner: ``simsrc run``'s built-in human runner
+    (``BUILTIN_RUNNER``, configs/default.toml) with the explorer's start apex
+    (``EXPLORER_APEX_HEIGHT_M``), holding 3.5 m/s by foot placement and push."""
     return {c.key: c.default for c in CONTROLS}
 
 
@@ -180,7 +217,8 @@ def _number(key: str, text) -> float | None:
 
 @dataclasses.dataclass(frozen=True)
 class ExplorerState:
-    """A checked state: the config of the runner and the held speed (None: free speed)."""
+    """A checked state: the config of the runner and the held speed (None: free speed, also
+    under Raibert's placement, whose aim is the config's start speed)."""
 
     config: Config
     target_speed_m_per_s: float | None
@@ -204,9 +242,15 @@ def parse_state(given: Mapping[str, object]) -> ExplorerState:
                        _number(key, text))
         if key in SURFACE_NUMBERS and values[key] is None:
             values[key] = FROM_PRESET
+    for key, allowed in ((PLACEMENT, PLACEMENTS), ("mode", LANDING_MODES)):
+        if values[key] not in allowed:
+            raise FieldError(key, values[key], f"`{key}` must be one of "
+                             f"{', '.join(repr(a) for a in allowed)}, got {values[key]!r} in "
+                             f"{SOURCE}")
     tables: dict[str, dict] = {}
     for key, value in values.items():
-        if key == TARGET_SPEED or (key in SURFACE_NUMBERS and value in (None, FROM_PRESET)):
+        if key in (TARGET_SPEED, PLACEMENT) or (key in SURFACE_NUMBERS
+                                               and value in (None, FROM_PRESET)):
             continue     # the held speed below; a surface number from the preset: key absent
         if key == "leg_damping_ratio" and value == 0.0:
             continue     # no damping: the schema's default (off), so the export stays plain
@@ -224,6 +268,13 @@ def parse_state(given: Mapping[str, object]) -> ExplorerState:
             raise FieldError(TARGET_SPEED, speed, f"`{TARGET_SPEED}` must be in ({lo:g}, "
                              f"{hi:g}) m/s, or empty for a free speed, got {speed:g} in {SOURCE}")
         tables.setdefault("initial", {})["speed_m_per_s"] = speed
+    if values[PLACEMENT] == RAIBERT:
+        # Raibert's law aims at the speed field's value (its start speed), and the energy
+        # balance decides the speed: nothing is held
+        tables.setdefault("control", {})["placement"] = "raibert"
+        tables.setdefault("initial", {})["speed_m_per_s"] = (
+            EXPLORER_TARGET_SPEED if speed is None else speed)
+        speed = None
     config = parse_config(tables, SOURCE)
     base_point(config)   # combinations make_params refuses, with its message
     return ExplorerState(config, speed, values)

@@ -144,7 +144,7 @@ function showControls() {
     box.classList.toggle("from-preset", fromPreset);
     if (document.activeElement !== input) input.value = v;
     if (range && !fromPreset && !isNaN(parseFloat(v))) range.value = v;
-    box.classList.toggle("disabled", held && c.solved_when_held);
+    box.classList.toggle("disabled", isSolvedOrIdle(c, st, held));
   }
   showFieldError(page.errors[page.editing]);
   showSolved(page.answers[page.editing]);
@@ -152,6 +152,17 @@ function showControls() {
     b.classList.toggle("active", b.dataset.runner === page.editing);
   document.getElementById("runner-tabs").hidden = !page.compare;
   document.getElementById("compare").checked = page.compare;
+}
+// A control the runner's own control sets (greyed, the solved value shown under it), or one
+// that does nothing in the chosen modes: while a speed is held, the foot placement sets the
+// angle and the push or braking the energy; under Raibert's law the law sets the angle (the
+// push is as set); the gain counts only under Raibert's law, the rate only in retraction.
+function isSolvedOrIdle(c, st, held) {
+  const raibert = st.foot_placement === "raibert";
+  if (c.key === "placement_gain_s") return !raibert;
+  if (c.key === "retraction_rate_deg_per_s") return st.mode !== "retraction";
+  if (raibert) return c.key === "angle_of_attack_deg";
+  return held && c.solved_when_held;
 }
 function showFieldError(err) {
   for (const box of document.querySelectorAll(".control")) {
@@ -257,13 +268,16 @@ function views() {
 }
 function title(which) {
   const st = page.runners[which];
-  const speed = (st[TARGET] === "off" || st[TARGET] === null) ? "free speed" : `${st[TARGET]} m/s held`;
+  const free = st[TARGET] === "off" || st[TARGET] === null;
+  const speed = st.foot_placement === "raibert" ? `Raibert placement aiming at ${free ? page.meta.defaults[TARGET] : st[TARGET]} m/s`
+              : free ? "free speed" : `${st[TARGET]} m/s held`;
+  const landing = st.mode === "retraction" ? `, retracting ${st.retraction_rate_deg_per_s}°/s` : "";
   const name = page.compare ? `runner ${which.toUpperCase()}: ` : "";
   const own = [["surface_stiffness_kn_per_m", "kN/m"], ["surface_damping_n_s_per_m", "N·s/m"],
                ["surface_restitution", "r"]].filter(([k]) => st[k] !== "" && st[k] !== null && st[k] !== undefined)
               .map(([k, u]) => u === "r" ? `r ${st[k]}` : `${st[k]} ${u}`);
   const surface = own.length ? `${st.surface} (${own.join(", ")})` : st.surface;
-  return `${name}${surface}, ${st.leg_stiffness_kn_per_m} kN/m, slope ${st.slope_deg}°, ${speed}`;
+  return `${name}${surface}, ${st.leg_stiffness_kn_per_m} kN/m, slope ${st.slope_deg}°, ${speed}${landing}`;
 }
 function render(which) {
   const node = views().find(n => n.dataset.runner === which);
