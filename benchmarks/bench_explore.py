@@ -7,8 +7,12 @@ Run on purpose (not a test):
     python benchmarks/bench_explore.py --browser --screenshot figures/explorer.png
 
 What is measured:
-- warm-up: ``simsrc.explore.answer.WarmUp`` from start to ready (it answers three states, which
-  traces and compiles the steady solver's one-step program and the animation's program);
+- the command: ``simsrc explore --no-browser`` in a new process, seconds to its address, to
+  the page served, to *ready* and to the default runner's gait (issue 13: the first page usable
+  within 10 s);
+- warm-up: ``simsrc.explore.answer.WarmUp`` from start to ready (it compiles the steady
+  solver's one-step program and the animation's program side by side, then answers three
+  states);
 - per request: ``GET /api/gait`` through Starlette's TestClient (the whole answer: the steady
   solve, three animated steps, the JSON), for a hand moving the stiffness slider from 10 to 30
   kN/m in 0.5 kN/m steps, then the surface presets, the slope from -5 to 5 deg and the leg
@@ -68,6 +72,50 @@ def requests():
     qs += [{"slope_deg": f"{s:g}"} for s in range(-5, 6)]
     qs += [{"leg_length_m": f"{x / 100:g}"} for x in range(85, 106, 2)]
     return qs
+
+
+def bench_command() -> dict:
+    """``simsrc explore --no-browser`` in a new process (its own compile cache: an empty one
+    with ``--cold``, the user's otherwise): seconds from the command to its printed address,
+    to *ready* (``/api/status``), and to the default runner's gait (``/api/gait``, the page's
+    first answer)."""
+    import json as js
+    import re
+    import subprocess
+    import urllib.request
+
+    env = dict(os.environ)
+    if ARGS.cold:
+        env["SIMSRC_COMPILE_CACHE"] = tempfile.mkdtemp(prefix="simsrc-bench-explore-cmd-")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "simsrc", "explore", "--no-browser",
+                             "--port", "0"], stdout=subprocess.PIPE, text=True, env=env,
+                            cwd=os.path.join(os.path.dirname(__file__), ".."))
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://\S+/", line).group(0)
+        t_address = time.perf_counter() - t0
+        t_serving = t_ready = None
+        while t_ready is None:
+            try:
+                with urllib.request.urlopen(url + "api/status", timeout=5) as r:
+                    status = js.load(r)
+                t_serving = t_serving or time.perf_counter() - t0
+                if status["ready"]:
+                    t_ready = time.perf_counter() - t0
+                elif status["error"]:
+                    raise RuntimeError(status["error"])
+            except OSError:
+                pass
+            time.sleep(0.05)
+        with urllib.request.urlopen(url + "api/gait", timeout=60) as r:
+            assert js.load(r)["steady"]["converged"]
+        t_gait = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"address_printed_s": round(t_address, 1), "page_served_s": round(t_serving, 1),
+            "ready_s": round(t_ready, 1), "first_gait_s": round(t_gait, 1)}
 
 
 def bench_api(client) -> dict:
@@ -136,6 +184,8 @@ def bench_browser(app, screenshot: str | None) -> dict:
 
 
 def main() -> int:
+    command = bench_command()
+    print("simsrc explore, from the command:", command, flush=True)
     t0 = time.perf_counter()
     from starlette.testclient import TestClient
 
@@ -146,7 +196,7 @@ def main() -> int:
     warm = WarmUp().start()
     app = make_app(warm)
     ok = warm.wait()
-    t_warm = warm.finished - warm.started
+    t_warm = warm.ready_at - warm.started
     if not ok:
         print(f"warm-up failed: {warm.error}", file=sys.stderr)
         return 1
@@ -155,6 +205,7 @@ def main() -> int:
     api_again = bench_api(client)     # the same states again: nothing compiles any more
     out = {"machine": f"{platform.machine()}, {os.cpu_count()} cores", "cold_cache": ARGS.cold,
            "options": str(OPTIONS), "fd_rows": FD_ROWS,
+           "command": command,
            "import_s": round(t_import, 2), "warm_up_s": round(t_warm, 1),
            "requests": api, "requests_second_pass": api_again}
     if ARGS.browser:

@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
         "and its ground-force curve; two runners side by side; guided lessons; the setup as a "
         "shareable link, a TOML config for `simsrc run` and the gait as CSV. Everything it "
         "serves is in the package (no internet needed). The first start compiles the model "
-        "for about a minute (the page says 'warming up'); later starts take seconds.",
+        "for about 10 s (the page says 'warming up'); later starts take a few seconds.",
         epilog="examples:\n  simsrc explore\n  simsrc explore --port 9000 --no-browser",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
@@ -58,7 +58,7 @@ def run(args) -> int:
     server = uvicorn.Server(uvicorn.Config(make_app(), host=args.host, port=port,
                                            log_level="warning"))
     print(f"simsrc explore: {url}  (Ctrl-C stops it; the first start compiles the model for "
-          "about a minute)", flush=True)
+          "about 10 s)", flush=True)
     if not args.no_browser:
         import webbrowser
 

@@ -308,13 +308,15 @@ def _warm_landing(mode: str) -> None:
 
 class WarmUp:
     """Compiles the explorer's programs in a background thread (``start``); ``status()`` says
-    how far it is. The first start compiles for about a minute on 2 cores; the persistent
-    compile cache (``~/.cache/simsrc/jax``) makes later starts take seconds."""
+    how far it is. The first start is ready in about 10 s on 2 cores (benchmarks/
+    bench_explore.py); the persistent compile cache (``~/.cache/simsrc/jax``) makes later
+    starts take a few seconds. After *ready* it goes on, outside the answers' lock, with the
+    programs of the foot strike and of the retraction landing mode."""
 
     def __init__(self):
         self.phase, self.error = "not started", None
         self.impact_ready = self.retraction_ready = False
-        self.started = self.finished = None
+        self.started = self.ready_at = self.finished = None
         self._thread = None
 
     def start(self) -> "WarmUp":
@@ -346,6 +348,7 @@ class WarmUp:
             answer(default)
             answer(parse_state({"target_speed_m_per_s": "off"}))
             answer(parse_state({"surface": "sand"}))
+            self.ready_at = time.perf_counter()
             self.phase = "ready"
             # outside the lock, so that answers go on: the foot strike's stance, then the
             # retraction landing mode's two programs
@@ -370,6 +373,7 @@ class WarmUp:
         return self.phase == "ready"
 
     def status(self) -> dict:
-        end = self.finished or time.perf_counter()
+        """The phase; ``seconds``: from the start to ready (so far, while warming up)."""
+        end = self.ready_at or self.finished or time.perf_counter()
         return {"phase": self.phase, "ready": self.phase == "ready", "error": self.error,
                 "seconds": None if self.started is None else round(end - self.started, 1)}

@@ -241,7 +241,7 @@ async function pollStatus() {
   page.ready = s.ready;
   if (s.phase === "failed") setStatus("warm-up failed: " + s.error, true);
   else if (!s.ready) {
-    setStatus(`warming up… ${s.seconds ?? 0} s (compiling the model: about a minute the first time, seconds later)`, true);
+    setStatus(`warming up… ${s.seconds ?? 0} s (compiling the model: about 10 s the first time, a few seconds later)`, true);
     setTimeout(pollStatus, 500);
   } else if (!busy) setStatus("ready", false);
 }
