@@ -193,11 +193,16 @@ def test_a_process_keeps_the_precision_it_chose(tmp_path):
     assert out.stdout.strip() == "True"
 
 
-def test_a_quick_compile_gives_the_optimized_answer(store):
-    """``Options(compile_profile="quick")`` (the explorer's) is its own stored program, XLA
-    accepts its options (an unknown option would fall back, so the file's key is checked), and
+def test_a_quick_compile_gives_the_optimized_answer(store, monkeypatch):
+    """``Options(compile_profile="quick")`` (the explorer's) is its own stored program, jitted
+    with the profile's XLA options (which this XLA accepts: no fall back to its defaults), and
     its numbers are the optimized program's to rounding."""
     from simsrc.engine.step import COMPILE_PROFILES, Options
+
+    given = []
+    jit = stored._jit
+    monkeypatch.setattr(stored, "_jit", lambda exported, options: (given.append(options),
+                                                                  jit(exported, options))[1])
 
     assert stored.compiler_options((2, Options(compile_profile="quick"))) == \
         COMPILE_PROFILES["quick"] != {}
@@ -209,7 +214,7 @@ def test_a_quick_compile_gives_the_optimized_answer(store):
         opts = Options(compile_profile=profile)
         out = simsrc.simulate(p, s, n_steps=2, options=opts)
         runs[profile] = jax.device_get((out.records.end, out.records.contact_time_s))
-    assert len(list(store.glob("*.jaxexport"))) == 2
+    assert {} in given and COMPILE_PROFILES["quick"] in given
     for a, b in zip(jax.tree_util.tree_leaves(runs["quick"]),
                     jax.tree_util.tree_leaves(runs["optimized"])):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-12)
