@@ -306,6 +306,14 @@ def _warm_landing(mode: str) -> None:
     steps(inputs.params, start, options=options_for(state))
 
 
+#: Seconds the animation's compile waits at the warm-up (``WarmUp._guard``): the solver's
+#: program is the longer one, and its tracing (Python, holding the GIL: about 2.5 s on 2 cores)
+#: goes first, its XLA compile (which lets go of the GIL) then overlaps the animation's. Measured
+#: idle on 2 cores, from an empty compile cache: ready after 9.6-9.7 s with no wait, 8.1-8.4 s
+#: with 2.5 s, 8.6 s with 3.5 s.
+SIDE_DELAY_S = 2.5
+
+
 class WarmUp:
     """Compiles the explorer's programs in a background thread (``start``); ``status()`` says
     how far it is. The first start is ready in about 10 s on 2 cores (benchmarks/
@@ -318,6 +326,7 @@ class WarmUp:
         self.impact_ready = self.retraction_ready = False
         self.started = self.ready_at = self.finished = None
         self._thread = None
+        self._solver_ready = threading.Event()
 
     def start(self) -> "WarmUp":
         if self._thread is None:
@@ -341,6 +350,7 @@ class WarmUp:
             side.start()
             with LOCK:
                 steady(default)
+            self._solver_ready.set()
             side.join()
             if self.error:
                 raise RuntimeError(self.error)
@@ -361,7 +371,10 @@ class WarmUp:
         self.finished = time.perf_counter()
 
     def _guard(self, fn, *args):
-        """``fn(*args)`` in a side thread; an error is kept for the warm-up to report."""
+        """``fn(*args)`` in a side thread, once the solver's program is ready or after
+        ``SIDE_DELAY_S``, whichever comes first (from a warm cache the solver's program loads
+        in about a second); an error is kept for the warm-up to report."""
+        self._solver_ready.wait(SIDE_DELAY_S)
         try:
             fn(*args)
         except Exception as e:  # noqa: BLE001 - reported by _run
