@@ -1,11 +1,12 @@
 """The explorer's answer to a state: the steady gait (``simsrc run``'s), a few of its steps for
 the animation, the energy ledger as bars, and the ground-force curve, as plain JSON values.
 
-One numerical ``Options`` serves every request (``OPTIONS``): the damped contact model (it
-covers every surface preset, from rigid ground to sand: ``simsrc.engine.stance``), the push and
-leg-damping terms on, the stance split for plastic surfaces. So the server compiles one program
-for the steady solver and one for the animation, once, at start-up (``warm_up``); every later
-request only runs them. On firm ground this general program agrees with the cheapest one
+One numerical ``Options`` serves every request of a landing mode (``OPTIONS``; ``options_for``):
+the damped contact model (it covers every surface preset, from rigid ground to sand:
+``simsrc.engine.stance``), the push and leg-damping terms on, the stance split for plastic
+surfaces, compiled "quick". So the server compiles one program for the steady solver and one
+for the animation, once, at start-up (``WarmUp``), and the retraction mode's two in the
+background after it; every later request only runs them. On firm ground this general program agrees with the cheapest one
 ``simsrc run`` would pick to 5e-6 relative in the times and 3e-5 in the peak force (the damped
 model's ARK3 against DOP853; tests/test_explore_api.py).
 
@@ -80,15 +81,6 @@ def steady_inputs(state: ExplorerState):
     from simsrc.config.runner import prepare_run
 
     return prepare_run(state.config)
-
-
-def solved_params(inputs, gait):
-    """The runner's parameters with the gait's solved values in place (push, angle, braking)."""
-    p = inputs.params
-    for f in gait.free:
-        if f not in ("apex_height_m", "apex_speed_m_per_s"):
-            p = p._replace(**{f: float(gait.value(f))})
-    return p
 
 
 def steps(params, start, n_steps: int = ANIMATION_STEPS, options: Options = OPTIONS):
@@ -187,7 +179,7 @@ def answer(state: ExplorerState) -> dict:
     steady gait: ``steady.converged`` is false and ``steady.message`` (the solver's reason,
     ``simsrc.gait.steady.REASONS``) and ``steady.hint`` say why; the animation then shows the
     steps from the start instead."""
-    from simsrc.engine.params import State
+    from simsrc.config.runner import steady_point
     from simsrc.gait.steady import energy_hint
     from simsrc.metrics.summary import STEADY_ROWS
 
@@ -197,11 +189,7 @@ def answer(state: ExplorerState) -> dict:
         t_lock = time.perf_counter()
         inputs, gait = steady(state)
         converged = bool(gait.converged)
-        if converged:
-            p = solved_params(inputs, gait)
-            start = State(0.0, float(gait.apex_height_m), float(gait.apex_speed_m_per_s), 0.0)
-        else:
-            p, start = inputs.params, inputs.state
+        p, start = steady_point(inputs, gait) if converged else (inputs.params, inputs.state)
         run = steps(p, start, options=options_for(state))
         anim = _animation(p, run)
         impact = _impact(state, p, run) if converged else None
@@ -296,14 +284,14 @@ def _warm_impact() -> None:
 def _warm_landing(mode: str) -> None:
     """Compile the steady solver's and the animation's programs of a landing mode (the default
     runner landing that way), without holding ``LOCK``."""
-    from simsrc.engine.params import State
+    from simsrc.config.runner import steady_point
     from simsrc.explore.controls import parse_state
 
     state = parse_state({"mode": mode})
     inputs, gait = steady(state)
-    start = (State(0.0, float(gait.apex_height_m), float(gait.apex_speed_m_per_s), 0.0)
-             if bool(gait.converged) else inputs.state)
-    steps(inputs.params, start, options=options_for(state))
+    p, start = steady_point(inputs, gait) if bool(gait.converged) else (inputs.params,
+                                                                          inputs.state)
+    steps(p, start, options=options_for(state))
 
 
 #: Seconds the animation's compile waits at the warm-up (``WarmUp._guard``): the solver's
