@@ -240,6 +240,7 @@ _run_batch = jax.jit(jax.vmap(_run, in_axes=(0, 0, None, None, 0)), static_argnu
 
 @functools.lru_cache(maxsize=64)
 def _bound(fn, n_steps, options):
-    """``fn`` with its static arguments bound, jitted: what ``stored.call`` exports (and
-    compiles with the compiler options of ``options.compile_profile``)."""
+    """``fn`` with its static arguments bound, jitted: what ``stored.call`` exports (the stored
+    program is then compiled with the XLA options of ``options.compile_profile``; this jit
+    itself, used where programs are not stored, with XLA's defaults)."""
     return jax.jit(lambda p, s, legs: fn(p, s, n_steps, options, legs))

@@ -129,14 +129,15 @@ def call(name: str, static, fn, *args):
     runner = _LOADED.get(k)
     started = None
     if runner is None:
-        runner = _load(where, k, compiler_options(static))
+        options = compiler_options(static)
+        runner = _load(where, k, options)
         if runner is None:
             started = time.perf_counter()
             LOG.info("compiling %s, once (tens of seconds on a laptop; later runs read it from "
                      "%s)", describe(name, static, args), where)
             # a program that cannot be exported (host callbacks, say) is traced as usual, and
             # remembered as such so that it is not exported again on every call
-            runner = _store(where, k, fn, args, compiler_options(static)) or fn
+            runner = _store(where, k, fn, args, options) or fn
         _LOADED[k] = runner
     if runner is fn:
         return _timed(fn, args, started)

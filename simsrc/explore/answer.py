@@ -326,7 +326,6 @@ class WarmUp:
         return self
 
     def _run(self):
-        from simsrc.engine.params import State
         from simsrc.explore.controls import parse_state
         try:
             # the two programs compile side by side: the animation's in a second thread (on
@@ -334,7 +333,7 @@ class WarmUp:
             default = parse_state({})
             inputs = steady_inputs(default)
             side = threading.Thread(target=self._guard, name="simsrc-warm-up-animation",
-                                    args=(steps, inputs.params, State(*inputs.state)))
+                                    args=(steps, inputs.params, inputs.state))
             side.start()
             with LOCK:
                 steady(default)

@@ -118,7 +118,7 @@ CONTROLS: tuple[Control, ...] = (
             "untick to let the energy balance decide the speed"),
     Control("apex_height_m", "apex height", "m", 0.6, 1.3, 0.005, EXPLORER_APEX_HEIGHT_M, "gait",
             "height of the body at the top of the flight (held by the foot placement)"),
-    Control(PLACEMENT, "foot placement", "", 0, 0, 0, "holds the speed", "gait",
+    Control(PLACEMENT, "foot placement", "", 0, 0, 0, HOLDS, "gait",
             "how the runner places its foot (MODEL.md §11): 'holds the speed' solves the landing "
             "angle that holds the apex height and the push or braking that holds the speed "
             "(untick 'held speed': the angle as set, the speed the energy balance's); "
@@ -251,7 +251,8 @@ def parse_state(given: Mapping[str, object]) -> ExplorerState:
     for key, value in values.items():
         if key in (TARGET_SPEED, PLACEMENT) or (key in SURFACE_NUMBERS
                                                and value in (None, FROM_PRESET)):
-            continue     # the held speed below; a surface number from the preset: key absent
+            continue     # the held speed and the placement below; a surface number from
+            # the preset: key absent
         if key == "leg_damping_ratio" and value == 0.0:
             continue     # no damping: the schema's default (off), so the export stays plain
         if CONTROL[key].choices and value == BY_NAME[key].default:
