@@ -72,9 +72,11 @@ def broadcast_tree(tree, n: int):
     return jax.tree_util.tree_map(one, tree)
 
 
-def flatten(*trees):
+def flatten(*trees, padded: bool = True):
     """The leaves of ``trees`` as float64, broadcast to one batch shape, flattened to (N,) and
-    padded (``pad``); ``unflatten`` undoes it.
+    padded (``pad``; not with ``padded=False``: a solver whose kernel calls pad on their own,
+    such as the finite-difference gait solvers' ``simulate`` calls, would otherwise compute the
+    copies, 8 for a single point); ``unflatten`` undoes it.
 
     Returns:
         (the tuple of trees, with NumPy leaves (N_padded,); the batch shape).
@@ -83,7 +85,8 @@ def flatten(*trees):
     leaves = [np.asarray(v, dtype=np.float64) for v in leaves]
     shape = np.broadcast_shapes(*[v.shape for v in leaves])
     n = int(np.prod(shape, dtype=int))
-    flat = pad([np.broadcast_to(v, shape).reshape(n) for v in leaves], padded_size(n))
+    flat = [np.broadcast_to(v, shape).reshape(n) for v in leaves]
+    flat = pad(flat, padded_size(n)) if padded else flat
     return jax.tree_util.tree_unflatten(treedef, flat), shape
 
 

@@ -15,11 +15,26 @@ conservative case, whose fixed points form a curve, one per energy). The step is
 ``max_step`` in scaled units; a trial point is accepted if valid and ‖R⁻¹ r‖ decreased,
 otherwise the step fraction is halved (backtracking). Optional plain map iterations
 u ← u + r come first: for r = P(u) − u they walk into a stable gait from far away.
+
+An element stops early, unconverged, where more iterations cannot change its answer or do not
+pay (``STALL_WINDOW``): no valid point yet after the map iterations (its trial point never
+moves, so every later evaluation repeats the first), or a best residual that fell by less than
+``STALL_DECREASE`` over the last ``STALL_WINDOW`` evaluations (a nonzero local minimum of the
+residual: no gait there, or steps all rejected). Without this, a point with no gait ran all
+``iters`` evaluations, in every retry of the held-speed solver: two thirds of a stiff-legged
+runner's answer in the explorer (docs/gaits.md).
 """
 from __future__ import annotations
 
 import jax
 import numpy as np
+
+
+#: Evaluations over which an element's best residual norm must fall by ``STALL_DECREASE``
+#: (relative) to keep iterating; Newton's steps, even damped to ``max_step``, do far better
+#: (module docstring).
+STALL_WINDOW = 8
+STALL_DECREASE = 0.1
 
 
 def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_step,
@@ -37,6 +52,7 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
         tol: scaled residual norm accepted as converged.
         max_step: the longest step in scaled units.
         bounds: optional (lower (m,), upper (m,)) clipping every trial point.
+        (Elements stop early where they stall: module docstring.)
         subset: evaluate only the elements not yet converged: ``residual(u_rows, idx)`` then
             gets the rows ``idx`` (an index array) and returns their values (the finished
             elements cost nothing while the last ones iterate).
@@ -55,16 +71,18 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
     d = np.zeros((n, m))
     aux = None
     it = np.zeros(n, int)
+    stopped = np.zeros(n, bool)                 # stalled: finished without converging
+    best = np.full((iters, n), np.inf)          # rn after each evaluation
     for i in range(iters):
         if subset:
-            idx = np.flatnonzero(~(ok_any & (rn <= tol)))
+            idx = np.flatnonzero(~(ok_any & (rn <= tol)) & ~stopped)
             r_t, jac_t, ok_t, aux_t = _scatter(residual(trial[idx], idx), idx, n, aux)
         else:
             r_t, jac_t, ok_t, aux_t = residual(trial)
         with np.errstate(invalid="ignore"):
             rn_t = np.sqrt(np.sum((r_t / r_scale) ** 2, axis=1))
         ok_t = ok_t & np.isfinite(rn_t) & np.all(np.isfinite(jac_t), axis=(1, 2))
-        active = ~(ok_any & (rn <= tol))
+        active = ~(ok_any & (rn <= tol)) & ~stopped
         accept = active & ok_t & ((i < map_iters) | (rn_t < rn) | ~ok_any)
         it += active
         u = np.where(accept[:, None], trial, u)
@@ -75,7 +93,13 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
         rn = np.where(accept, rn_t, rn)
         ok_any |= accept
         frac = np.where(accept, 1.0, 0.5 * frac)
-        if np.all(ok_any & (rn <= tol)):
+        best[i] = rn
+        if i + 1 >= map_iters:
+            stopped |= active & ~ok_any         # its trial point never moves again
+        if i >= map_iters + STALL_WINDOW:
+            with np.errstate(invalid="ignore"):
+                stopped |= active & (rn > (1.0 - STALL_DECREASE) * best[i - STALL_WINDOW])
+        if np.all((ok_any & (rn <= tol)) | stopped):
             break
         js = jac / r_scale[:, :, None] * u_scale[:, None, :]
         jtj = np.einsum("nki,nkj->nij", js, js)

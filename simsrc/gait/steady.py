@@ -350,8 +350,10 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
     if placement is not None:
         aim = guess.vx_m_per_s if placement.speed_m_per_s is None else placement.speed_m_per_s
         law = (placement.gain_s, aim)
+    # the finite differences' simulate calls pad to their own size: no copies of a point
     (p, (y0, v0, tv, law)), shape = batch.flatten(
-        params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values()), law))
+        params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values()), law),
+        padded=jacobian != "fd")
     return _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
                   jacobian, hold_energy, fd_rows or FD_ROWS, law)
 
@@ -934,7 +936,7 @@ def solve_controlled(params: Params, guess: State, placement: RaibertPlacement, 
     pa = as_arrays(params)
     aim = guess.vx_m_per_s if placement.speed_m_per_s is None else placement.speed_m_per_s
     (p, (y0, v0, gain, aim)), shape = batch.flatten(
-        pa, (guess.y_m, guess.vx_m_per_s, placement.gain_s, aim))
+        pa, (guess.y_m, guess.vx_m_per_s, placement.gain_s, aim), padded=False)
     n_all = int(np.prod(shape, dtype=int))
     law = RaibertPlacement(gain, aim)
     opts = fd_options(p, CONTROLLED, options)
