@@ -676,7 +676,9 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
     Returns:
         (the push solve, the braking solve or None, the mask (batch shape) of the elements whose
         answer is the braking solve). Each solve is a ``SteadyGait`` over the whole batch; the
-        braking one is only meaningful where the mask is set.
+        braking one is only meaningful where the mask is set: it solves only the points whose
+        push went to zero, and elsewhere holds the push solve's records, its values NaN, not
+        converged.
     """
     pa = as_arrays(params)
     opts = held_speed_options(pa, HELD_SPEED_PUSH, options)
@@ -688,9 +690,24 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
         return push, None, at_zero
     pb = pa._replace(push_force_bw=np.zeros(np.shape(at_zero)) if np.ndim(at_zero) else 0.0)
     opts_b = held_speed_options(pb, HELD_SPEED_BRAKING, options)
-    braking = _held_solve(pb, guess, HELD_SPEED_BRAKING, target_speed_m_per_s, opts_b, iters,
-                          fd_rows)
+    # only the points whose push went to zero: the others have their answer (or their reason)
+    shape = np.shape(at_zero)
+    idx = np.flatnonzero(np.reshape(at_zero, -1))
+    take = lambda t: jax.tree_util.tree_map(  # noqa: E731
+        lambda v: np.broadcast_to(np.asarray(v, float), shape).reshape(-1)[idx], t)
+    sub = _held_solve(take(pb), take(guess), HELD_SPEED_BRAKING, take(target_speed_m_per_s),
+                      opts_b, iters, fd_rows)
+    braking = _spread(sub, idx, push, shape)
     return push, braking, at_zero & np.asarray(braking.converged)
+
+
+def _spread(sub: SteadyGait, idx, like: SteadyGait, shape) -> SteadyGait:
+    """The flat solve ``sub`` of the elements ``idx`` as a gait of batch ``shape``: elsewhere
+    ``like``'s records, its values NaN under ``sub``'s free names and not converged."""
+    flat = _flat_gait(like, shape)
+    blank = flat._replace(free=sub.free, values=np.full(np.shape(flat.values), np.nan),
+                          converged=np.zeros(np.shape(flat.converged), bool))
+    return _shaped_gait(_assign(blank, idx, sub, np.arange(idx.size)), shape)
 
 
 #: How far above the neutral point's touchdown height a held-speed solve's last retry puts
