@@ -388,9 +388,10 @@ def _one_step(p: Params, x: np.ndarray, opts: Options, rows_per_call: int = FD_R
 
 
 def _fd_evaluate(p: Params, x: np.ndarray, fd_cols, u_all_scale, opts: Options,
-                 rows_per_call: int = FD_ROWS):
+                 rows_per_call: int = FD_ROWS, records: bool = False):
     """Outputs, their central-difference Jacobian (N, 10, 6; NaN in the columns not in
-    ``fd_cols``), valid and status, all points and perturbations in one ``simulate`` call."""
+    ``fd_cols``), valid and status, all points and perturbations in one ``simulate`` call;
+    with ``records``, also the points' own parameters and step records (``_one_step``'s)."""
     n, k = x.shape[0], len(fd_cols)
     h = FD_STEP * u_all_scale[:, fd_cols]                                   # (N, k)
     xs = [x]
@@ -401,12 +402,15 @@ def _fd_evaluate(p: Params, x: np.ndarray, fd_cols, u_all_scale, opts: Options,
             xs.append(xp)
     reps = 1 + 2 * k
     pt = jax.tree_util.tree_map(lambda v: np.tile(np.asarray(v, float), reps), p)
-    out, valid, code, _, _ = _one_step(pt, np.concatenate(xs, axis=0), opts, rows_per_call)
+    out, valid, code, q, rec = _one_step(pt, np.concatenate(xs, axis=0), opts, rows_per_call)
     out = out.reshape(reps, n, -1)
     valid = valid.reshape(reps, n)
     jac = np.full((n, out.shape[2], 6), np.nan)
     for i, j in enumerate(fd_cols):
         jac[:, :, j] = (out[1 + i] - out[1 + k + i]) / (2.0 * h[:, i, None])
+    if records:
+        own = lambda t: jax.tree_util.tree_map(lambda v: np.asarray(v)[:n], t)  # noqa: E731
+        return out[0], jac, valid.all(axis=0), code[:n], own(q), own(rec)
     return out[0], jac, valid.all(axis=0), code[:n]
 
 
@@ -455,7 +459,10 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
         x[:, cols] = u
         return x
 
-    fd_cols = sorted(set(cols) | {0, 1})     # the apex columns give the Floquet multipliers
+    # Newton needs the free variables' columns; the apex columns (the Floquet multipliers) are
+    # differenced once, at the solution: a held apex height costs no rows per iteration
+    fd_all = sorted(set(cols) | {0, 1})
+    fd_cols = sorted(cols)
 
     def residual(u, idx=None):
         x = full(u, idx)
@@ -492,9 +499,18 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
     u, r, ok, aux, rn, it = damped_newton(residual, u0, u_scale, r_scale, iters=iters,
                                           map_iters=mi, tol=tol, max_step=0.2,
                                           bounds=(lower, upper), subset=kernel is None)
-    if kernel is None:
+    if kernel is None and fd_cols == fd_all:
         _, _, _, q, rec = _one_step(p, aux[3], opts, rows_per_call)
-        met, led = jax.device_get((_metrics_jit(q, rec), rec.ledger))
+    elif kernel is None:
+        _, jfull, _, _, q, rec = _fd_evaluate(p, aux[3], fd_all, u_all_scale, opts,
+                                              rows_per_call, records=True)
+        aux = (jfull[:, :2, :2],) + tuple(aux[1:4]) + (jfull[:, (0, 1, _TC), :3],)
+    if kernel is None:
+        # padded to a bucket's size: the retries' batches of every size share a few programs
+        size = batch.bucket_size(q.mass_kg.shape[0])
+        met = jax.tree_util.tree_map(lambda v: np.asarray(v)[:q.mass_kg.shape[0]],
+                                     jax.device_get(_metrics_jit(*batch.pad((q, rec), size))))
+        led = rec.ledger
     else:
         met, led = jax.device_get(batch.batched_kernel(steady_step, options=opts)(
             p, *[jnp.asarray(aux[3][:, j]) for j in range(6)]))
@@ -680,16 +696,26 @@ def solve_held_speed(params: Params, guess: State, target_speed_m_per_s, *,
         push went to zero, and elsewhere holds the push solve's records, its values NaN, not
         converged.
     """
+    import dataclasses
+
+    from simsrc.engine.stance import SURFACE_MODELS
+
     pa = as_arrays(params)
-    opts = held_speed_options(pa, HELD_SPEED_PUSH, options)
+    pb = pa._replace(push_force_bw=np.zeros(np.shape(pa.push_force_bw)))
+    # one program for both solves (the braking one's terms switched on in the push one's)
+    opts, opts_b = (held_speed_options(pa, HELD_SPEED_PUSH, options),
+                    held_speed_options(pb, HELD_SPEED_BRAKING, options))
+    opts = opts_b = dataclasses.replace(
+        opts, push=opts.push or opts_b.push, leg_damping=opts.leg_damping or opts_b.leg_damping,
+        plastic=opts.plastic or opts_b.plastic,
+        surface_model=max(opts.surface_model, opts_b.surface_model, key=SURFACE_MODELS.index),
+        stance_steps=max(opts.stance_steps, opts_b.stance_steps))
     push = _held_solve(pa, guess, HELD_SPEED_PUSH, target_speed_m_per_s, opts, iters, fd_rows)
     with np.errstate(invalid="ignore"):
         at_zero = (~np.asarray(push.converged)) & np.isin(push.reason, (AT_BOUND, PUSH_CAPPED)) \
             & (np.asarray(push.value("push_force_bw")) <= 1e-9)
     if not np.any(at_zero):
         return push, None, at_zero
-    pb = pa._replace(push_force_bw=np.zeros(np.shape(at_zero)) if np.ndim(at_zero) else 0.0)
-    opts_b = held_speed_options(pb, HELD_SPEED_BRAKING, options)
     # only the points whose push went to zero: the others have their answer (or their reason)
     shape = np.shape(at_zero)
     idx = np.flatnonzero(np.reshape(at_zero, -1))
