@@ -118,7 +118,8 @@ ENERGY_CONTROLS = ("push_force_bw", "leg_damping_n_s_per_m")
 
 def steady_config(source: Config | str | os.PathLike | None = None, *,
                   target_speed_m_per_s: float | None = None, iters: int = 40,
-                  options: Options | None = None, fd_rows: int | None = None):
+                  options: Options | None = None, fd_rows: int | None = None,
+                 compile_profile: str | None = None):
     """The steady gait of a config's base point: what ``simsrc run`` reports.
 
     - No target speed: the apex height and speed are free and everything else is as
@@ -157,6 +158,11 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
     inputs = prepare_run(source)
     if options is not None:
         inputs = inputs._replace(options=options)
+    if compile_profile is not None:
+        import dataclasses
+
+        inputs = inputs._replace(options=dataclasses.replace(inputs.options,
+                                                             compile_profile=compile_profile))
     if inputs.options.landing == "pendulum":
         raise SimsrcInputError(
             "the steady gait of the pendulum landing mode includes the swinging legs' state: "
