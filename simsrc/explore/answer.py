@@ -25,7 +25,7 @@ from simsrc.explore.controls import ExplorerState
 
 #: The one set of options of every solve and animation (module docstring). Compiled "quick"
 #: (``simsrc.engine.step.COMPILE_PROFILES``): the first start is ready in about half the time,
-#: and a gait still answers in about 120 ms instead of 70 ms on 2 cores.
+#: and a gait answers in about 70 ms on 2 cores (benchmarks/README.md, "Explorer").
 OPTIONS = Options(surface_model="damped", push=True, leg_damping=True, plastic=True,
                   stance_steps=40, event_iters=3, compile_profile="quick")
 #: Rows per batched one-step call of the steady solver (``solve_gait(fd_rows=...)``): a single
