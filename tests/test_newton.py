@@ -69,3 +69,19 @@ def test_a_stalled_element_stops_without_changing_its_neighbours_answer():
     assert rn[0] > 0.99 and it[0] < it[1]
     last = max(i for i, c in enumerate(calls) if 0 in c)
     assert all(0 not in c for c in calls[last + 1:]) and len(calls) > last + STALL_WINDOW
+
+
+def test_an_alternative_start_stops_once_its_leader_converged():
+    # elements 0 and 1 solve u^3 - 8 from 6 and from 30; element 1 stands in for element 0
+    # (stop_with), so it stops, unconverged, at the evaluation where element 0 converges, and
+    # element 0's answer is the one it has alone
+    calls = []
+    res = _scalar(lambda x: x**3 - 8.0, lambda x: 3 * x**2, calls)
+    ones = np.ones((2, 1))
+    u, r, ok, _, rn, it = damped_newton(res, np.array([[6.0], [30.0]]), ones, ones, iters=400,
+                                        map_iters=0, tol=1e-12, max_step=0.2, subset=True,
+                                        stop_with=np.array([-1, 0]))
+    alone = _solve(_scalar(lambda x: x**3 - 8.0, lambda x: 3 * x**2), [6.0], iters=400)
+    assert u[0, 0] == alone[0][0, 0] and it[0] == alone[5][0] and rn[0] <= 1e-12
+    assert rn[1] > 1e-6 and it[1] == it[0]
+    assert sum(1 in c for c in calls) == it[0] and len(calls) == it[0]

@@ -117,6 +117,27 @@ def test_a_stiff_leg_at_a_held_speed_runs_from_a_higher_apex():
     assert np.all(np.asarray(run.records.liftoff.vy_m_per_s) > 0.0)
 
 
+def test_side_by_side_starts_give_the_sequential_answer(monkeypatch):
+    """A 32 kN/m leg at 3.5 m/s has no gait from its configured start and finds one on a
+    retry. A single point solves its start and the neutral and raised retries' starts side by
+    side, in one batch (``steady._held_solve``); the answer is, to the last bit, the one of
+    solving the starts one after another (``SIDE_BY_SIDE`` set so that nothing fits)."""
+    p, y = human(leg_stiffness_n_per_m=32e3), simsrc.apex(0.92, 3.5)
+    first = solve_gait(p, y, free=steady.HELD_SPEED_PUSH, targets={"speed_m_per_s": 3.5},
+                       options=steady.held_speed_options(p, steady.HELD_SPEED_PUSH))
+    assert not bool(first.converged)            # the retries are needed
+    side, _, _ = steady.solve_held_speed(p, y, 3.5)
+    monkeypatch.setattr(steady, "SIDE_BY_SIDE", 10**6)
+    seq, _, _ = steady.solve_held_speed(p, y, 3.5)
+    assert bool(side.converged), str(side.message)
+    for f in ("values", "apex_height_m", "apex_speed_m_per_s", "converged", "reason",
+              "iterations", "residual", "multipliers"):
+        np.testing.assert_array_equal(np.asarray(getattr(side, f)), np.asarray(getattr(seq, f)),
+                                      err_msg=f)
+    np.testing.assert_array_equal(np.asarray(side.metrics.contact_time_s),
+                                  np.asarray(seq.metrics.contact_time_s))
+
+
 def test_neutral_point_angle_by_hand():
     """70 kg on 11 kN/m at 3.5 m/s, upright: τ0 = π √(70/11000) = 0.2506 s, sin β = 3.5 τ0 /
     (2 · 0.95) = 0.4617, β = 27.50°, α = 62.50°; leaning 5° takes 5° off α."""

@@ -38,7 +38,7 @@ STALL_DECREASE = 0.1
 
 
 def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_step,
-                  bounds=None, subset=False):
+                  bounds=None, subset=False, stop_with=None):
     """Damped Newton for r(u) = 0 over a batch.
 
     Args:
@@ -56,6 +56,9 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
         subset: evaluate only the elements not yet converged: ``residual(u_rows, idx)`` then
             gets the rows ``idx`` (an index array) and returns their values (the finished
             elements cost nothing while the last ones iterate).
+        stop_with: optional (N,) int: the element whose convergence ends this one (which then
+            stops, unconverged), or -1 for none. Alternative starts solved beside the start
+            they stand in for (``simsrc.gait.steady._held_solve``) stop as soon as it converged.
 
     Returns:
         (u, r, ok, aux, residual norm, iterations) of the accepted points; ``ok`` is False
@@ -99,6 +102,9 @@ def damped_newton(residual, u0, u_scale, r_scale, *, iters, map_iters, tol, max_
         if i >= map_iters + STALL_WINDOW:
             with np.errstate(invalid="ignore"):
                 stopped |= active & (rn > (1.0 - STALL_DECREASE) * best[i - STALL_WINDOW])
+        if stop_with is not None:
+            done = ok_any & (rn <= tol)
+            stopped |= (stop_with >= 0) & done[np.maximum(stop_with, 0)] & ~done
         if np.all((ok_any & (rn <= tol)) | stopped):
             break
         js = jac / r_scale[:, :, None] * u_scale[:, None, :]

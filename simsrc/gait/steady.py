@@ -285,7 +285,8 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
                options: Options | None = None, continuation: bool = False, iters: int = 40,
                map_iters: int = 0, tol: float = 1e-11, jacobian: str = "fd",
                hold_energy: bool = False, fd_rows: int | None = None,
-               placement: RaibertPlacement | None = None) -> SteadyGait:
+               placement: RaibertPlacement | None = None,
+               stop_with: np.ndarray | None = None) -> SteadyGait:
     """The steady (periodic) gait with the free variables ``free`` meeting ``targets``, batched.
 
     Equations: P_y(u) = y, P_vx(u) = v_x (the next apex is this one) and, per target,
@@ -326,6 +327,10 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
             are then the closed loop's three, of the state (apex height, apex speed, last
             contact time) the law reads. ``solve_controlled`` walks the closed loop first and
             gives each point its reason when there is no gait.
+        stop_with: for a one-dimensional batch, per element the index of the element whose
+            convergence ends it (it then stops unconverged), or -1: alternative starts of one
+            point solved side by side, the later ones dropped once the first has its gait
+            (``_held_solve``; ``damped_newton``).
 
     Returns:
         ``SteadyGait``; elements with no gait have ``converged`` False and a ``reason``.
@@ -355,7 +360,7 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
         params, (guess.y_m, guess.vx_m_per_s, tuple(targets.values()), law),
         padded=jacobian != "fd")
     return _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
-                  jacobian, hold_energy, fd_rows or FD_ROWS, law)
+                  jacobian, hold_energy, fd_rows or FD_ROWS, law, stop_with)
 
 
 #: Rows per ``simulate`` call of the finite-difference solver: every evaluation, whatever its
@@ -435,7 +440,7 @@ def _placement_row(law, x, out, jfull, length):
 
 
 def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, tol,
-           jacobian="fd", hold_energy=False, rows_per_call=FD_ROWS, law=()):
+           jacobian="fd", hold_energy=False, rows_per_call=FD_ROWS, law=(), stop_with=None):
     kernel = batch.batched_kernel(steady_kernel, options=opts) if jacobian == "exact" else None
     n = y0.shape[0]
     cols = [FREE_VARIABLES.index(f) for f in free]
@@ -498,7 +503,8 @@ def _solve(p, y0, v0, tv, shape, free, tnames, bounds, opts, iters, map_iters, t
     u0 = np.clip(base[:, cols], lower, upper)
     u, r, ok, aux, rn, it = damped_newton(residual, u0, u_scale, r_scale, iters=iters,
                                           map_iters=mi, tol=tol, max_step=0.2,
-                                          bounds=(lower, upper), subset=kernel is None)
+                                          bounds=(lower, upper), subset=kernel is None,
+                                          stop_with=stop_with)
     if kernel is None and fd_cols == fd_all:
         _, _, _, q, rec = _one_step(p, aux[3], opts, rows_per_call)
     elif kernel is None:
@@ -773,7 +779,25 @@ def _shaped_gait(gait: SteadyGait, shape) -> SteadyGait:
                          for f in SteadyGait._fields})
 
 
-def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
+def _seeded(pf, gf, tv, seed: str):
+    """The start (parameters, apex) of the ``"neutral"`` or ``"raised"`` retry
+    (``_held_retry``) of flat points ``pf``, ``gf`` at target speeds ``tv``."""
+    pf = pf._replace(angle_of_attack_rad=neutral_point_angle(pf, tv))
+    if seed == "raised":
+        beta0 = 0.5 * np.pi - np.asarray(pf.angle_of_attack_rad) - np.asarray(pf.lean_rad)
+        lifted = np.asarray(pf.leg_length_m) * np.cos(beta0) + RAISED_APEX_ABOVE_TOUCHDOWN_M
+        gf = gf._replace(y_m=np.maximum(np.asarray(gf.y_m), lifted))
+    return pf, gf
+
+
+def _take(gait: SteadyGait, rows) -> SteadyGait:
+    """The ``rows`` of a flat (one batch axis) gait."""
+    return gait._replace(**{f: jax.tree_util.tree_map(lambda a: np.asarray(a)[rows],
+                                                      getattr(gait, f))
+                            for f in SteadyGait._fields if f not in ("free", "targets")})
+
+
+def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str, solved=None):
     """``gait`` (a held-speed solve for ``free``) with its failed points solved again:
 
     - ``seed="neutral"``: from the neutral point's landing angle (``neutral_point_angle``);
@@ -790,6 +814,9 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
     it is, and one whose push was capped is retried from a neighbour only. A retried point takes the new answer where it converged, or where
     the old one failed by falling and the new one says more (e.g. the push at its bound, which
     sends a downhill point to the braking solve).
+
+    ``solved``: this seed's solve of every point, done beforehand (flat; ``_held_solve``'s
+    side-by-side starts), taken instead of solving the failed points again.
     """
     conv = np.asarray(gait.converged)
     shape = np.shape(conv)
@@ -810,11 +837,7 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
     sub, g_sub, tv = take(pf), take(gf), tv_all[idx]
     flat_gait = _flat_gait(gait, shape)
     if seed in ("neutral", "raised"):
-        sub = sub._replace(angle_of_attack_rad=neutral_point_angle(sub, tv))
-    if seed == "raised":
-        beta0 = 0.5 * np.pi - np.asarray(sub.angle_of_attack_rad) - np.asarray(sub.lean_rad)
-        lifted = np.asarray(sub.leg_length_m) * np.cos(beta0) + RAISED_APEX_ABOVE_TOUCHDOWN_M
-        g_sub = g_sub._replace(y_m=np.maximum(np.asarray(g_sub.y_m), lifted))
+        sub, g_sub = _seeded(sub, g_sub, tv, seed)
     elif seed == "neighbours":
         n = int(np.prod(shape, dtype=int))
         src = nearest_solved(pf, (tv_all,), np.flatnonzero(conv.reshape(-1)), idx, n)
@@ -826,8 +849,11 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
                               if f not in ("apex_speed_m_per_s", "apex_height_m",
                                            "angle_of_attack_rad")})
         g_sub = g_sub._replace(vx_m_per_s=val("apex_speed_m_per_s"))
-    again = solve_gait(sub, g_sub, free=free, targets={"speed_m_per_s": tv}, options=opts,
-                       iters=iters, fd_rows=fd_rows)
+    if solved is not None:
+        again = _take(solved, idx)
+    else:
+        again = solve_gait(sub, g_sub, free=free, targets={"speed_m_per_s": tv}, options=opts,
+                           iters=iters, fd_rows=fd_rows)
     new_conv = np.asarray(again.converged).reshape(-1)[:idx.size]
     new_reason = np.asarray(again.reason).reshape(-1)[:idx.size]
     old_reason = np.asarray(flat_gait.reason)[idx]
@@ -839,12 +865,44 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str):
 
 def _held_solve(pa, guess, free, target, opts, iters, fd_rows):
     """One held-speed solve for ``free`` from the given start, then from the neutral point,
-    then from the nearest solved neighbour, then from a higher apex (``_held_retry``)."""
-    gait = solve_gait(pa, guess, free=free, targets={"speed_m_per_s": target}, options=opts,
-                      iters=iters, fd_rows=fd_rows)
+    then from the nearest solved neighbour, then from a higher apex (``_held_retry``).
+
+    A small batch (``SIDE_BY_SIDE``) solves its start and the neutral and raised retries' starts
+    side by side in one solve, each retry's rows stopped as soon as their point's own start has
+    converged; the retries then take those answers. The answer is the sequential one (each
+    row's Newton is its own), in the time of the longest of the three rather than their sum."""
+    shape = np.broadcast_shapes(*[np.shape(v) for v in
+                                  jax.tree_util.tree_leaves((pa, guess, target))])
+    n = int(np.prod(shape, dtype=int))
+    solved = {}
+    if SIDE_BY_SIDE * n * (1 + 2 * len(free)) <= (fd_rows or FD_ROWS) \
+            and SIDE_BY_SIDE * n <= batch.BUCKET_MIN:
+        flat = lambda t: jax.tree_util.tree_map(  # noqa: E731
+            lambda v: np.broadcast_to(np.asarray(v, float), shape).reshape(-1), t)
+        pf, gf, tf = flat(pa), flat(guess), flat(target)
+        starts = [(pf, gf)] + [_seeded(pf, gf, tf, seed) for seed in ("neutral", "raised")]
+        cat = lambda *ts: jax.tree_util.tree_map(lambda *v: np.concatenate(v), *ts)  # noqa: E731
+        lead = np.concatenate([np.full(n, -1), np.arange(n), np.arange(n)])
+        both = solve_gait(cat(*[p for p, _ in starts]), cat(*[g for _, g in starts]), free=free,
+                          targets={"speed_m_per_s": np.tile(tf, SIDE_BY_SIDE)}, options=opts,
+                          iters=iters, fd_rows=fd_rows, stop_with=lead)
+        gait = _shaped_gait(_take(both, slice(0, n)), shape)
+        solved = {"neutral": _take(both, slice(n, 2 * n)),
+                  "raised": _take(both, slice(2 * n, 3 * n))}
+    else:
+        gait = solve_gait(pa, guess, free=free, targets={"speed_m_per_s": target},
+                          options=opts, iters=iters, fd_rows=fd_rows)
     for seed in ("neutral", "neighbours", "raised"):
-        gait = _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed)
+        gait = _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed,
+                           solved.get(seed))
     return gait
+
+
+#: Starts per point solved side by side in a small held-speed batch (``_held_solve``): the
+#: given one, the neutral point's and the raised apex's. Where all their finite-difference
+#: rows fit in one ``simulate`` call (3 x 7 rows a point: 3 points in the explorer's 64), they
+#: cost one call per iteration, as one start does.
+SIDE_BY_SIDE = 3
 
 
 #: The free variables of a gait under a foot-placement law (``solve_controlled``): the apex and
