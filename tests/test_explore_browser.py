@@ -104,6 +104,32 @@ def test_sand_shows_a_footprint_and_returns_less_energy(page, browser):
     assert metric(page, "energy_return_ratio") < firm_return - 0.05
 
 
+def test_the_swinging_leg_goes_from_its_liftoff_to_its_next_landing(page, browser):
+    """The animation's other leg (``swingAngle`` in explorer.js): at a step's liftoff it
+    points where the stance leg left it (behind the hip), one step later at the landing angle
+    of the step after next (ahead), full length at both ends and bent in between; and the
+    drawn polyline moves."""
+    open_page(page, browser.explorer_url)
+    got = page.evaluate("""() => {
+        const st = document.querySelector('.runner[data-runner="a"]').anim;
+        const a = st.a, at = t => swingAngle(st, t);
+        return { lo: st.lo, phiLo: st.phiLo, beta2: a.landing_angle_rad[2],
+                 start: at(st.lo[0]), mid: at(0.5 * (st.lo[0] + st.lo[1])),
+                 end: at(st.lo[1] - 1e-9),
+                 drawn: document.querySelectorAll('.runner .scene .swing-leg').length };
+    }""")
+    assert got["drawn"] == 1
+    assert len(got["lo"]) >= 2 and got["lo"][1] > got["lo"][0]
+    assert got["phiLo"][0] < 0 < got["beta2"]              # behind at liftoff, ahead to land
+    assert got["start"]["phi"] == pytest.approx(got["phiLo"][0], abs=1e-12)
+    assert got["end"]["phi"] == pytest.approx(got["beta2"], abs=1e-6)
+    assert got["start"]["length"] == pytest.approx(1.0, abs=1e-12)
+    assert got["mid"]["length"] == pytest.approx(0.65, abs=1e-9)
+    first = page.get_attribute(".runner .scene .swing-leg", "points")
+    page.wait_for_function("p => document.querySelector('.runner .scene .swing-leg')"
+                           ".getAttribute('points') !== p", arg=first, timeout=TIMEOUT_MS)
+
+
 @pytest.mark.slow   # compiles the two-mass stance (tens of seconds cold); CI runs it
 def test_choosing_a_heel_strike_shows_its_impact(page, browser):
     """The foot strike select adds the impact peak and loading rate to the gait's numbers and

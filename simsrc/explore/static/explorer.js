@@ -401,6 +401,9 @@ function prepareScene(s, ans) {
   const ground = svg("g", { class: "ground" });
   world.append(ground);
   const leg = svg("polyline", { fill: "none", stroke: "#333", "stroke-width": 2.5, "stroke-linejoin": "round", class: "leg" });
+  // the other leg, swinging forward from its liftoff to where it will land (drawn, not
+  // simulated: the fixed and retraction modes have no leg mass; swingAngle)
+  const swing = svg("polyline", { fill: "none", stroke: "#8c8c8c", "stroke-width": 2.5, "stroke-linejoin": "round", "stroke-linecap": "round", class: "swing-leg" });
   const arrow = svg("line", { stroke: "#c0504d", "stroke-width": 3, "marker-end": "url(#head)", class: "force-arrow" });
   const body = svg("circle", { r: 11, fill: "#24425e", class: "body" });
   const defs = svg("defs");
@@ -409,7 +412,7 @@ function prepareScene(s, ans) {
   defs.append(marker);
   s.append(defs);
   const dent = svg("path", { fill: "none", stroke: "#8a6d3b", "stroke-width": 2, class: "sink" });
-  world.append(dent, leg, arrow, body);
+  world.append(dent, swing, leg, arrow, body);
   const scale = 160;                      // px per m
   const xEnd = frames.length ? frames[frames.length - 1].x : 0;
   // the ground, with a footprint where a step left one (depth drawn to scale)
@@ -431,7 +434,14 @@ function prepareScene(s, ans) {
   const slope = a.slope_rad * 180 / Math.PI;
   const L0 = a.leg_length_m, W = a.weight_n;
   const duration = frames.length ? frames[frames.length - 1].t : 0;
-  const state = { frames, duration, start: performance.now(), s, world, leg, arrow, body, dent, scale, slope, L0, W, a };
+  // each step's liftoff: its time and the leg's angle from the vertical (forward positive)
+  const lo = [], phiLo = [];
+  for (const fr of frames) {
+    if (fr.ph !== 1 || a.foot_x_m[fr.step] === null) continue;
+    lo[fr.step] = fr.t;
+    phiLo[fr.step] = Math.atan2(a.foot_x_m[fr.step] - fr.x, fr.y + fr.sink);
+  }
+  const state = { frames, duration, start: performance.now(), s, world, leg, swing, arrow, body, dent, scale, slope, L0, W, a, lo, phiLo, period: a.step_time_s[0] };
   drawFrame(state, 0);
   return state;
 }
@@ -446,6 +456,27 @@ function springPoints(x0, y0, x1, y1, coils) {
   }
   pts.push([x0 + dx * b, y0 + dy * b], [x1, y1]);
   return pts.map(p => p.join(",")).join(" ");
+}
+function swingAngle(st, t) {
+  // The swinging leg at time t: the leg of the last step j to lift off (at lo[j]) turns from
+  // its liftoff angle to the landing angle of step j + 2, which it reaches at the next
+  // liftoff (lo[j + 1]), the knee bent on the way (its length 1 - 0.35 sin(pi s) of the
+  // leg's); then it waits, extended, for its touchdown (drawFrame's flight branch). Before the
+  // first liftoff and after the last, the steady gait's period stands in for the missing step.
+  const lo = st.lo, a = st.a, T = st.period;
+  const n = lo.length;
+  if (!n || lo[0] === undefined || !(T > 0)) return null;
+  let j = -1;
+  while (j + 1 < n && lo[j + 1] !== undefined && lo[j + 1] <= t) j++;
+  const t0 = j >= 0 ? lo[j] : lo[0] - T;
+  const t1 = (j + 1 < n && lo[j + 1] !== undefined) ? lo[j + 1] : t0 + T;
+  const from = st.phiLo[Math.max(j, 0)];
+  const landings = a.landing_angle_rad.filter(v => v !== null);
+  const to = a.landing_angle_rad[j + 2] ?? landings[landings.length - 1];
+  if (from === undefined || to === undefined) return null;
+  const u = Math.min(1, Math.max(0, (t - t0) / (t1 - t0)));
+  const ease = 0.5 * (1 - Math.cos(Math.PI * u));
+  return { phi: from + (to - from) * ease, length: 1 - 0.35 * Math.sin(Math.PI * u) };
 }
 function drawFrame(st, tau) {
   const f = st.frames;
@@ -472,6 +503,19 @@ function drawFrame(st, tau) {
     st.arrow.setAttribute("visibility", "hidden");
   }
   st.leg.setAttribute("points", springPoints(X, Y, fx, fy, 6));
+  const sw = swingAngle(st, p.t);
+  if (sw) {
+    // hip, knee (bent forward), foot
+    const l = st.L0 * S * sw.length, half = 0.5 * st.L0 * S;
+    const sx = X + l * Math.sin(sw.phi), sy = Y + l * Math.cos(sw.phi);
+    const mx = 0.5 * (X + sx), my = 0.5 * (Y + sy), c = Math.hypot(sx - X, sy - Y);
+    const bend = Math.sqrt(Math.max(0, half * half - 0.25 * c * c));
+    const kx = mx + bend * (sy - Y) / (c || 1), ky = my - bend * (sx - X) / (c || 1);
+    st.swing.setAttribute("points", `${X},${Y} ${kx},${ky} ${sx},${sy}`);
+    st.swing.setAttribute("visibility", "visible");
+  } else {
+    st.swing.setAttribute("visibility", "hidden");
+  }
 }
 function animate(now) {
   // hold the picture while the server computes: the drawing would take CPU from the solve
