@@ -4,6 +4,7 @@ Run on purpose (not a test):
 
     python benchmarks/bench_compile.py                    # every variant, table on stdout
     python benchmarks/bench_compile.py --only rigid damped --out results_compile.json
+    python benchmarks/bench_compile.py --profile quick --steps 1   # simsrc run's and the explorer's
 
 Each variant runs in a fresh subprocess with the persistent compile cache off, so that every
 number is a cold start. The kernel is what users run: ``simsrc.simulate`` on a batch of 64
@@ -14,6 +15,9 @@ next apex (y, v_x) with respect to (y, v_x, push) under ``vmap``. Columns:
 * trace, lower, compile: seconds in ``jax.jit(f).trace(...)``, ``.lower()``, ``.compile()``;
 * ops: operations in the lowered StableHLO text (lines with ``= stablehlo.`` or
   ``"stablehlo.``), a machine-independent measure of the program's size;
+* hlo: instructions in XLA's optimised program (``compiled.as_text()``, lines with `` = ``):
+  what XLA rebuilds when it loads the program from the compile cache, so it sets a warm
+  start's load time too (benchmarks/README.md, "Program size");
 * peak RSS: the subprocess's peak resident memory (imports included, ~0.3 GB of it).
 """
 from __future__ import annotations
@@ -89,9 +93,12 @@ def kernel(name: str):
     return jax.jit(run), (pb, sb)
 
 
-def measure(name: str) -> dict:
-    """Cold trace / lower / compile of one variant in this process."""
+def measure(name: str, profile: str = "optimized") -> dict:
+    """Cold trace / lower / compile of one variant in this process, with XLA's options of
+    ``profile`` (``simsrc.engine.step.COMPILE_PROFILES``)."""
     import resource
+
+    from simsrc.engine.step import COMPILE_PROFILES
     t0 = time.perf_counter()
     fn, args = kernel(name)
     t1 = time.perf_counter()
@@ -99,7 +106,7 @@ def measure(name: str) -> dict:
     t2 = time.perf_counter()
     lowered = traced.lower()
     t3 = time.perf_counter()
-    compiled = lowered.compile()
+    compiled = lowered.compile(COMPILE_PROFILES[profile] or None)
     t4 = time.perf_counter()
     import jax
     jax.block_until_ready(compiled(*args))
@@ -107,6 +114,7 @@ def measure(name: str) -> dict:
     return dict(variant=name, setup_s=t1 - t0, trace_s=t2 - t1, lower_s=t3 - t2,
                 compile_s=t4 - t3, run_s=t5 - t4, first_call_s=t5 - t1,
                 ops=op_count(lowered.as_text()),
+                hlo=sum(" = " in ln for ln in compiled.as_text().splitlines()),
                 peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
@@ -117,6 +125,11 @@ def _parse():
     ap.add_argument("--out", help="also write the results as JSON to this file")
     ap.add_argument("--ops-only", action="store_true",
                     help="only trace and lower (no compile), all variants in this process")
+    ap.add_argument("--profile", choices=("optimized", "quick"), default="optimized",
+                    help="XLA's options (simsrc.engine.step.COMPILE_PROFILES; 'quick': simsrc "
+                    "run's steady solve and the explorer)")
+    ap.add_argument("--steps", type=int, default=N_STEPS,
+                    help=f"steps per simulate call (default {N_STEPS}; the steady solvers: 1)")
     ap.add_argument("--one", help=argparse.SUPPRESS)   # child process: one variant, JSON out
     return ap.parse_args()
 
@@ -124,7 +137,9 @@ def _parse():
 def main():
     args = _parse()
     if args.one:
-        print(json.dumps(measure(args.one)))
+        global N_STEPS
+        N_STEPS = args.steps
+        print(json.dumps(measure(args.one, args.profile)))
         return
     if args.ops_only:
         for name in args.only or VARIANTS:
@@ -136,11 +151,12 @@ def main():
     env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")]).strip(os.pathsep)
     rows = []
     head = (f"{'variant':22s} {'trace s':>8s} {'lower s':>8s} {'compile s':>9s} "
-            f"{'1st call s':>10s} {'ops':>7s} {'peak MB':>8s}")
+            f"{'1st call s':>10s} {'ops':>7s} {'hlo':>7s} {'peak MB':>8s}")
     print(f"load: {os.getloadavg()[0]:.1f} (1-min average) on {os.cpu_count()} cores")
     print(head)
     for name in args.only or VARIANTS:
-        out = subprocess.run([sys.executable, __file__, "--one", name], env=env,
+        out = subprocess.run([sys.executable, __file__, "--one", name, "--profile",
+                              args.profile, "--steps", str(args.steps)], env=env,
                              capture_output=True, text=True)
         if out.returncode:
             print(f"{name:22s} failed: {out.stderr.strip().splitlines()[-1:]}")
@@ -148,10 +164,12 @@ def main():
         r = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(r)
         print(f"{name:22s} {r['trace_s']:8.2f} {r['lower_s']:8.2f} {r['compile_s']:9.2f} "
-              f"{r['first_call_s']:10.2f} {r['ops']:7d} {r['peak_rss_mb']:8.0f}", flush=True)
+              f"{r['first_call_s']:10.2f} {r['ops']:7d} {r['hlo']:7d} {r['peak_rss_mb']:8.0f}",
+              flush=True)
     if args.out:
         with open(args.out, "w") as f:
-            json.dump(dict(load_1min=os.getloadavg()[0], batch=BATCH, n_steps=N_STEPS,
+            json.dump(dict(load_1min=os.getloadavg()[0], batch=BATCH, n_steps=args.steps,
+                           profile=args.profile,
                            results=rows), f, indent=1)
 
 

@@ -176,3 +176,30 @@ def test_hand_built_params_and_state_are_checked_by_simulate():
         simsrc.simulate(CANON._replace(mass_kg=-80.0), simsrc.apex(1.0, 5.0))
     with pytest.raises(simsrc.SimsrcInputError, match="y_m"):
         simsrc.simulate(CANON, simsrc.State(0.0, -1.0, 5.0, 0.0))
+
+
+def test_a_step_with_a_non_finite_result_is_flagged_non_finite():
+    """``step._status``: a step that otherwise ends well is ``NON_FINITE`` when any leaf of its
+    results (a nested tree of scalars and arrays, integer leaves included) holds NaN or inf,
+    row by row under ``vmap``; a flag set earlier (here: no liftoff) wins."""
+    from types import SimpleNamespace
+
+    import jax.numpy as jnp
+
+    from simsrc.engine import status as st
+    from simsrc.engine.step import _status
+
+    def code(bad, found=True):
+        land = SimpleNamespace(time_s=jnp.asarray(0.1), reachable=jnp.asarray(True))
+        path = SimpleNamespace(found=jnp.asarray(found), fell=jnp.asarray(False))
+        end = simsrc.apex(0.9, 3.0)
+        results = (end, {"a": jnp.array([1.0, 2.0, bad]), "n": jnp.int32(3)}, jnp.asarray(0.2))
+        return _status(land, path, end, jnp.asarray(True), default_options(simsrc.make_params()),
+                       results)
+
+    assert int(code(5.0)) == st.OK
+    assert int(code(jnp.nan)) == st.NON_FINITE
+    assert int(code(jnp.inf)) == st.NON_FINITE
+    assert int(code(jnp.nan, found=False)) == st.NO_LIFTOFF
+    rows = jax.vmap(code)(jnp.array([1.0, jnp.inf, 3.0, jnp.nan]))
+    assert list(np.asarray(rows)) == [st.OK, st.NON_FINITE, st.OK, st.NON_FINITE]

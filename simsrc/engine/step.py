@@ -373,8 +373,12 @@ def _status(land: sw.Landing, path, s_end: State, crossed, options: Options, res
     code = jnp.where(path.fell, st.FALL, code)
     code = jnp.where(land.time_s > options.max_flight_time_s, st.STEP_TIME, code)
     code = jnp.where(~land.reachable, st.FALL, code)
-    finite = jnp.all(jnp.array([jnp.all(jnp.isfinite(leaf)) for leaf in
-                                jax.tree_util.tree_leaves(results)]))
+    # one array, one reduction: a Python list of per-leaf checks became, under vmap, a chain of
+    # elementwise ands that XLA's quick profile fused into each of the record's masked fields
+    # (``run``'s ``_mask``): 45 copies of the 33 checks, about half of the program
+    # (benchmarks/README.md, "Program size")
+    finite = jnp.all(jnp.isfinite(jnp.concatenate(
+        [jnp.ravel(leaf) for leaf in jax.tree_util.tree_leaves(results)])))
     return jnp.where((code == st.OK) & ~finite, st.NON_FINITE, code)
 
 
