@@ -790,6 +790,12 @@ def _seeded(pf, gf, tv, seed: str):
     return pf, gf
 
 
+def _flat(tree, shape):
+    """The leaves of ``tree`` as float arrays broadcast to the batch ``shape``, flattened."""
+    return jax.tree_util.tree_map(
+        lambda v: np.broadcast_to(np.asarray(v, float), shape).reshape(-1), tree)
+
+
 def _take(gait: SteadyGait, rows) -> SteadyGait:
     """The ``rows`` of a flat (one batch axis) gait."""
     return gait._replace(**{f: jax.tree_util.tree_map(lambda a: np.asarray(a)[rows],
@@ -828,15 +834,12 @@ def _held_retry(pa, guess, gait, free, target, opts, iters, fd_rows, seed: str, 
         retry = (~conv) & ~np.isin(gait.reason, left)
     if not np.any(retry) or (seed == "neighbours" and not np.any(conv)):
         return gait
-    flat = lambda t: jax.tree_util.tree_map(  # noqa: E731
-        lambda v: np.broadcast_to(np.asarray(v, float), shape).reshape(-1), t)
-    pf, gf = flat(pa), flat(guess)
-    tv_all = np.broadcast_to(np.asarray(target, float), shape).reshape(-1)
+    pf, gf, tv_all = _flat(pa, shape), _flat(guess, shape), _flat(target, shape)
     idx = np.flatnonzero(retry.reshape(-1))
     take = lambda t: jax.tree_util.tree_map(lambda v: v[idx], t)  # noqa: E731
     sub, g_sub, tv = take(pf), take(gf), tv_all[idx]
     flat_gait = _flat_gait(gait, shape)
-    if seed in ("neutral", "raised"):
+    if seed in ("neutral", "raised") and solved is None:
         sub, g_sub = _seeded(sub, g_sub, tv, seed)
     elif seed == "neighbours":
         n = int(np.prod(shape, dtype=int))
@@ -877,9 +880,7 @@ def _held_solve(pa, guess, free, target, opts, iters, fd_rows):
     solved = {}
     if SIDE_BY_SIDE * n * (1 + 2 * len(free)) <= (fd_rows or FD_ROWS) \
             and SIDE_BY_SIDE * n <= batch.BUCKET_MIN:
-        flat = lambda t: jax.tree_util.tree_map(  # noqa: E731
-            lambda v: np.broadcast_to(np.asarray(v, float), shape).reshape(-1), t)
-        pf, gf, tf = flat(pa), flat(guess), flat(target)
+        pf, gf, tf = _flat(pa, shape), _flat(guess, shape), _flat(target, shape)
         starts = [(pf, gf)] + [_seeded(pf, gf, tf, seed) for seed in ("neutral", "raised")]
         cat = lambda *ts: jax.tree_util.tree_map(lambda *v: np.concatenate(v), *ts)  # noqa: E731
         lead = np.concatenate([np.full(n, -1), np.arange(n), np.arange(n)])
