@@ -84,6 +84,81 @@ def test_runner_started_off_the_gait_walks_back_to_it():
     assert abs(float(end.y_m[0]) - float(g.apex_height_m)) > 1e-2
 
 
+@functools.lru_cache(maxsize=None)
+def engine_run():
+    """The engine's ``raibert`` landing mode: 30 steps from 10 cm above the gait's apex, in one
+    compiled ``simulate`` call."""
+    g = gait()
+    p = human()
+    start = simsrc.apex(float(g.apex_height_m) + 0.10, float(g.apex_speed_m_per_s))
+    return start, simsrc.simulate(p, start, 30, options=options(p), landing="raibert",
+                                  placement=(LAW.gain_s, LAW.speed_m_per_s))
+
+
+def test_raibert_landing_mode_is_the_host_closed_loop_step_by_step():
+    """The same law in the compiled step (``simsrc.engine.swing.raibert_angle``) and on the host
+    (``controlled_run``: one ``simulate`` call per step at the law's angle): the same steps."""
+    start, run = engine_run()
+    p = human()
+    host = controlled_run(p, start, LAW, 30, options=options(p)).records
+    r = run.records
+    assert np.all(np.asarray(r.status) == 0)
+    for f in ("landing_angle_rad", "contact_time_s", "flight_time_s"):
+        np.testing.assert_allclose(np.asarray(getattr(r, f)), np.asarray(getattr(host, f)),
+                                   rtol=0, atol=1e-10, err_msg=f)
+    for f in ("y_m", "vx_m_per_s"):
+        np.testing.assert_allclose(np.asarray(getattr(r.end, f)),
+                                   np.asarray(getattr(host.end, f)), rtol=0, atol=1e-10)
+    # the first step's angle is the law's with the leg spring's half period as contact time
+    tau0 = np.pi * np.sqrt(70.0 / 11e3)
+    beta = 0.5 * np.pi - law_angle(start.vx_m_per_s, tau0)
+    assert abs(float(r.landing_angle_rad[0]) - beta) < 1e-12
+
+
+def test_raibert_landing_mode_walks_to_the_controlled_gait():
+    g = gait()
+    _, run = engine_run()
+    end = run.records.end
+    assert abs(float(end.y_m[-1]) - float(g.apex_height_m)) < 1e-4
+    assert abs(float(end.vx_m_per_s[-1]) - float(g.apex_speed_m_per_s)) < 1e-4
+    assert abs(float(end.y_m[0]) - float(g.apex_height_m)) > 1e-2
+    assert abs(float(run.records.landing_angle_rad[-1])
+               - (0.5 * np.pi - float(g.value("angle_of_attack_rad")))) < 1e-4
+
+
+def test_raibert_placement_input_is_checked():
+    p = human()
+    with pytest.raises(SimsrcInputError, match="landing='raibert'"):
+        simsrc.simulate(p, START, 1, placement=(0.1, 3.5))
+    with pytest.raises(SimsrcInputError, match=r"gain_s must be in \[0, 2\] s, got 3.0"):
+        simsrc.simulate(p, START, 1, landing="raibert", placement=(3.0, 3.5))
+    with pytest.raises(SimsrcInputError, match="speed_m_per_s must be > 0"):
+        simsrc.simulate(p, START, 1, landing="raibert", placement=(0.1, -1.0))
+    with pytest.raises(SimsrcInputError, match="must be .gain_s, speed_m_per_s."):
+        simsrc.simulate(p, START, 1, landing="raibert", placement=0.1)
+
+
+@pytest.mark.slow   # compiles the forward-mode program of 3 raibert steps (about 30 s); CI runs it
+def test_raibert_landing_mode_is_differentiable_in_its_gain():
+    """d(apex speed after 3 steps)/d(gain), forward mode through the compiled steps, against
+    central differences of the same runs."""
+    import jax
+
+    p = human()
+    opts = options(p)
+
+    def speed(gain):
+        run = simsrc.simulate(p, simsrc.apex(1.0, 3.3), 3, options=opts, landing="raibert",
+                              placement=(gain, 3.5), check=False)
+        return run.records.end.vx_m_per_s[-1]
+
+    _, d = jax.jvp(speed, (0.1,), (1.0,))
+    h = 1e-5
+    fd = (float(speed(0.1 + h)) - float(speed(0.1 - h))) / (2 * h)
+    assert abs(float(d)) > 1e-3
+    assert abs(float(d) - fd) < 1e-6 * max(1.0, abs(fd))
+
+
 def test_closed_loop_multipliers_match_central_differences_of_the_closed_loop_map():
     g = gait()
     p = human()

@@ -22,7 +22,7 @@ from simsrc.engine import stored
 from simsrc.engine.batch import bucket_size
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
-from simsrc.engine.swing import LANDING_MODES, Swing, default_swing
+from simsrc.engine.swing import LANDING_MODES, Placement, Swing, default_swing
 
 
 #: Units of the records' columns, by the end of their names (``Run.to_xarray``'s attrs).
@@ -149,7 +149,7 @@ def default_options(params: Params, **overrides) -> Options:
 
 def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options | None = None,
              landing: str | None = None, swing: Swing | None = None,
-             trajectory: bool = False, flight_samples: int = 32, stance_samples: int = 40,
+             placement: tuple | None = None, trajectory: bool = False, flight_samples: int = 32, stance_samples: int = 40,
              check: bool = True) -> Run:
     """Simulate ``n_steps`` steps of the spring-mass runner.
 
@@ -159,10 +159,16 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         n_steps: number of steps (apex to apex); static.
         options: numerical options; by default the cheapest surface model that covers the
             parameters is chosen (``choose_surface_model``).
-        landing: the landing mode, ``"fixed"``, ``"retraction"`` or ``"pendulum"`` (overrides
-            ``options.landing``; MODEL.md §5, ``simsrc.engine.swing``).
+        landing: the landing mode, ``"fixed"``, ``"retraction"``, ``"pendulum"`` or
+            ``"raibert"`` (overrides ``options.landing``; MODEL.md §5 and §11,
+            ``simsrc.engine.swing``).
         swing: the swinging legs at the start (pendulum mode); by default
             ``simsrc.engine.swing.default_swing`` (leading leg at the angle of attack, at rest).
+        placement: Raibert's foot placement (``"raibert"`` mode): ``(gain_s, speed_m_per_s)``,
+            the gain K (s, in [0, 2]) on the speed error and the speed v* it aims at (m/s; None:
+            the start's horizontal speed), scalars or batch arrays; default ``(0.1, None)``.
+            The angle of attack of ``params`` is then unused: each step's is the law's
+            (``records.landing_angle_rad`` reports it).
         trajectory: also return dense samples (``flight_samples`` per flight phase and
             ``stance_samples + 1`` per stance; the stance is then integrated in that many steps).
         check: validate concrete parameters and state first (raises ``SimsrcInputError``).
@@ -198,6 +204,15 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
         p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
         legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
+    if options.landing == "raibert":
+        legs = _placement(p, s, (0.1, None) if placement is None else placement)
+        shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
+        p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
+        legs = Placement(*[jnp.broadcast_to(v, shape) for v in legs])
+    elif placement is not None:
+        from simsrc.errors import SimsrcInputError
+        raise SimsrcInputError("`placement` is Raibert's foot placement: it needs "
+                               "landing='raibert'")
     if shape == ():
         recs, trajs, final = stored.call("run", (n_steps, options),
                                          _bound(_run_jit, n_steps, options), p, s, legs)
@@ -218,6 +233,31 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
     if options.landing == "pendulum":
         final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)
     return Run(recs, trajs, final, options, final_swing)
+
+
+def _placement(p, s, placement) -> Placement:
+    """The ``"raibert"`` mode's state at the start: the leg spring's half period π√(m/k) as the
+    last contact time, the gain and the aim (the start's speed where None); checked."""
+    from simsrc.errors import SimsrcInputError
+
+    try:
+        gain, aim = placement
+    except (TypeError, ValueError):
+        raise SimsrcInputError("`placement` must be (gain_s, speed_m_per_s), got "
+                               f"{placement!r}") from None
+    aim = s.vx_m_per_s if aim is None else aim
+    gain, aim = jnp.asarray(gain, float), jnp.asarray(aim, float)
+    for name, v, ok, allowed in (("gain_s", gain, lambda v: (v >= 0) & (v <= 2), "in [0, 2] s"),
+                                 ("speed_m_per_s", aim, lambda v: v > 0, "> 0 m/s")):
+        try:
+            bad = not bool(np.all(ok(np.asarray(v))))
+        except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+            bad = False                    # traced (under jit or grad): not checked here
+        if bad:
+            raise SimsrcInputError(f"placement {name} must be {allowed}, got "
+                                   f"{np.asarray(v).tolist()!r}")
+    tau = jnp.pi * jnp.sqrt(p.mass_kg / p.leg_stiffness_n_per_m)
+    return Placement(tau, gain, aim)
 
 
 def _pad(tree, n: int):

@@ -61,8 +61,9 @@ class Options:
         plastic: the surface may have restitution < 1: the algebraic model's stance is then
             split at the loading/unloading switch (off for purely elastic surfaces).
         landing: how the landing angle is set (MODEL.md §5, ``simsrc.engine.swing``): ``"fixed"``
-            (the angle of attack), ``"retraction"`` (rotating rearward from the flight apex) or
-            ``"pendulum"`` (a swinging leg; the state then carries a ``Swing``).
+            (the angle of attack), ``"retraction"`` (rotating rearward from the flight apex),
+            ``"pendulum"`` (a swinging leg; the state then carries a ``Swing``) or
+            ``"raibert"`` (Raibert's foot placement; the state carries a ``Placement``).
         swing_steps: DOP853 steps per swing-leg integration (pendulum mode).
         touchdown_search_steps: samples of the coarse touchdown search (retraction, pendulum).
         compile_profile: how XLA compiles the program (``COMPILE_PROFILES``): ``"optimized"``
@@ -163,7 +164,17 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
     """
     if options.landing == "pendulum" and swing is None:
         raise ValueError("the pendulum landing mode needs the swing state (simsrc.engine.swing.Swing)")
+    placed = None
+    if options.landing == "raibert":
+        if swing is None:
+            raise ValueError("the raibert landing mode needs the placement state "
+                             "(simsrc.engine.swing.Placement)")
+        # the law's angle for this whole step: it lands like the fixed mode
+        alpha, placed = sw.raibert_angle(p, s, swing)
+        p = p._replace(angle_of_attack_rad=alpha)
     land = _land(p, s, options, swing)
+    if placed is not None:
+        land = land._replace(reachable=land.reachable & placed)
     surface = SURFACES[options.surface_model]
     path = _stance(p, land, options, surface)
     y_lo = jax.tree_util.tree_map(lambda a: a[-1], path.y)
@@ -174,6 +185,8 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
     totals = surface.totals(p, path, y_lo, peaks.vertical_force_n, options)
 
     swing_end, swing_terms = None, None
+    if options.landing == "raibert":
+        swing_end = swing._replace(contact_time_s=path.contact_time_s)
     if options.landing == "pendulum":
         swing_end, swing_terms = _swing_through(p, swing, land.lead, s_lo, land.foot_x_m, path,
                                                 land.time_s + path.contact_time_s + t_ap, t_ap,
@@ -204,7 +217,7 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
 def _land(p, s: State, options: Options, swing) -> sw.Landing:
     """Flight to touchdown: closed form with a fixed landing angle, else the moving leg's
     event (``swing.touchdown_moving``)."""
-    if options.landing == "fixed":
+    if options.landing in ("fixed", "raibert"):
         t_td, s_td, x_f, reachable = touchdown(p, s)
         return sw.Landing(t_td, s_td, x_f, landing_angle_rad(p) + jnp.zeros_like(t_td),
                           reachable, None)
@@ -462,7 +475,7 @@ def run(p: Params, s: State, n_steps: int, options: Options, swing: sw.Swing | N
         return (state_next, new_code, jnp.where(ok, t0 + t_step, t0)), (rec, traj)
 
     dtype = jnp.result_type(s.x_m)
-    if options.landing != "pendulum":
+    if options.landing not in ("pendulum", "raibert"):
         swing = None
     init = ((s, swing), jnp.int32(st.OK), jnp.zeros((), dtype))
     ((s_final, _), _, _), (recs, trajs) = jax.lax.scan(body, init, None, length=n_steps)

@@ -1,11 +1,23 @@
-"""The landing leg in flight: retraction, and the swinging leg as a physical pendulum (MODEL.md §5).
+"""The landing leg in flight: retraction, Raibert's foot placement, and the swinging leg as a
+physical pendulum (MODEL.md §5, §11).
 
-Three landing modes (``Options.landing``):
+Four landing modes (``Options.landing``):
 
 * ``"fixed"``: the leg lands at the angle of attack α (``flight.touchdown``, closed form).
 * ``"retraction"`` (Seyfarth, Geyer & Herr 2003): from the flight apex the leg rotates rearward
   at a constant rate ω_R from the angle α_R = α; the landing angle follows from the flight time:
   α(t) = α_R + ω_R (t − t_apex) for t after the apex.
+* ``"raibert"`` (Raibert 1986, Legged Robots That Balance; MODEL.md §11): foot placement by
+  feedback. At each step's start (the flight apex) the angle of attack is chosen from the apex
+  speed v and the last contact time τ so that the foot lands ahead of the hip by half the
+  distance travelled in a contact (the neutral point) plus a gain K times the speed error,
+  L0 cos α = v τ/2 + K (v − v*), the foot kept between 0.95 L0 ahead of and 0.3 L0 behind the
+  hip, and lowered where needed so that it lands at least ``LANDING_MARGIN`` L0 below the apex
+  (``raibert_angle``). The landing itself is then the fixed mode's closed form. The law's state
+  (τ, K, v*) is carried from step to step (``Placement``); the first step's τ is the leg
+  spring's half period π√(m/k). The same law as the host-side closed loop of
+  ``simsrc.gait.steady.controlled_walk``, here inside the compiled step: vectorised and
+  differentiable (the angle is a closed form of the apex state).
 * ``"pendulum"``: the runner has two legs. The leg that is not in stance swings as a physical
   pendulum hinged at the hip (mass m_l, centre of mass at d from the hip, inertia I about the hip)
   driven by a hip torque τ_hip = −k_hip (φ − φ_0) − c_hip φ̇ toward the neutral angle φ_0. Its
@@ -48,8 +60,10 @@ from simsrc.engine.frame import (gravity_m_per_s2, landing_angle_from_body_rad, 
                                  plumb_angle_rad)
 from simsrc.engine.params import LEG_COM_FRACTION, LEG_GYRATION_FRACTION, LEG_MASS_FRACTION, State
 
-LANDING_MODES = ("fixed", "retraction", "pendulum")
-__all__ = ["LANDING_MODES", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
+LANDING_MODES = ("fixed", "retraction", "pendulum", "raibert")
+#: The placed foot must land at least this far (in leg lengths) below the apex (``"raibert"``).
+LANDING_MARGIN = 0.01
+__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Placement", "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
            "Swing", "default_swing", "natural_frequency_hz", "swing_energy_j"]
 
 
@@ -199,6 +213,27 @@ def liftoff_leg(p, s_lo: State, x_f, sink_m):
     psi = jnp.arctan2(a, b)
     rate = (b * (-s_lo.vx_m_per_s) - a * s_lo.vy_m_per_s) / (a * a + b * b)
     return psi + p.lean_rad, rate
+
+
+class Placement(NamedTuple):
+    """Raibert's foot placement (``"raibert"`` landing mode), carried from step to step: the
+    last contact time τ (s), the gain K (s) and the speed v* it aims at (m/s)."""
+
+    contact_time_s: jax.Array | float
+    gain_s: jax.Array | float
+    aim_m_per_s: jax.Array | float
+
+
+def raibert_angle(p, s: State, placement: Placement):
+    """The angle of attack (rad) of Raibert's law at the apex ``s`` (module docstring), and
+    whether any angle lands the foot ``LANDING_MARGIN`` below the apex (False: no flight)."""
+    v = s.vx_m_per_s
+    c = 0.5 * v * placement.contact_time_s + placement.gain_s * (v - placement.aim_m_per_s)
+    law = jnp.arccos(jnp.clip(c / p.leg_length_m, -0.3, 0.95))
+    h = s.y_m / p.leg_length_m - LANDING_MARGIN
+    beta_min = jnp.where(h >= 1.0, 0.0, jnp.arccos(jnp.clip(h, -1.0, 1.0)))
+    top = 0.5 * jnp.pi - p.lean_rad - beta_min
+    return jnp.minimum(law, top), h > 0.0
 
 
 class Landing(NamedTuple):

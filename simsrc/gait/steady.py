@@ -53,6 +53,7 @@ from simsrc.engine import status as st
 from simsrc.engine.frame import landing_angle_rad
 from simsrc.engine.params import PARAMETER, Params, State, as_arrays
 from simsrc.engine.simulate import simulate
+from simsrc.engine import swing as sw
 from simsrc.engine.step import Options, step
 from simsrc.errors import SimsrcInputError
 from simsrc.gait.apex_map import floquet_multipliers, gait_options
@@ -919,8 +920,9 @@ SLOWS_BELOW = 0.6
 #: Rounds of solving a batch's unsolved points again from their nearest solved neighbour
 #: (``_from_neighbours``).
 NEIGHBOUR_ROUNDS = 2
-#: The placed foot must land at least this far (in leg lengths) below the apex.
-LANDING_MARGIN = 0.01
+#: The placed foot must land at least this far (in leg lengths) below the apex (the engine's
+#: ``raibert`` landing mode uses the same margin).
+LANDING_MARGIN = sw.LANDING_MARGIN
 
 
 def placement_angle(params: Params, gain_s, aim_m_per_s, speed_m_per_s, contact_time_s):
