@@ -159,6 +159,74 @@ def test_raibert_landing_mode_is_differentiable_in_its_gain():
     assert abs(float(d) - fd) < 1e-6 * max(1.0, abs(fd))
 
 
+@functools.lru_cache(maxsize=None)
+def deadbeat_run():
+    """The engine's ``deadbeat`` landing mode: 6 steps from a 1.00 m apex, each aiming its next
+    apex at 0.95 m (one compiled ``simulate`` call, the step differentiated inside it)."""
+    p = human()
+    return simsrc.simulate(p, simsrc.apex(1.0, 3.5), 6, options=options(p), landing="deadbeat",
+                           deadbeat_apex_m=0.95)
+
+
+def fixed_step_apex(p, y, v, alpha):
+    """The next apex height of one fixed-angle step (the plain engine, no root finding)."""
+    q = p._replace(angle_of_attack_rad=alpha)
+    return float(simsrc.simulate(q, simsrc.apex(y, v), 1, options=options(p)).records.end.y_m[0])
+
+
+def test_deadbeat_landing_mode_lands_every_apex_at_its_target():
+    """Every step's next apex is the target, and each step's angle is the root that scipy's
+    brentq finds on the fixed-angle step from the same apex (an independent root finder on the
+    plain engine)."""
+    from scipy.optimize import brentq
+
+    run = deadbeat_run()
+    r = run.records
+    assert np.all(np.asarray(r.status) == 0)
+    np.testing.assert_allclose(np.asarray(r.end.y_m), 0.95, rtol=0, atol=1e-9)
+    p = human()
+    starts = [(1.0, 3.5)] + list(zip(np.asarray(r.end.y_m)[:-1],
+                                     np.asarray(r.end.vx_m_per_s)[:-1]))
+    for i in (0, 1, 5):
+        y, v = (float(x) for x in starts[i])
+        alpha = brentq(lambda a: fixed_step_apex(p, y, v, a) - 0.95, 1.05, 1.25, xtol=1e-14)
+        got = 0.5 * np.pi - float(r.landing_angle_rad[i])
+        assert abs(got - alpha) < 1e-9, (i, got, alpha)
+
+
+def test_deadbeat_target_needs_its_mode():
+    with pytest.raises(SimsrcInputError, match="landing='deadbeat'"):
+        simsrc.simulate(human(), START, 1, deadbeat_apex_m=0.9)
+
+
+@pytest.mark.slow   # compiles the forward-mode program of a deadbeat step (about a minute); CI runs it
+def test_deadbeat_angle_gradient_is_the_implicit_functions():
+    """dα/d(push) of the deadbeat step in forward mode against central differences of the
+    root found by brentq on the fixed-angle step."""
+    import jax
+    from scipy.optimize import brentq
+
+    p = human()
+
+    def angle(push):
+        q = p._replace(push_force_bw=push)
+        run = simsrc.simulate(q, simsrc.apex(1.0, 3.5), 1, options=options(p),
+                              landing="deadbeat", deadbeat_apex_m=0.95, check=False)
+        return run.records.landing_angle_rad[0]
+
+    _, d = jax.jvp(angle, (0.85,), (1.0,))
+
+    def root(push):
+        q = p._replace(push_force_bw=push)
+        return 0.5 * np.pi - brentq(lambda a: fixed_step_apex(q, 1.0, 3.5, a) - 0.95,
+                                    1.05, 1.25, xtol=1e-14)
+
+    h = 1e-5
+    fd = (root(0.85 + h) - root(0.85 - h)) / (2 * h)
+    assert abs(fd) > 1e-3
+    assert abs(float(d) - fd) < 1e-5 * abs(fd)
+
+
 def test_closed_loop_multipliers_match_central_differences_of_the_closed_loop_map():
     g = gait()
     p = human()

@@ -22,7 +22,7 @@ from simsrc.engine import stored
 from simsrc.engine.batch import bucket_size
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
-from simsrc.engine.swing import LANDING_MODES, Placement, Swing, default_swing
+from simsrc.engine.swing import LANDING_MODES, Deadbeat, Placement, Swing, default_swing
 
 
 #: Units of the records' columns, by the end of their names (``Run.to_xarray``'s attrs).
@@ -149,7 +149,7 @@ def default_options(params: Params, **overrides) -> Options:
 
 def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options | None = None,
              landing: str | None = None, swing: Swing | None = None,
-             placement: tuple | None = None, trajectory: bool = False, flight_samples: int = 32, stance_samples: int = 40,
+             placement: tuple | None = None, deadbeat_apex_m=None, trajectory: bool = False, flight_samples: int = 32, stance_samples: int = 40,
              check: bool = True) -> Run:
     """Simulate ``n_steps`` steps of the spring-mass runner.
 
@@ -169,6 +169,9 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
             the start's horizontal speed), scalars or batch arrays; default ``(0.1, None)``.
             The angle of attack of ``params`` is then unused: each step's is the law's
             (``records.landing_angle_rad`` reports it).
+        deadbeat_apex_m: the ``"deadbeat"`` mode's target apex height y* (m; None: the start's
+            height), scalar or batch. The first root finding starts from the angle of attack of
+            ``params``; each step reports the angle it found (``records.landing_angle_rad``).
         trajectory: also return dense samples (``flight_samples`` per flight phase and
             ``stance_samples + 1`` per stance; the stance is then integrated in that many steps).
         check: validate concrete parameters and state first (raises ``SimsrcInputError``).
@@ -209,7 +212,17 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
         p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
         legs = Placement(*[jnp.broadcast_to(v, shape) for v in legs])
-    elif placement is not None:
+    elif options.landing == "deadbeat":
+        target = s.y_m if deadbeat_apex_m is None else jnp.asarray(deadbeat_apex_m, float)
+        legs = Deadbeat(p.angle_of_attack_rad, target)
+        shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
+        p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
+        legs = Deadbeat(*[jnp.broadcast_to(v, shape) for v in legs])
+    if deadbeat_apex_m is not None and options.landing != "deadbeat":
+        from simsrc.errors import SimsrcInputError
+        raise SimsrcInputError("`deadbeat_apex_m` is the deadbeat foot placement's target: it "
+                               "needs landing='deadbeat'")
+    if placement is not None and options.landing != "raibert":
         from simsrc.errors import SimsrcInputError
         raise SimsrcInputError("`placement` is Raibert's foot placement: it needs "
                                "landing='raibert'")

@@ -63,7 +63,9 @@ class Options:
         landing: how the landing angle is set (MODEL.md §5, ``simsrc.engine.swing``): ``"fixed"``
             (the angle of attack), ``"retraction"`` (rotating rearward from the flight apex),
             ``"pendulum"`` (a swinging leg; the state then carries a ``Swing``) or
-            ``"raibert"`` (Raibert's foot placement; the state carries a ``Placement``).
+            ``"raibert"`` (Raibert's foot placement; the state carries a ``Placement``) or
+            ``"deadbeat"`` (the angle that brings the next apex to a target height; the state
+            carries a ``Deadbeat``).
         swing_steps: DOP853 steps per swing-leg integration (pendulum mode).
         touchdown_search_steps: samples of the coarse touchdown search (retraction, pendulum).
         compile_profile: how XLA compiles the program (``COMPILE_PROFILES``): ``"optimized"``
@@ -172,6 +174,17 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
         # the law's angle for this whole step: it lands like the fixed mode
         alpha, placed = sw.raibert_angle(p, s, swing)
         p = p._replace(angle_of_attack_rad=alpha)
+    if options.landing == "deadbeat":
+        if swing is None:
+            raise ValueError("the deadbeat landing mode needs its state (simsrc.engine.swing.Deadbeat)")
+        fixed = dataclasses.replace(options, landing="fixed", flight_samples=0)
+
+        def next_apex_y(a):
+            return step(p._replace(angle_of_attack_rad=a), s, fixed)[0].y_m
+
+        alpha, placed = sw.deadbeat_angle(p, s, swing.apex_height_m, swing.angle_rad,
+                                          next_apex_y)
+        p = p._replace(angle_of_attack_rad=alpha)
     land = _land(p, s, options, swing)
     if placed is not None:
         land = land._replace(reachable=land.reachable & placed)
@@ -187,6 +200,8 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
     swing_end, swing_terms = None, None
     if options.landing == "raibert":
         swing_end = swing._replace(contact_time_s=path.contact_time_s)
+    if options.landing == "deadbeat":
+        swing_end = swing._replace(angle_rad=p.angle_of_attack_rad)
     if options.landing == "pendulum":
         swing_end, swing_terms = _swing_through(p, swing, land.lead, s_lo, land.foot_x_m, path,
                                                 land.time_s + path.contact_time_s + t_ap, t_ap,
@@ -217,7 +232,7 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
 def _land(p, s: State, options: Options, swing) -> sw.Landing:
     """Flight to touchdown: closed form with a fixed landing angle, else the moving leg's
     event (``swing.touchdown_moving``)."""
-    if options.landing in ("fixed", "raibert"):
+    if options.landing in ("fixed", "raibert", "deadbeat"):
         t_td, s_td, x_f, reachable = touchdown(p, s)
         return sw.Landing(t_td, s_td, x_f, landing_angle_rad(p) + jnp.zeros_like(t_td),
                           reachable, None)
@@ -475,7 +490,7 @@ def run(p: Params, s: State, n_steps: int, options: Options, swing: sw.Swing | N
         return (state_next, new_code, jnp.where(ok, t0 + t_step, t0)), (rec, traj)
 
     dtype = jnp.result_type(s.x_m)
-    if options.landing not in ("pendulum", "raibert"):
+    if options.landing not in ("pendulum", "raibert", "deadbeat"):
         swing = None
     init = ((s, swing), jnp.int32(st.OK), jnp.zeros((), dtype))
     ((s_final, _), _, _), (recs, trajs) = jax.lax.scan(body, init, None, length=n_steps)

@@ -18,6 +18,15 @@ Four landing modes (``Options.landing``):
   spring's half period π√(m/k). The same law as the host-side closed loop of
   ``simsrc.gait.steady.controlled_walk``, here inside the compiled step: vectorised and
   differentiable (the angle is a closed form of the apex state).
+* ``"deadbeat"`` (MODEL.md §11; Carver, Cowan & Guckenheimer 2009): at each apex the angle of
+  attack is the root of P_y(α) = y*, the next apex at a target height, found inside the step by
+  ``DEADBEAT_ITERS`` Newton iterations from the last step's angle, each differentiating the
+  whole fixed-angle step in forward mode, kept between ``DEADBEAT_LOWEST_ANGLE_RAD`` and the
+  steepest leg whose foot lands ``LANDING_MARGIN`` L0 below the apex. Only the last update carries a
+  gradient (the implicit-function derivative dα/dθ = −(∂P_y/∂θ)/(∂P_y/∂α), as for the event
+  times). The state carries the angle and y* (``Deadbeat``). Where no angle reaches y* (too
+  little energy for that apex) the step lands at the nearest the iterations found and its apex
+  says by how much it missed.
 * ``"pendulum"``: the runner has two legs. The leg that is not in stance swings as a physical
   pendulum hinged at the hip (mass m_l, centre of mass at d from the hip, inertia I about the hip)
   driven by a hip torque τ_hip = −k_hip (φ − φ_0) − c_hip φ̇ toward the neutral angle φ_0. Its
@@ -60,10 +69,10 @@ from simsrc.engine.frame import (gravity_m_per_s2, landing_angle_from_body_rad, 
                                  plumb_angle_rad)
 from simsrc.engine.params import LEG_COM_FRACTION, LEG_GYRATION_FRACTION, LEG_MASS_FRACTION, State
 
-LANDING_MODES = ("fixed", "retraction", "pendulum", "raibert")
+LANDING_MODES = ("fixed", "retraction", "pendulum", "raibert", "deadbeat")
 #: The placed foot must land at least this far (in leg lengths) below the apex (``"raibert"``).
 LANDING_MARGIN = 0.01
-__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Placement", "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
+__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Deadbeat", "Placement", "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
            "Swing", "default_swing", "natural_frequency_hz", "swing_energy_j"]
 
 
@@ -234,6 +243,50 @@ def raibert_angle(p, s: State, placement: Placement):
     beta_min = jnp.where(h >= 1.0, 0.0, jnp.arccos(jnp.clip(h, -1.0, 1.0)))
     top = 0.5 * jnp.pi - p.lean_rad - beta_min
     return jnp.minimum(law, top), h > 0.0
+
+
+class Deadbeat(NamedTuple):
+    """The deadbeat foot placement (``"deadbeat"`` landing mode), carried from step to step:
+    the last step's angle of attack (rad; the next root finding starts there) and the target
+    apex height y* (m)."""
+
+    angle_rad: jax.Array | float
+    apex_height_m: jax.Array | float
+
+
+#: The flattest leg the deadbeat root finding may try (rad from the ground, about 11°).
+DEADBEAT_LOWEST_ANGLE_RAD = 0.2
+#: Newton iterations of the deadbeat angle per step (from the last step's angle: a steady gait
+#: needs one or two; the step is differentiated once per iteration).
+DEADBEAT_ITERS = 4
+
+
+def deadbeat_angle(p, s: State, target_m, alpha0, next_apex_y):
+    """The angle of attack α with ``next_apex_y(α) == target_m`` (``"deadbeat"`` mode; module
+    docstring), from ``alpha0``; ``next_apex_y(α)`` is the fixed-angle step's next apex height."""
+    h = s.y_m / p.leg_length_m - LANDING_MARGIN
+    beta_min = jnp.where(h >= 1.0, 0.0, jnp.arccos(jnp.clip(h, -1.0, 1.0)))
+    top = 0.5 * jnp.pi - p.lean_rad - beta_min     # the steepest leg whose foot still lands
+    low = DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top)
+
+    def g(a):
+        return next_apex_y(a) - target_m
+
+    def update(a):
+        val, der = jax.jvp(g, (a,), (jnp.ones_like(a),))
+        nxt = a - val / der
+        ok = jnp.isfinite(nxt)
+        return jnp.where(ok, jnp.clip(nxt, low, top - 1e-9), a), val, der
+
+    a = jax.lax.fori_loop(0, DEADBEAT_ITERS, lambda i, a: update(a)[0],
+                          jnp.clip(jax.lax.stop_gradient(alpha0), low, top - 1e-9))
+    a = jax.lax.stop_gradient(a)
+    # the last update carries the implicit-function gradient
+    val = g(a)
+    _, der = jax.jvp(g, (a,), (jnp.ones_like(a),))
+    der = jax.lax.stop_gradient(der)
+    nxt = a - val / der
+    return jnp.where(jnp.isfinite(nxt), jnp.clip(nxt, low, top - 1e-9), a), h > 0.0
 
 
 class Landing(NamedTuple):
