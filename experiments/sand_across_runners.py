@@ -1,4 +1,4 @@
-"""Does the sand preset hold beyond its calibration point? Sand/hard ratios across speeds and runners.
+"""Does the sand preset hold beyond its calibration point? Sand/hard ratios across speeds, masses.
 
 The ``sand`` preset was calibrated at one point (``experiments/calibrate_sand.py``: the
 human-like runner, 70 kg at 3.5 m/s, against Lejeune, Willems & Heglund 1998's 1.6x metabolic

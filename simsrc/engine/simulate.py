@@ -149,8 +149,8 @@ def default_options(params: Params, **overrides) -> Options:
 
 def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options | None = None,
              landing: str | None = None, swing: Swing | None = None,
-             placement: tuple | None = None, deadbeat_apex_m=None, trajectory: bool = False, flight_samples: int = 32, stance_samples: int = 40,
-             check: bool = True) -> Run:
+             placement: tuple | None = None, deadbeat_apex_m=None, trajectory: bool = False,
+             flight_samples: int = 32, stance_samples: int = 40, check: bool = True) -> Run:
     """Simulate ``n_steps`` steps of the spring-mass runner.
 
     Args:
@@ -159,8 +159,8 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         n_steps: number of steps (apex to apex); static.
         options: numerical options; by default the cheapest surface model that covers the
             parameters is chosen (``choose_surface_model``).
-        landing: the landing mode, ``"fixed"``, ``"retraction"``, ``"pendulum"`` or
-            ``"raibert"`` (overrides ``options.landing``; MODEL.md §5 and §11,
+        landing: the landing mode, ``"fixed"``, ``"retraction"``, ``"pendulum"``, ``"raibert"``
+            or ``"deadbeat"`` (overrides ``options.landing``; MODEL.md §5 and §11,
             ``simsrc.engine.swing``).
         swing: the swinging legs at the start (pendulum mode); by default
             ``simsrc.engine.swing.default_swing`` (leading leg at the angle of attack, at rest).
@@ -207,17 +207,15 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
         p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
         legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
-    if options.landing == "raibert":
-        legs = _placement(p, s, (0.1, None) if placement is None else placement)
+    if options.landing in ("raibert", "deadbeat"):
+        # the law's state, carried from step to step; it may widen the batch
+        legs = (_placement(p, s, (0.1, None) if placement is None else placement)
+                if options.landing == "raibert" else
+                Deadbeat(p.angle_of_attack_rad,
+                         s.y_m if deadbeat_apex_m is None else jnp.asarray(deadbeat_apex_m, float)))
         shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
         p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
-        legs = Placement(*[jnp.broadcast_to(v, shape) for v in legs])
-    elif options.landing == "deadbeat":
-        target = s.y_m if deadbeat_apex_m is None else jnp.asarray(deadbeat_apex_m, float)
-        legs = Deadbeat(p.angle_of_attack_rad, target)
-        shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
-        p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
-        legs = Deadbeat(*[jnp.broadcast_to(v, shape) for v in legs])
+        legs = type(legs)(*[jnp.broadcast_to(v, shape) for v in legs])
     if deadbeat_apex_m is not None and options.landing != "deadbeat":
         from simsrc.errors import SimsrcInputError
         raise SimsrcInputError("`deadbeat_apex_m` is the deadbeat foot placement's target: it "

@@ -176,7 +176,8 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
         p = p._replace(angle_of_attack_rad=alpha)
     if options.landing == "deadbeat":
         if swing is None:
-            raise ValueError("the deadbeat landing mode needs its state (simsrc.engine.swing.Deadbeat)")
+            raise ValueError("the deadbeat landing mode needs its state "
+                             "(simsrc.engine.swing.Deadbeat)")
         fixed = dataclasses.replace(options, landing="fixed", flight_samples=0)
 
         def next_apex_y(a):

@@ -72,7 +72,8 @@ def _register():
     if _REGISTERED:
         return
     from simsrc.engine import ledger, liftoff, params, step, swing
-    for cls in (params.Params, params.State, swing.Swing, swing.Leg, step.StepRecord,
+    for cls in (params.Params, params.State, swing.Swing, swing.Leg, swing.Placement,
+                swing.Deadbeat, step.StepRecord,
                 step.Trajectory, step.SurfaceTotals, step.Surface, ledger.Ledger,
                 liftoff.StancePath):
         try:

@@ -1,7 +1,7 @@
-"""The landing leg in flight: retraction, Raibert's foot placement, and the swinging leg as a
-physical pendulum (MODEL.md §5, §11).
+"""The landing leg in flight: retraction, Raibert's and the deadbeat foot placement, and the
+swinging leg as a physical pendulum (MODEL.md §5, §11).
 
-Four landing modes (``Options.landing``):
+Five landing modes (``Options.landing``):
 
 * ``"fixed"``: the leg lands at the angle of attack α (``flight.touchdown``, closed form).
 * ``"retraction"`` (Seyfarth, Geyer & Herr 2003): from the flight apex the leg rotates rearward
@@ -70,9 +70,11 @@ from simsrc.engine.frame import (gravity_m_per_s2, landing_angle_from_body_rad, 
 from simsrc.engine.params import LEG_COM_FRACTION, LEG_GYRATION_FRACTION, LEG_MASS_FRACTION, State
 
 LANDING_MODES = ("fixed", "retraction", "pendulum", "raibert", "deadbeat")
-#: The placed foot must land at least this far (in leg lengths) below the apex (``"raibert"``).
+#: The placed foot must land at least this far (in leg lengths) below the apex (``"raibert"``,
+#: ``"deadbeat"``).
 LANDING_MARGIN = 0.01
-__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Deadbeat", "Placement", "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
+__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Deadbeat", "Placement", "deadbeat_angle",
+           "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
            "Swing", "default_swing", "natural_frequency_hz", "swing_energy_j"]
 
 
@@ -239,10 +241,17 @@ def raibert_angle(p, s: State, placement: Placement):
     v = s.vx_m_per_s
     c = 0.5 * v * placement.contact_time_s + placement.gain_s * (v - placement.aim_m_per_s)
     law = jnp.arccos(jnp.clip(c / p.leg_length_m, -0.3, 0.95))
+    top, lands = steepest_landing_angle(p, s)
+    return jnp.minimum(law, top), lands
+
+
+def steepest_landing_angle(p, s: State):
+    """The largest angle of attack (the steepest leg, rad) whose foot, landing at
+    β = π/2 − α − λ from the surface normal, touches down at least ``LANDING_MARGIN`` L0 below
+    the apex ``s``, and whether any angle does (False: the apex is within the margin)."""
     h = s.y_m / p.leg_length_m - LANDING_MARGIN
     beta_min = jnp.where(h >= 1.0, 0.0, jnp.arccos(jnp.clip(h, -1.0, 1.0)))
-    top = 0.5 * jnp.pi - p.lean_rad - beta_min
-    return jnp.minimum(law, top), h > 0.0
+    return 0.5 * jnp.pi - p.lean_rad - beta_min, h > 0.0
 
 
 class Deadbeat(NamedTuple):
@@ -264,9 +273,7 @@ DEADBEAT_ITERS = 4
 def deadbeat_angle(p, s: State, target_m, alpha0, next_apex_y):
     """The angle of attack α with ``next_apex_y(α) == target_m`` (``"deadbeat"`` mode; module
     docstring), from ``alpha0``; ``next_apex_y(α)`` is the fixed-angle step's next apex height."""
-    h = s.y_m / p.leg_length_m - LANDING_MARGIN
-    beta_min = jnp.where(h >= 1.0, 0.0, jnp.arccos(jnp.clip(h, -1.0, 1.0)))
-    top = 0.5 * jnp.pi - p.lean_rad - beta_min     # the steepest leg whose foot still lands
+    top, lands = steepest_landing_angle(p, s)
     low = DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top)
 
     def g(a):
@@ -286,7 +293,7 @@ def deadbeat_angle(p, s: State, target_m, alpha0, next_apex_y):
     _, der = jax.jvp(g, (a,), (jnp.ones_like(a),))
     der = jax.lax.stop_gradient(der)
     nxt = a - val / der
-    return jnp.where(jnp.isfinite(nxt), jnp.clip(nxt, low, top - 1e-9), a), h > 0.0
+    return jnp.where(jnp.isfinite(nxt), jnp.clip(nxt, low, top - 1e-9), a), lands
 
 
 class Landing(NamedTuple):
