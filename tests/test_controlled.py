@@ -327,3 +327,97 @@ def test_a_point_the_walk_cannot_reach_is_solved_from_its_neighbour():
     r = run.records
     np.testing.assert_allclose([float(r.end.y_m[0]), float(r.end.vx_m_per_s[0]),
                                 float(r.contact_time_s[0])], [y, v, tau], atol=1e-9)
+
+
+#: The held-speed deadbeat runs: level, 10° downhill and 10° uphill, one batch (one program).
+HELD_SLOPES_DEG = (0.0, -10.0, 10.0)
+
+
+@functools.lru_cache(maxsize=None)
+def held_run():
+    """The engine's ``deadbeat`` landing mode with a speed target: 5 steps from a 1.00 m apex at
+    3.3 m/s, each aiming its next apex at 0.95 m and 3.5 m/s, on three slopes at once."""
+    p = human(slope_deg=np.array(HELD_SLOPES_DEG))
+    return simsrc.simulate(p, simsrc.apex(1.0, 3.3), 5, options=options(human()),
+                           landing="deadbeat", deadbeat_apex_m=0.95, deadbeat_speed_m_per_s=3.5)
+
+
+def fixed_step_end(p, y, v, alpha, u):
+    """The next apex (height, speed) of one fixed-angle step with the energy control u set by
+    hand (u > 0: push of u BW; u < 0: leg damping −u √(k m)), on the plain engine."""
+    k, m = float(p.leg_stiffness_n_per_m), float(p.mass_kg)
+    q = p._replace(angle_of_attack_rad=alpha, push_force_bw=max(u, 0.0),
+                   leg_damping_n_s_per_m=max(-u, 0.0) * np.sqrt(k * m))
+    end = simsrc.simulate(q, simsrc.apex(y, v), 1, options=options(p)).records.end
+    return np.array([float(end.y_m[0]), float(end.vx_m_per_s[0])])
+
+
+def test_held_deadbeat_holds_apex_and_speed_from_the_first_step():
+    """Every apex at (0.95 m, 3.5 m/s) to 1e-9 on all three slopes; the first step's angle and
+    control equal the root that scipy's fsolve finds on the plain fixed-angle step; on level
+    rigid ground the steady control is zero (nothing is lost, so no work is needed), downhill it
+    brakes and uphill it pushes."""
+    from scipy.optimize import fsolve
+
+    r = held_run().records
+    assert np.all(np.asarray(r.status) == 0)
+    np.testing.assert_allclose(np.asarray(r.end.y_m), 0.95, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(r.end.vx_m_per_s), 3.5, rtol=0, atol=1e-9)
+    alpha, u = np.asarray(r.swing.angle_rad), np.asarray(r.swing.control)
+    for i, slope in enumerate(HELD_SLOPES_DEG):
+        p = human(slope_deg=slope)
+        root = fsolve(lambda x: fixed_step_end(p, 1.0, 3.3, *x) - (0.95, 3.5),
+                      (alpha[i, 0] + 0.01, u[i, 0] + 0.01), xtol=1e-13)
+        np.testing.assert_allclose((alpha[i, 0], u[i, 0]), root, rtol=0, atol=1e-9)
+    assert np.all(np.abs(u[0, 1:]) < 1e-9)
+    assert np.all(u[1, 1:] < -0.05) and np.all(u[2, 1:] > 0.05)
+
+
+def test_held_deadbeat_net_muscle_work_is_the_climb():
+    """At a held speed the net work of each steady step, the push's (its negative part booked
+    as a negative number) minus the leg damping's loss and the leg spring's energy left at
+    liftoff (passive, docs/physics.md), is m g d sin θ, d the step length along the slope
+    (MODEL.md §11): absorbed downhill, supplied uphill; zero on the level."""
+    r = held_run().records
+    led = r.ledger
+    muscle = np.asarray(led.push_positive_j + led.push_negative_j - led.leg_damping_loss_j
+                        - led.leg_elastic_unreturned_j)
+    d = np.diff(np.concatenate([np.zeros((3, 1)), np.asarray(r.end.x_m)], axis=1), axis=1)
+    theta = np.radians(np.array(HELD_SLOPES_DEG))[:, None]
+    climb = 70.0 * float(human().gravity_m_per_s2) * d * np.sin(theta)
+    np.testing.assert_allclose(muscle[:, 1:], climb[:, 1:], rtol=1e-6, atol=1e-6)
+    assert np.all(muscle[1, 1:] < -50.0) and np.all(muscle[2, 1:] > 50.0)
+
+
+def test_held_deadbeat_speed_needs_its_mode_and_a_positive_speed():
+    with pytest.raises(SimsrcInputError, match="landing='deadbeat'"):
+        simsrc.simulate(human(), START, 1, deadbeat_speed_m_per_s=3.5)
+    with pytest.raises(SimsrcInputError, match="deadbeat_speed_m_per_s must be > 0"):
+        simsrc.simulate(human(), START, 1, landing="deadbeat", deadbeat_speed_m_per_s=-1.0)
+
+
+@pytest.mark.slow   # compiles the forward-mode program of a held-speed deadbeat step; CI runs it
+def test_held_deadbeat_gradient_is_the_implicit_functions():
+    """d(α, u)/dk of the held-speed deadbeat step (k the leg stiffness) in forward mode against
+    central differences of the roots fsolve finds on the plain fixed-angle step."""
+    import jax
+    from scipy.optimize import fsolve
+
+    def pair(k):
+        q = human(slope_deg=-10.0)._replace(leg_stiffness_n_per_m=k)
+        run = simsrc.simulate(q, simsrc.apex(0.95, 3.5), 1, options=options(human()),
+                              landing="deadbeat", deadbeat_apex_m=0.95,
+                              deadbeat_speed_m_per_s=3.5, check=False)
+        return jax.numpy.stack([run.records.swing.angle_rad[0], run.records.swing.control[0]])
+
+    x, d = jax.jvp(pair, (11e3,), (1.0,))
+
+    def root(k):
+        q = human(slope_deg=-10.0)._replace(leg_stiffness_n_per_m=k)
+        return fsolve(lambda z: fixed_step_end(q, 0.95, 3.5, *z) - (0.95, 3.5), np.asarray(x),
+                      xtol=1e-13)
+
+    h = 1.0
+    fd = (root(11e3 + h) - root(11e3 - h)) / (2 * h)
+    assert np.all(np.abs(fd) > 1e-7), fd
+    np.testing.assert_allclose(np.asarray(d), fd, rtol=1e-4)

@@ -22,7 +22,8 @@ from simsrc.engine import stored
 from simsrc.engine.batch import bucket_size
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
-from simsrc.engine.swing import LANDING_MODES, Deadbeat, Placement, Swing, default_swing
+from simsrc.engine.swing import (LANDING_MODES, Deadbeat, HeldDeadbeat, Placement, Swing,
+                                 default_swing)
 
 
 #: Units of the records' columns, by the end of their names (``Run.to_xarray``'s attrs).
@@ -149,7 +150,8 @@ def default_options(params: Params, **overrides) -> Options:
 
 def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options | None = None,
              landing: str | None = None, swing: Swing | None = None,
-             placement: tuple | None = None, deadbeat_apex_m=None, trajectory: bool = False,
+             placement: tuple | None = None, deadbeat_apex_m=None,
+             deadbeat_speed_m_per_s=None, trajectory: bool = False,
              flight_samples: int = 32, stance_samples: int = 40, check: bool = True) -> Run:
     """Simulate ``n_steps`` steps of the spring-mass runner.
 
@@ -172,6 +174,12 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         deadbeat_apex_m: the ``"deadbeat"`` mode's target apex height y* (m; None: the start's
             height), scalar or batch. The first root finding starts from the angle of attack of
             ``params``; each step reports the angle it found (``records.landing_angle_rad``).
+        deadbeat_speed_m_per_s: the ``"deadbeat"`` mode's target apex speed v* (m/s; None: no
+            speed target, the energy balance decides the speed), scalar or batch. With it each
+            step also solves for the runner's energy control u (``swing.with_energy_control``:
+            u > 0 a push of u BW, u < 0 braking by a leg damping of −u √(k m)), which then
+            replaces the push and the leg damping of ``params``; the first solve starts from
+            them. ``records.swing.control`` reports each step's u, the ledger its work.
         trajectory: also return dense samples (``flight_samples`` per flight phase and
             ``stance_samples + 1`` per stance; the stance is then integrated in that many steps).
         check: validate concrete parameters and state first (raises ``SimsrcInputError``).
@@ -184,8 +192,16 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
     if check:
         check_params(params)
         check_state(state)
+    if deadbeat_speed_m_per_s is not None:
+        _held_checks(deadbeat_speed_m_per_s, landing or options and options.landing)
     if options is None:
         options = default_options(params)
+        if deadbeat_speed_m_per_s is not None:
+            options = dataclasses.replace(options, stance_steps=auto_stance_steps(
+                options.surface_model, True))
+    if deadbeat_speed_m_per_s is not None:
+        # the energy control acts through the push and the leg damping: both terms computed
+        options = dataclasses.replace(options, push=True, leg_damping=True)
     if landing is not None:
         if landing not in LANDING_MODES:
             from simsrc.errors import SimsrcInputError
@@ -211,8 +227,7 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         # the law's state, carried from step to step; it may widen the batch
         legs = (_placement(p, s, (0.1, None) if placement is None else placement)
                 if options.landing == "raibert" else
-                Deadbeat(p.angle_of_attack_rad,
-                         s.y_m if deadbeat_apex_m is None else jnp.asarray(deadbeat_apex_m, float)))
+                _deadbeat(p, s, deadbeat_apex_m, deadbeat_speed_m_per_s))
         shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
         p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
         legs = type(legs)(*[jnp.broadcast_to(v, shape) for v in legs])
@@ -244,6 +259,34 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
     if options.landing == "pendulum":
         final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)
     return Run(recs, trajs, final, options, final_swing)
+
+
+def _held_checks(speed, landing):
+    """The held-speed deadbeat mode's speed target: the deadbeat mode, and > 0 where concrete."""
+    from simsrc.errors import SimsrcInputError
+
+    if landing != "deadbeat":
+        raise SimsrcInputError("`deadbeat_speed_m_per_s` is the deadbeat foot placement's speed "
+                               "target: it needs landing='deadbeat'")
+    try:
+        bad = not bool(np.all(np.asarray(speed, float) > 0))
+    except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+        bad = False                        # traced (under jit or grad): not checked here
+    if bad:
+        raise SimsrcInputError(f"deadbeat_speed_m_per_s must be > 0 m/s, got "
+                               f"{np.asarray(speed).tolist()!r}")
+
+
+def _deadbeat(p, s, apex_m, speed):
+    """The ``"deadbeat"`` mode's state at the start: the angle of attack of ``p`` as the first
+    guess, the target apex height (the start's where None) and, with a speed target, the energy
+    control of ``p`` (its push in BW, or minus its leg damping in √(k m))."""
+    y_aim = s.y_m if apex_m is None else jnp.asarray(apex_m, float)
+    if speed is None:
+        return Deadbeat(p.angle_of_attack_rad, y_aim)
+    u = jnp.where(p.push_force_bw > 0, p.push_force_bw,
+                  -p.leg_damping_n_s_per_m / jnp.sqrt(p.leg_stiffness_n_per_m * p.mass_kg))
+    return HeldDeadbeat(p.angle_of_attack_rad, u, y_aim, jnp.asarray(speed, float))
 
 
 def _placement(p, s, placement) -> Placement:

@@ -65,7 +65,8 @@ class Options:
             ``"pendulum"`` (a swinging leg; the state then carries a ``Swing``) or
             ``"raibert"`` (Raibert's foot placement; the state carries a ``Placement``) or
             ``"deadbeat"`` (the angle that brings the next apex to a target height; the state
-            carries a ``Deadbeat``).
+            carries a ``Deadbeat``; with a ``HeldDeadbeat`` the angle and the energy control
+            that bring it to a target height and speed).
         swing_steps: DOP853 steps per swing-leg integration (pendulum mode).
         touchdown_search_steps: samples of the coarse touchdown search (retraction, pendulum).
         compile_profile: how XLA compiles the program (``COMPILE_PROFILES``): ``"optimized"``
@@ -179,12 +180,21 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
             raise ValueError("the deadbeat landing mode needs its state "
                              "(simsrc.engine.swing.Deadbeat)")
         fixed = dataclasses.replace(options, landing="fixed", flight_samples=0)
+        if isinstance(swing, sw.HeldDeadbeat):
+            # with a speed target: the angle and the energy control (push or braking)
+            def next_apex(q, s0, a, u):
+                q = sw.with_energy_control(q._replace(angle_of_attack_rad=a), u)
+                end, rec, _ = step(q, s0, fixed)
+                return end.y_m, end.vx_m_per_s, rec.status == st.OK
 
-        def next_apex_y(a):
-            return step(p._replace(angle_of_attack_rad=a), s, fixed)[0].y_m
+            alpha, u, placed = sw.held_deadbeat(p, s, swing, next_apex)
+            p = sw.with_energy_control(p._replace(angle_of_attack_rad=alpha), u)
+        else:
+            def next_apex_y(q, s0, a):
+                return step(q._replace(angle_of_attack_rad=a), s0, fixed)[0].y_m
 
-        alpha, placed = sw.deadbeat_angle(p, s, swing.apex_height_m, swing.angle_rad,
-                                          next_apex_y)
+            alpha, placed = sw.deadbeat_angle(p, s, swing.apex_height_m, swing.angle_rad,
+                                              next_apex_y)
         p = p._replace(angle_of_attack_rad=alpha)
     land = _land(p, s, options, swing)
     if placed is not None:
@@ -203,6 +213,8 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
         swing_end = swing._replace(contact_time_s=path.contact_time_s)
     if options.landing == "deadbeat":
         swing_end = swing._replace(angle_rad=p.angle_of_attack_rad)
+        if isinstance(swing, sw.HeldDeadbeat):
+            swing_end = swing_end._replace(control=u)
     if options.landing == "pendulum":
         swing_end, swing_terms = _swing_through(p, swing, land.lead, s_lo, land.foot_x_m, path,
                                                 land.time_s + path.contact_time_s + t_ap, t_ap,

@@ -24,7 +24,12 @@ Five landing modes (``Options.landing``):
   whole fixed-angle step in forward mode, kept between ``DEADBEAT_LOWEST_ANGLE_RAD`` and the
   steepest leg whose foot lands ``LANDING_MARGIN`` L0 below the apex. Only the last update carries a
   gradient (the implicit-function derivative dα/dθ = −(∂P_y/∂θ)/(∂P_y/∂α), as for the event
-  times). The state carries the angle and y* (``Deadbeat``). Where no angle reaches y* (too
+  times; ∂P_y/∂α is the last iteration's, one converged update earlier, so that the program
+  holds one differentiated step, not two). The state carries the angle and y* (``Deadbeat``).
+  With a speed target v* as well (``HeldDeadbeat``) the step solves for the angle and the
+  runner's energy control u together, P(α, u) = (y*, v*), u > 0 a push of u body weights and
+  u < 0 braking by leg damping (``with_energy_control``, ``held_deadbeat``): the runner then
+  holds its apex and its speed from the first step on, on any slope the bounds allow. Where no angle reaches y* (too
   little energy for that apex) the step lands at the nearest the iterations found and its apex
   says by how much it missed.
 * ``"pendulum"``: the runner has two legs. The leg that is not in stance swings as a physical
@@ -73,7 +78,8 @@ LANDING_MODES = ("fixed", "retraction", "pendulum", "raibert", "deadbeat")
 #: The placed foot must land at least this far (in leg lengths) below the apex (``"raibert"``,
 #: ``"deadbeat"``).
 LANDING_MARGIN = 0.01
-__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Deadbeat", "Placement", "deadbeat_angle",
+__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Deadbeat", "HeldDeadbeat", "Placement",
+           "deadbeat_angle", "held_deadbeat", "with_energy_control",
            "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
            "Swing", "default_swing", "natural_frequency_hz", "swing_energy_j"]
 
@@ -271,29 +277,123 @@ DEADBEAT_ITERS = 4
 
 
 def deadbeat_angle(p, s: State, target_m, alpha0, next_apex_y):
-    """The angle of attack α with ``next_apex_y(α) == target_m`` (``"deadbeat"`` mode; module
-    docstring), from ``alpha0``; ``next_apex_y(α)`` is the fixed-angle step's next apex height."""
+    """The angle of attack α with ``next_apex_y(p, s, α) == target_m`` (``"deadbeat"`` mode;
+    module docstring), from ``alpha0``; ``next_apex_y(p, s, α)`` is the fixed-angle step's next
+    apex height from ``s``."""
     top, lands = steepest_landing_angle(p, s)
     low = DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top)
 
-    def g(a):
-        return next_apex_y(a) - target_m
+    def g(a, q, s0, aim):
+        return next_apex_y(q, s0, a) - aim
 
-    def update(a):
-        val, der = jax.jvp(g, (a,), (jnp.ones_like(a),))
+    def update(a, val, der, low, top):
         nxt = a - val / der
-        ok = jnp.isfinite(nxt)
-        return jnp.where(ok, jnp.clip(nxt, low, top - 1e-9), a), val, der
+        return jnp.where(jnp.isfinite(nxt), jnp.clip(nxt, low, top - 1e-9), a)
 
-    a = jax.lax.fori_loop(0, DEADBEAT_ITERS, lambda i, a: update(a)[0],
-                          jnp.clip(jax.lax.stop_gradient(alpha0), low, top - 1e-9))
-    a = jax.lax.stop_gradient(a)
-    # the last update carries the implicit-function gradient
-    val = g(a)
-    _, der = jax.jvp(g, (a,), (jnp.ones_like(a),))
-    der = jax.lax.stop_gradient(der)
-    nxt = a - val / der
-    return jnp.where(jnp.isfinite(nxt), jnp.clip(nxt, low, top - 1e-9), a), lands
+    # the iterations see the runner, the target and the bounds without their tangents: a
+    # program that is itself differentiated then differentiates the step once (the last
+    # update), not twice (d/dθ of a differentiated step)
+    frozen = jax.lax.stop_gradient((p, s, target_m))
+    bounds = jax.lax.stop_gradient((low, top))
+
+    def iterate(_, carry):
+        a, _ = carry
+        val, der = jax.jvp(lambda a: g(a, *frozen), (a,), (jnp.ones_like(a),))
+        return update(a, val, der, *bounds), der
+
+    a0 = jnp.clip(jax.lax.stop_gradient(alpha0), bounds[0], bounds[1] - 1e-9)
+    a, der = jax.lax.fori_loop(0, DEADBEAT_ITERS, iterate, (a0, jnp.ones_like(a0)))
+    a, der = jax.lax.stop_gradient((a, der))
+    # the last update carries the implicit-function gradient, with the last iteration's
+    # derivative (taken one converged update earlier: no second differentiated step)
+    return update(a, g(a, p, s, target_m), der, low, top), lands
+
+
+class HeldDeadbeat(NamedTuple):
+    """The deadbeat foot placement with an energy control (``"deadbeat"`` landing mode with a
+    speed target), carried from step to step: the last step's angle of attack (rad) and energy
+    control u (``with_energy_control``), and the targets y* (m) and v* (m/s) of every apex."""
+
+    angle_rad: jax.Array | float
+    control: jax.Array | float
+    apex_height_m: jax.Array | float
+    speed_m_per_s: jax.Array | float
+
+
+#: Bounds of the energy control u (``with_energy_control``): at most 2 body weights of push
+#: and 2 √(k m) of leg damping (a damping ratio of 1).
+ENERGY_CONTROL_BOUNDS = (-2.0, 2.0)
+#: Newton iterations of (α, u) per step in the held-speed deadbeat mode (from the last step's
+#: pair; a steady gait needs one or two, the first step from a cold start, or a guess with a
+#: push where the slope needs braking, up to eight with the halvings).
+HELD_DEADBEAT_ITERS = 8
+
+
+def with_energy_control(p, u):
+    """``p`` with the runner's two energy controls set from one number u: a push of u body
+    weights where u > 0 (positive, concentric work), a leg damping of −u √(k m) where u < 0
+    (active braking: negative, eccentric work of the knee extensors in early stance; MODEL.md
+    §11). u = 0 is the conservative leg."""
+    return p._replace(push_force_bw=jnp.maximum(u, 0.0),
+                      leg_damping_n_s_per_m=jnp.maximum(-u, 0.0)
+                      * jnp.sqrt(p.leg_stiffness_n_per_m * p.mass_kg))
+
+
+def held_deadbeat(p, s: State, law: HeldDeadbeat, next_apex):
+    """The angle of attack α and energy control u whose fixed-angle step from ``s`` ends at the
+    targets, ``next_apex(p, s, α, u) == (y*, v*, True)`` (the next apex's height, horizontal
+    speed and success), by a damped Newton method on the 2 × 2 system from the last step's
+    pair (one runner: scalars; ``simulate`` vectorises).
+
+    Each iteration differentiates the fixed-angle step in forward mode along α and u. A pair
+    whose step fails (``ok`` False) or whose residual, |y − y*|/L0 + |v − v*|/√(g L0), is no
+    smaller than the best one's is rejected: the next trial is halfway back to the best pair.
+    Pairs stay within [``DEADBEAT_LOWEST_ANGLE_RAD``, the steepest landing leg] ×
+    ``ENERGY_CONTROL_BOUNDS``. The answer is one Newton update from the best pair with its
+    Jacobian, the only update that carries a gradient: the implicit-function derivative
+    d(α, u)/dθ = −J⁻¹ ∂g/∂θ. Where no pair reaches the targets the step runs with that
+    answer and its apex says by how much it missed."""
+    top, lands = steepest_landing_angle(p, s)
+    lo = jnp.stack([DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top),
+                    ENERGY_CONTROL_BOUNDS[0] + jnp.zeros_like(top)])
+    hi = jnp.stack([top - 1e-9, ENERGY_CONTROL_BOUNDS[1] + jnp.zeros_like(top)])
+    scale = jnp.stack([p.leg_length_m, jnp.sqrt(p.gravity_m_per_s2 * p.leg_length_m)])
+
+    def g(x, q, s0, aim):
+        y, v, ok = next_apex(q, s0, x[0], x[1])
+        val = jnp.stack([y - aim.apex_height_m, v - aim.speed_m_per_s])
+        return val, (val, ok)
+
+    # the iterations see the runner, the targets and the bounds without their tangents
+    # (``deadbeat_angle``)
+    frozen = jax.lax.stop_gradient((p, s, law))
+    bounds = jax.lax.stop_gradient((lo, hi))
+
+    def newton(x, val, jac, lo, hi):
+        det = jac[0, 0] * jac[1, 1] - jac[0, 1] * jac[1, 0]
+        dx = jnp.stack([jac[1, 1] * val[0] - jac[0, 1] * val[1],
+                        jac[0, 0] * val[1] - jac[1, 0] * val[0]]) / det
+        nxt = x - dx
+        return jnp.where(jnp.all(jnp.isfinite(nxt)), jnp.clip(nxt, lo, hi), x)
+
+    def iterate(_, carry):
+        x, best, best_size, best_jac = carry
+        # the step's value and its two forward-mode columns in one pass
+        jac, (val, ok) = jax.jacfwd(lambda z: g(z, *frozen), has_aux=True)(x)
+        size = jnp.sum(jnp.abs(val) / scale)
+        better = ok & jnp.isfinite(size) & jnp.all(jnp.isfinite(jac)) & (size < best_size)
+        best = jnp.where(better, x, best)
+        best_jac = jnp.where(better, jac, best_jac)
+        nxt = jnp.where(better, newton(x, val, jac, *bounds), 0.5 * (x + best))
+        return nxt, best, jnp.where(better, size, best_size), best_jac
+
+    x0 = jnp.clip(jax.lax.stop_gradient(jnp.stack([law.angle_rad, law.control])), *bounds)
+    carry = (x0, x0, jnp.full_like(top, jnp.inf), jnp.zeros(x0.shape * 2, x0.dtype))
+    _, best, _, jac = jax.lax.stop_gradient(
+        jax.lax.fori_loop(0, HELD_DEADBEAT_ITERS, iterate, carry))
+    # the last update carries the implicit-function gradient (the best pair's Jacobian)
+    x = newton(best, g(best, p, s, law)[0], jac, lo, hi)
+    return x[0], x[1], lands
 
 
 class Landing(NamedTuple):
