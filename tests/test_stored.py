@@ -238,7 +238,7 @@ def test_an_unknown_compile_option_falls_back_to_xla_defaults(store, monkeypatch
 
 def test_every_state_a_landing_mode_carries_can_be_stored():
     """A program whose input holds a landing mode's carried state (the pendulum's ``Swing``,
-    Raibert's ``Placement``, the deadbeat ``Deadbeat`` and ``HeldDeadbeat``) exports, serialises and reads back:
+    Raibert's ``Placement``, the deadbeat ``Deadbeat`` and ``HeldDeadbeat``, the aimed hip's ``AimedSwing``) exports, serialises and reads back:
     without its registration the export failed and such runs were traced again in every
     process, silently."""
     import jax.numpy as jnp
@@ -247,7 +247,9 @@ def test_every_state_a_landing_mode_carries_can_be_stored():
 
     stored._register()
     for state in (swing.Swing(0.1, 0.2, 0.3, 0.4), swing.Placement(0.25, 0.1, 3.5),
-                  swing.Deadbeat(1.2, 0.95), swing.HeldDeadbeat(1.2, 0.3, 0.95, 3.5)):
+                  swing.Deadbeat(1.2, 0.95), swing.HeldDeadbeat(1.2, 0.3, 0.95, 3.5),
+                  swing.AimedSwing(swing.Swing(0.1, 0.2, 0.3, 0.4),
+                                   swing.Placement(0.25, 0.1, 3.5))):
         x = jax.tree_util.tree_map(jnp.asarray, state)
         exp = jax.export.export(jax.jit(lambda t: jax.tree_util.tree_map(lambda v: 2 * v, t)))(x)
         back = jax.export.deserialize(exp.serialize())

@@ -236,6 +236,68 @@ def test_default_human_runner_finds_a_steady_pendulum_gait():
     assert out.final_swing is not None
 
 
+#: Hip stiffnesses (N·m/rad) of the aimed-hip runs: one below the band where the fixed
+#: neutral angle finds a steady gait (about 210-330 N·m/rad, docs/gaits.md), two above it.
+AIMED_HIPS = (150.0, 600.0, 1000.0)
+AIM = (0.1, 3.5)      # Raibert's gain K (s) and aim v* (m/s)
+
+
+def _aimed_runner():
+    return simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
+                                   angle_of_attack_deg=64.5,
+                                   hip_stiffness_n_m_per_rad=np.array(AIMED_HIPS))
+
+
+@functools.lru_cache(maxsize=None)
+def _aimed_runs():
+    """40 steps of the default-sized runner from (0.93 m, 3.5 m/s) with the hip's neutral angle
+    fixed at 28° (plain) and aimed by Raibert's law (aimed), one batch each."""
+    p = _aimed_runner()
+    o = dataclass_replace(RIGID, landing="pendulum")
+    return (simsrc.simulate(p, simsrc.apex(0.93, 3.5), 40, options=o),
+            simsrc.simulate(p, simsrc.apex(0.93, 3.5), 40, options=o, placement=AIM))
+
+
+def test_aimed_hip_first_step_is_the_pendulum_step_with_the_laws_neutral_angle():
+    """The aimed mode's first step equals the plain pendulum step whose hip neutral angle is
+    set by hand to π/2 − α, α from Raibert's law written out here (L0 cos α = v τ/2 +
+    K (v − v*), τ = π √(m/k) before the first step)."""
+    p = _aimed_runner()
+    tau = math.pi * math.sqrt(70.0 / 11e3)
+    alpha = math.acos((0.5 * 3.5 * tau + AIM[0] * (3.5 - AIM[1])) / 0.95)
+    by_hand = simsrc.simulate(p._replace(hip_neutral_rad=0.5 * math.pi - alpha),
+                              simsrc.apex(0.93, 3.5), 40,
+                              options=dataclass_replace(RIGID, landing="pendulum"))
+    aimed = _aimed_runs()[1]
+    for a, b in ((by_hand.records.end, aimed.records.end),
+                 (by_hand.records.landing_angle_rad, aimed.records.landing_angle_rad),
+                 (by_hand.records.ledger.hip_swing_positive_j,
+                  aimed.records.ledger.hip_swing_positive_j)):
+        np.testing.assert_allclose(np.asarray(jax.tree_util.tree_leaves(a))[..., 0],
+                                   np.asarray(jax.tree_util.tree_leaves(b))[..., 0],
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_aimed_hip_carries_stiff_hips_into_a_steady_gait():
+    """With its neutral angle fixed, a stiff hip (600, 1000 N·m/rad) swings the leg past the
+    landing angle that sustains the gait and the runner falls within a few steps; aimed by
+    Raibert's law it settles (the last steps repeat to 1e-6) and the hip's work is booked with
+    the swing legs' energy balance closed. A soft hip (150 N·m/rad) cannot bring the leg
+    forward in time either way (its foot is still behind at the next touchdown)."""
+    plain, aimed = (r.records for r in _aimed_runs())
+    st_plain, st_aimed = np.asarray(plain.status), np.asarray(aimed.status)
+    assert np.all(np.any(st_plain != 0, axis=1))
+    assert np.all(st_aimed[1:] == 0)
+    y = np.asarray(aimed.end.y_m)
+    assert np.all(np.abs(y[1:, -1] - y[1:, -2]) < 1e-6 * y[1:, -1])
+    assert np.any(st_plain[0] != 0) and np.any(st_aimed[0] != 0)
+    hip = np.asarray(aimed.ledger.hip_swing_positive_j)[1:]
+    assert np.all(hip > 1.0)
+    # the swing legs' balance closes to the integration error of 8 DOP853 steps per swing,
+    # which grows with the hip's stiffness (1e-5 J at the default hip, above)
+    assert np.all(np.abs(np.asarray(aimed.ledger.swing_residual_j)[1:]) < 1e-5 * hip)
+
+
 @pytest.mark.slow   # 96 s from an empty compile cache (2 loaded cores); CI runs it
 def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     """``find_swing_gait`` (Newton on the 6-D apex map, forward-difference Jacobian): the gait

@@ -22,7 +22,7 @@ from simsrc.engine import stored
 from simsrc.engine.batch import bucket_size
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
-from simsrc.engine.swing import (LANDING_MODES, Deadbeat, HeldDeadbeat, Placement, Swing,
+from simsrc.engine.swing import (LANDING_MODES, AimedSwing, Deadbeat, HeldDeadbeat, Placement, Swing,
                                  default_swing)
 
 
@@ -170,7 +170,10 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
             the gain K (s, in [0, 2]) on the speed error and the speed v* it aims at (m/s; None:
             the start's horizontal speed), scalars or batch arrays; default ``(0.1, None)``.
             The angle of attack of ``params`` is then unused: each step's is the law's
-            (``records.landing_angle_rad`` reports it).
+            (``records.landing_angle_rad`` reports it). In the ``"pendulum"`` mode the law
+            aims the hip instead: each step's hip neutral angle is π/2 − α, the law's angle
+            relative to the body (``swing.AimedSwing``; ``records.swing`` then carries the
+            legs and the law's state).
         deadbeat_apex_m: the ``"deadbeat"`` mode's target apex height y* (m; None: the start's
             height), scalar or batch. The first root finding starts from the angle of attack of
             ``params``; each step reports the angle it found (``records.landing_angle_rad``).
@@ -223,6 +226,13 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in legs])
         p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
         legs = Swing(*[jnp.broadcast_to(v, shape) for v in legs])
+        if placement is not None:
+            # Raibert's law aims the hip (swing.AimedSwing); it may widen the batch
+            law = _placement(p, s, placement)
+            shape = jnp.broadcast_shapes(shape, *[jnp.shape(v) for v in law])
+            p, s = broadcast(p, s._replace(x_m=jnp.broadcast_to(s.x_m, shape)))[:2]
+            legs = AimedSwing(*[type(t)(*[jnp.broadcast_to(v, shape) for v in t])
+                                for t in (legs, law)])
     if options.landing in ("raibert", "deadbeat"):
         # the law's state, carried from step to step; it may widen the batch
         legs = (_placement(p, s, (0.1, None) if placement is None else placement)
@@ -235,10 +245,11 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         from simsrc.errors import SimsrcInputError
         raise SimsrcInputError("`deadbeat_apex_m` is the deadbeat foot placement's target: it "
                                "needs landing='deadbeat'")
-    if placement is not None and options.landing != "raibert":
+    if placement is not None and options.landing not in ("raibert", "pendulum"):
         from simsrc.errors import SimsrcInputError
         raise SimsrcInputError("`placement` is Raibert's foot placement: it needs "
-                               "landing='raibert'")
+                               "landing='raibert' (or 'pendulum': the hip aims the swinging "
+                               "leg at the law's angle)")
     if shape == ():
         recs, trajs, final = stored.call("run", (n_steps, options),
                                          _bound(_run_jit, n_steps, options), p, s, legs)
@@ -258,6 +269,8 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
     final_swing = None
     if options.landing == "pendulum":
         final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)
+        if isinstance(final_swing, AimedSwing):
+            final_swing = final_swing.legs
     return Run(recs, trajs, final, options, final_swing)
 
 

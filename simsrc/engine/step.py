@@ -167,7 +167,12 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
     """
     if options.landing == "pendulum" and swing is None:
         raise ValueError("the pendulum landing mode needs the swing state (simsrc.engine.swing.Swing)")
-    placed = None
+    placed, aim = None, None
+    if options.landing == "pendulum" and isinstance(swing, sw.AimedSwing):
+        # the hip aims the swinging legs at Raibert's landing angle for this step
+        swing, aim = swing
+        alpha, _ = sw.raibert_angle(p, s, aim)
+        p = p._replace(hip_neutral_rad=0.5 * jnp.pi - alpha)
     if options.landing == "raibert":
         if swing is None:
             raise ValueError("the raibert landing mode needs the placement state "
@@ -219,6 +224,8 @@ def step(p: Params, s: State, options: Options, swing: sw.Swing | None = None):
         swing_end, swing_terms = _swing_through(p, swing, land.lead, s_lo, land.foot_x_m, path,
                                                 land.time_s + path.contact_time_s + t_ap, t_ap,
                                                 options.swing_steps)
+        if aim is not None:
+            swing_end = sw.AimedSwing(swing_end, aim._replace(contact_time_s=path.contact_time_s))
     ledger = _ledger(p, s, s_end, path, y_lo, peaks, totals, swing_terms)
     code = _status(land, path, s_end, imp.crossed, options,
                    (s_end, ledger, path.contact_time_s, totals.peak_normal_force_n))

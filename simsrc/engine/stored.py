@@ -73,7 +73,7 @@ def _register():
         return
     from simsrc.engine import ledger, liftoff, params, step, swing
     for cls in (params.Params, params.State, swing.Swing, swing.Leg, swing.Placement,
-                swing.Deadbeat, swing.HeldDeadbeat, step.StepRecord,
+                swing.Deadbeat, swing.HeldDeadbeat, swing.AimedSwing, step.StepRecord,
                 step.Trajectory, step.SurfaceTotals, step.Surface, ledger.Ledger,
                 liftoff.StancePath):
         try:

@@ -37,7 +37,10 @@ Five landing modes (``Options.landing``):
   driven by a hip torque τ_hip = −k_hip (φ − φ_0) − c_hip φ̇ toward the neutral angle φ_0. Its
   angle φ is measured from the body axis (the surface normal turned forward by the lean λ),
   forward positive; from the surface normal it is ψ = φ − λ. The legs swap roles at touchdown;
-  the leg that lifts off starts swinging from its liftoff angle and angular rate.
+  the leg that lifts off starts swinging from its liftoff angle and angular rate. Aimed by
+  Raibert's law (``AimedSwing``), the hip's φ_0 is, at each apex, the law's landing angle
+  relative to the body, π/2 − α: the hip drives the massed leg toward the placement the law
+  asks for.
 
 Swing-leg equation (hip treated as an inertial pivot, see below):
 
@@ -78,7 +81,7 @@ LANDING_MODES = ("fixed", "retraction", "pendulum", "raibert", "deadbeat")
 #: The placed foot must land at least this far (in leg lengths) below the apex (``"raibert"``,
 #: ``"deadbeat"``).
 LANDING_MARGIN = 0.01
-__all__ = ["LANDING_MODES", "LANDING_MARGIN", "Deadbeat", "HeldDeadbeat", "Placement",
+__all__ = ["LANDING_MODES", "LANDING_MARGIN", "AimedSwing", "Deadbeat", "HeldDeadbeat", "Placement",
            "deadbeat_angle", "held_deadbeat", "with_energy_control",
            "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
            "Swing", "default_swing", "natural_frequency_hz", "swing_energy_j"]
@@ -239,6 +242,16 @@ class Placement(NamedTuple):
     contact_time_s: jax.Array | float
     gain_s: jax.Array | float
     aim_m_per_s: jax.Array | float
+
+
+class AimedSwing(NamedTuple):
+    """The pendulum mode's swinging legs aimed by Raibert's foot placement: at each apex the
+    hip's neutral angle φ_0 becomes the law's landing angle, π/2 − α relative to the body, so
+    that the hip drives the massed swing leg toward the placement the law asks for (MODEL.md
+    §11; ``simulate(..., landing="pendulum", placement=(K, v*))``)."""
+
+    legs: Swing
+    law: Placement
 
 
 def raibert_angle(p, s: State, placement: Placement):
