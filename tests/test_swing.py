@@ -236,6 +236,34 @@ def test_default_human_runner_finds_a_steady_pendulum_gait():
     assert out.final_swing is not None
 
 
+def test_exact_swing_step_jacobian_matches_central_differences_of_the_reference():
+    """The 6×6 Jacobian of the pendulum step's apex map, ∂(y, v_x, legs)'/∂(y, v_x, legs), in
+    forward mode through the moving-leg touchdown and the liftoff (``find_swing_gait``'s
+    ``jacobian="exact"`` kernel) against central differences of the scipy reference's step
+    (relative step 1e-5; the engine's 8 swing steps per flight leave ~1e-6 in the legs)."""
+    from simsrc.gait.swing import _swing_step_jac
+
+    d = swing_case()
+    p, s, legs = _as(_params(d), canonical_state(), LEGS)
+    opts = dataclass_replace(RIGID, landing="pendulum")
+    out = jax.jit(lambda p, s, z: _swing_step_jac(p, s, z, opts))(p, s, tuple(legs))
+    assert int(out[42]) == 0
+    jac = np.array([float(v) for v in out[6:42]]).reshape(6, 6)
+    z0 = [canonical_state()[1], canonical_state()[2], *LEGS]
+
+    def ref(z):
+        r = rs.moving_step(d, (0.0, z[0], z[1], 0.0), "pendulum", tuple(z[2:]))
+        return np.array([r["end_state"][1], r["end_state"][2], *r["swing"]])
+
+    for j in range(6):
+        h = 1e-5 * max(abs(z0[j]), 1.0)
+        hi, lo = list(z0), list(z0)
+        hi[j] += h
+        lo[j] -= h
+        fd = (ref(hi) - ref(lo)) / (2 * h)
+        np.testing.assert_allclose(jac[:, j], fd, rtol=1e-4, atol=2e-5, err_msg=f"column {j}")
+
+
 #: Hip stiffnesses (N·m/rad) of the aimed-hip runs: one below the band where the fixed
 #: neutral angle finds a steady gait (about 210-330 N·m/rad, docs/gaits.md), two above it.
 AIMED_HIPS = (150.0, 600.0, 1000.0)
@@ -300,7 +328,7 @@ def test_aimed_hip_carries_stiff_hips_into_a_steady_gait():
 
 @pytest.mark.slow   # 96 s from an empty compile cache (2 loaded cores); CI runs it
 def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
-    """``find_swing_gait`` (Newton on the 6-D apex map, forward-difference Jacobian): the gait
+    """``find_swing_gait`` (Newton on the 6-D apex map, exact Jacobian): the gait
     maps to itself, the conservative body's energy direction gives the multiplier 1, and a
     perturbation of the leading leg decays step by step at the rate of the largest remaining
     multiplier (the slope of log deviation over 30 simulated steps, which averages over the
@@ -314,7 +342,14 @@ def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     g = find_swing_gait(p, settle.final_state, settle.final_swing, options=opts)
     assert bool(g.converged) and bool(g.stable)
     lam = np.asarray(g.multipliers)
-    assert np.min(np.abs(lam - 1.0)) < 1e-4                # the energy direction
+    assert np.min(np.abs(lam - 1.0)) < 1e-7                # the energy direction, exactly 1
+    # the forward-difference Jacobian finds the same gait, its multipliers to about 1e-4
+    fd = find_swing_gait(p, settle.final_state, settle.final_swing, options=opts,
+                         jacobian="fd")
+    assert bool(fd.converged)
+    np.testing.assert_allclose([float(fd.apex_height_m), float(fd.apex_speed_m_per_s)],
+                               [float(g.apex_height_m), float(g.apex_speed_m_per_s)], atol=1e-8)
+    np.testing.assert_allclose(np.abs(np.asarray(fd.multipliers)), np.abs(lam), atol=1e-3)
     y, v = float(g.apex_height_m), float(g.apex_speed_m_per_s)
     legs = [float(a) for a in g.swing]
     again = simsrc.simulate(p, simsrc.apex(y, v), 1, options=opts, swing=g.swing).records

@@ -29,8 +29,8 @@ def add_parser(sub) -> None:
                     "where it gains energy its braking, holds the speed (as `simsrc run "
                     "--target-speed`). A retraction config uses the same "
                     "solvers; a pendulum config (two swinging legs) is first settled by "
-                    "simulating its n_steps, then solved on the 6-D apex map with a "
-                    "forward-difference Jacobian (simsrc.gait.find_swing_gait).")
+                    "simulating its n_steps, then solved on the 6-D apex map with its exact "
+                    "Jacobian (simsrc.gait.find_swing_gait).")
     p.add_argument("config", nargs="?", default=None,
                    help="TOML config (default: the built-in runner, configs/default.toml)")
     add_set_argument(p)
