@@ -326,6 +326,49 @@ def test_aimed_hip_carries_stiff_hips_into_a_steady_gait():
     assert np.all(np.abs(np.asarray(aimed.ledger.swing_residual_j)[1:]) < 1e-5 * hip)
 
 
+@pytest.mark.slow   # compiles the exact 7-D kernel (about 30 s) and two runs; CI runs it
+def test_aimed_hip_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
+    """``find_swing_gait(..., placement=(K, v*))`` on the 7-D apex map of the aimed hip (the
+    legs and the law's contact time τ), exact Jacobian, from a run settled for only 8 steps:
+    the gait repeats under ``simulate`` with the law to 1e-9, and a kicked leading leg decays at
+    the rate of the largest multiplier other than the energy direction's 1 (log-slope over
+    steps 3-15 of 30 simulated ones, independent of the Jacobian), within 5 %."""
+    from simsrc.gait import find_swing_gait
+
+    p = simsrc.canonical_params(mass_kg=70.0, leg_length_m=0.95, leg_stiffness_n_per_m=11e3,
+                                angle_of_attack_deg=64.5, hip_stiffness_n_m_per_rad=1000.0)
+    opts = dataclass_replace(RIGID, landing="pendulum")
+    settle = simsrc.simulate(p, simsrc.apex(0.93, 3.5), 8, options=opts, placement=AIM)
+    tau0 = float(settle.records.swing.law.contact_time_s[-1])
+    g = find_swing_gait(p, settle.final_state, settle.final_swing, options=opts,
+                        placement=AIM, contact_time_s=tau0)
+    assert bool(g.converged) and bool(g.stable) and int(g.iterations) >= 2
+    y, v, tau = float(g.apex_height_m), float(g.apex_speed_m_per_s), float(g.contact_time_s)
+    legs = [float(a) for a in g.swing]
+    run = simsrc.simulate(p, simsrc.apex(y, v), 1, options=opts, swing=g.swing,
+                          placement=AIM).records
+    # the law's τ at the gait's start is the gait's own contact time: start the law from it
+    start = sw.AimedSwing(sw.Swing(*legs), sw.Placement(tau, *AIM))
+    again = jax.jit(lambda q, s0, z: run_steps(q, s0, 1, opts, z))(
+        *_as(p, (0.0, y, v, 0.0))[:2], jax.tree_util.tree_map(jnp.float64, start))[0]
+    np.testing.assert_allclose([float(again.end.y_m[0]), float(again.end.vx_m_per_s[0]),
+                                *[float(a[0]) for a in again.swing.legs],
+                                float(again.swing.law.contact_time_s[0])],
+                               [y, v, *legs, tau], atol=1e-9)
+    assert int(run.status[0]) == 0
+
+    kicked = jax.tree_util.tree_map(jnp.float64, sw.AimedSwing(
+        sw.Swing(legs[0] + 1e-4, *legs[1:]), sw.Placement(tau, *AIM)))
+    recs = jax.jit(lambda q, s0, z: run_steps(q, s0, 30, opts, z))(
+        *_as(p, (0.0, y, v, 0.0))[:2], kicked)[0]
+    dev = np.sqrt((np.asarray(recs.end.y_m) - y) ** 2 / 0.95**2
+                  + (np.asarray(recs.end.vx_m_per_s) - v) ** 2 / (9.81 * 0.95)
+                  + sum((np.asarray(a) - b) ** 2 for a, b in zip(recs.swing.legs, legs)))
+    k = np.arange(3, 16)       # 1e-4 × 0.57^15 ≈ 2e-8: above the gait's own 1e-9 accuracy
+    rate = np.exp(np.polyfit(k, np.log(dev[k]), 1)[0])
+    assert rate == pytest.approx(float(g.max_abs_multiplier), rel=0.05)
+
+
 @pytest.mark.slow   # 96 s from an empty compile cache (2 loaded cores); CI runs it
 def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     """``find_swing_gait`` (Newton on the 6-D apex map, exact Jacobian): the gait
