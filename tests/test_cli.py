@@ -298,3 +298,37 @@ def test_the_command_line_starts_without_jax():
                           cwd=root, env=dict(os.environ, PYTHONPATH=root), timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.slow   # compiles the held-speed deadbeat step (about 45 s); CI runs it
+def test_deadbeat_placement_config_runs_the_deadbeat_runner(capsys):
+    """``[control] placement = "deadbeat"``: `simsrc run --steps` is the engine's deadbeat
+    runner, every apex at the config's apex height and initial speed from the first step on
+    (10° downhill: braking), and the steady answer is the held-speed gait at that speed."""
+    import numpy as np
+
+    from simsrc.config.load import load_config
+    from simsrc.config.runner import run_config
+
+    cfg = load_config(ROOT / "configs" / "human.toml", ["placement=deadbeat", "slope_deg=-10"])
+    _, run = run_config(cfg, 3)
+    r = run.records
+    assert np.all(np.asarray(r.status) == 0)
+    np.testing.assert_allclose(np.asarray(r.end.y_m), cfg.values["apex_height_m"], atol=1e-9)
+    np.testing.assert_allclose(np.asarray(r.end.vx_m_per_s), cfg.values["speed_m_per_s"],
+                               atol=1e-9)
+    assert np.all(np.asarray(r.swing.control) < 0)          # braking downhill
+    assert main(["run", str(ROOT / "configs" / "human.toml"), "--set", "placement=deadbeat",
+                 "--set", "slope_deg=-10"]) == 0
+    out = capsys.readouterr().out
+    assert "deadbeat foot placement" in out and "speed held at 3.5 m/s" in out
+
+
+def test_deadbeat_placement_needs_the_fixed_landing_mode(tmp_path, capsys):
+    """The deadbeat placement chooses the landing angle itself: with the pendulum landing mode
+    the run is refused before anything compiles, naming the file and both keys (exit 2)."""
+    cfg = tmp_path / "pendulum_deadbeat.toml"
+    cfg.write_text('[landing]\nmode = "pendulum"\n[control]\nplacement = "deadbeat"\n')
+    assert main(["run", str(cfg), "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert str(cfg) in err and "`placement` = \"deadbeat\"" in err and "`mode`" in err

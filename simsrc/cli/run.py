@@ -84,11 +84,15 @@ def describe(config) -> str:
     ground = v["surface"]
     extra = [f"{k} {v[k]:g}" for k in ("surface_stiffness_kn_per_m", "surface_restitution")
              if v[k] is not None]
-    landing = (f"{v['angle_of_attack_deg']:g} deg ({v['mode']} landing)"
-               if v.get("placement", "none") != "raibert" else
-               f"by Raibert foot placement (gain {v['placement_gain_s']:g} s, aim "
-               f"{v['speed_m_per_s'] if v['aim_speed_m_per_s'] is None else v['aim_speed_m_per_s']:g}"
-               f" m/s; {v['angle_of_attack_deg']:g} deg only before the first step)")
+    aim = v['speed_m_per_s'] if v['aim_speed_m_per_s'] is None else v['aim_speed_m_per_s']
+    placement = v.get("placement", "none")
+    landing = (f"{v['angle_of_attack_deg']:g} deg ({v['mode']} landing)" if placement == "none"
+               else f"by Raibert foot placement (gain {v['placement_gain_s']:g} s, aim "
+               f"{aim:g} m/s; {v['angle_of_attack_deg']:g} deg only before the first step)"
+               if placement == "raibert" else
+               f"by deadbeat foot placement with push or braking (each apex aimed at "
+               f"{v['apex_height_m']:g} m and {aim:g} m/s; {v['angle_of_attack_deg']:g} deg only "
+               "as the first guess)")
     return (f"runner {v['mass_kg']:g} kg, leg {v['leg_length_m']:g} m at "
             f"{v['leg_stiffness_kn_per_m']:g} kN/m, angle of attack {landing}, lean {v['lean_deg']:g} "
             f"deg, push "

@@ -93,6 +93,19 @@ def run_config(source: Config | str | os.PathLike | None = None, n_steps: int | 
         opts = held_speed_options(inputs.params, CONTROLLED, inputs.options)
         return inputs, controlled_run(inputs.params, inputs.state, law, steps, options=opts,
                                       trajectory=trajectory)
+    if inputs.config.values.get("placement") == "deadbeat":
+        if inputs.options.landing != "fixed":
+            from simsrc.errors import SimsrcInputError
+            raise SimsrcInputError(
+                f"{inputs.config.source}: [control] `placement` = \"deadbeat\" chooses the "
+                f"landing angle itself: it needs [landing] `mode` = \"fixed\", got "
+                f"{inputs.options.landing!r}")
+        aim = inputs.config.values.get("aim_speed_m_per_s")
+        return inputs, simulate(inputs.params, inputs.state, steps, options=inputs.options,
+                                trajectory=trajectory, landing="deadbeat",
+                                deadbeat_apex_m=inputs.state.y_m,
+                                deadbeat_speed_m_per_s=inputs.state.vx_m_per_s if aim is None
+                                else float(aim))
     run = simulate(inputs.params, inputs.state, steps, options=inputs.options,
                    trajectory=trajectory)
     return inputs, run
@@ -126,6 +139,9 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
       configured, so the energy balance decides the speed (push work against the losses). A
       conservative runner keeps the energy it starts with: its gait is the one at the energy
       of the config's apex (``solve_gait(hold_energy=True)``).
+    - ``[control] placement = "deadbeat"`` and no target speed: the held-speed gait (below)
+      at ``aim_speed_m_per_s``, or the config's initial speed, as the mean speed. (The
+      engine's deadbeat runner of ``run_config`` holds the apex speed instead.)
     - ``[control] placement = "raibert"`` and no target speed: the closed loop's gait
       (``simsrc.gait.steady.solve_controlled``): Raibert's law places the foot, the speed is
       the energy balance's.
@@ -168,6 +184,10 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
             "the steady gait of the pendulum landing mode includes the swinging legs' state: "
             "use `simsrc gait CONFIG`, or `simsrc run CONFIG --steps N` for the steps")
     p, guess = inputs.params, inputs.state
+    if inputs.config.values.get("placement") == "deadbeat" and target_speed_m_per_s is None:
+        # the deadbeat runner holds a speed: its steady answer is the held-speed gait
+        aim = inputs.config.values.get("aim_speed_m_per_s")
+        target_speed_m_per_s = float(guess.vx_m_per_s) if aim is None else float(aim)
 
     law = placement_law(inputs.config.values, guess)
     if law is not None and target_speed_m_per_s is None:

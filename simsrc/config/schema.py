@@ -158,19 +158,25 @@ KEYS: tuple[Key, ...] = (
             "apex height and the push (or, where the runner gains energy, the braking) holds "
             "the speed (MODEL.md §11)"),
     # [control]  (MODEL.md §11; docs/gaits.md, "Lean under control")
-    _choice("placement", "control", "none", ("none", "raibert"),
-            'foot placement by feedback: "none" (the landing angle as configured) or '
+    _choice("placement", "control", "none", ("none", "raibert", "deadbeat"),
+            'foot placement by feedback: "none" (the landing angle as configured), '
             '"raibert": at each apex the foot is placed ahead of the hip by half the distance '
             "travelled in the last contact plus placement_gain_s x (speed − aim_speed_m_per_s) "
             "(Raibert 1986); lean then moves the foot closer under the body than the law asks, "
             "and the speed is the energy balance's (the push against the losses). The steady "
             "answer of `simsrc run` and of `answer = \"steady\"` sweeps is this closed loop's "
-            "gait"),
+            'gait. Or "deadbeat": at each apex the landing angle and the energy control (a '
+            "push, or braking by leg damping) that bring the next apex to the initial apex "
+            "height and to aim_speed_m_per_s (default: the initial speed), solved inside the "
+            "step (MODEL.md §11): the per-step table of `simsrc run --steps` is that runner "
+            "step by step; the steady answer of `simsrc run` is the held-speed gait at that "
+            "speed taken as the step's mean speed (as `--target-speed`)"),
     Key("placement_gain_s", "control", "number", 0.1, lambda v: math.isfinite(v) and 0 <= v <= 2,
         "in [0, 2]", "s", "Raibert placement: the gain K on the speed error (foot further ahead "
         "by K·Δv when faster than the aim)", sweepable=False),
     Key("aim_speed_m_per_s", "control", "number", None, lambda v: math.isfinite(v) and 0 < v < 20,
-        "in (0, 20)", "m/s", "Raibert placement: the speed v* the controller aims at (default: "
+        "in (0, 20)", "m/s", "Raibert or deadbeat placement: the speed v* the controller aims at "
+        "(default: "
         "the initial speed); with a proportional gain the steady speed differs from it by the "
         "lean's and the energy balance's offset", sweepable=False),
     # [impact]  (MODEL.md §12; simsrc.metrics.impact)
