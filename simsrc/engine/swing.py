@@ -22,14 +22,16 @@ Five landing modes (``Options.landing``):
   attack is the root of P_y(α) = y*, the next apex at a target height, found inside the step by
   ``DEADBEAT_ITERS`` Newton iterations from the last step's angle, each differentiating the
   whole fixed-angle step in forward mode, kept between ``DEADBEAT_LOWEST_ANGLE_RAD`` and the
-  steepest leg whose foot lands ``LANDING_MARGIN`` L0 below the apex. Only the last update carries a
-  gradient (the implicit-function derivative dα/dθ = −(∂P_y/∂θ)/(∂P_y/∂α), as for the event
-  times; ∂P_y/∂α is the last iteration's, one converged update earlier, so that the program
-  holds one differentiated step, not two). The state carries the angle and y* (``Deadbeat``).
+  steepest leg whose foot lands ``LANDING_MARGIN`` L0 below the apex. The answer's gradient is
+  the implicit-function derivative dα/dθ = −(∂P_y/∂θ)/(∂P_y/∂α), as for the event times, given
+  by a ``jax.custom_jvp`` rule (∂P_y/∂α the last iteration's): the iterations are not
+  differentiated, and a program that is not differentiated holds no gradient code. The state
+  carries the angle and y* (``Deadbeat``).
   With a speed target v* as well (``HeldDeadbeat``) the step solves for the angle and the
   runner's energy control u together, P(α, u) = (y*, v*), u > 0 a push of u body weights and
   u < 0 braking by leg damping (``with_energy_control``, ``held_deadbeat``): the runner then
-  holds its apex and its speed from the first step on, on any slope the bounds allow. Where no angle reaches y* (too
+  holds its apex and its speed from the first step on, on any slope the bounds allow. Where
+  no angle reaches y* (too
   little energy for that apex) the step lands at the nearest the iterations found and its apex
   says by how much it missed.
 * ``"pendulum"``: the runner has two legs. The leg that is not in stance swings as a physical
@@ -285,41 +287,50 @@ class Deadbeat(NamedTuple):
 #: The flattest leg the deadbeat root finding may try (rad from the ground, about 11°).
 DEADBEAT_LOWEST_ANGLE_RAD = 0.2
 #: Newton iterations of the deadbeat angle per step (from the last step's angle: a steady gait
-#: needs one or two; the step is differentiated once per iteration).
-DEADBEAT_ITERS = 4
+#: needs one or two, a cold start four or five; the step is differentiated once per iteration).
+DEADBEAT_ITERS = 5
 
 
 def deadbeat_angle(p, s: State, target_m, alpha0, next_apex_y):
     """The angle of attack α with ``next_apex_y(p, s, α) == target_m`` (``"deadbeat"`` mode;
     module docstring), from ``alpha0``; ``next_apex_y(p, s, α)`` is the fixed-angle step's next
     apex height from ``s``."""
-    top, lands = steepest_landing_angle(p, s)
-    low = DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top)
+    def box(q, s0):
+        top = steepest_landing_angle(q, s0)[0]
+        return DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top), top - 1e-9
 
     def g(a, q, s0, aim):
         return next_apex_y(q, s0, a) - aim
 
-    def update(a, val, der, low, top):
-        nxt = a - val / der
-        return jnp.where(jnp.isfinite(nxt), jnp.clip(nxt, low, top - 1e-9), a)
+    def search(q, s0, aim, a0):
+        """``DEADBEAT_ITERS`` Newton iterations: (the answer, the last derivative)."""
+        q, s0, aim, a0 = jax.lax.stop_gradient((q, s0, aim, a0))
+        low, top = box(q, s0)
 
-    # the iterations see the runner, the target and the bounds without their tangents: a
-    # program that is itself differentiated then differentiates the step once (the last
-    # update), not twice (d/dθ of a differentiated step)
-    frozen = jax.lax.stop_gradient((p, s, target_m))
-    bounds = jax.lax.stop_gradient((low, top))
+        def iterate(_, carry):
+            a, _ = carry
+            val, der = jax.jvp(lambda a: g(a, q, s0, aim), (a,), (jnp.ones_like(a),))
+            nxt = a - val / der
+            return jnp.where(jnp.isfinite(nxt), jnp.clip(nxt, low, top), a), der
 
-    def iterate(_, carry):
-        a, _ = carry
-        val, der = jax.jvp(lambda a: g(a, *frozen), (a,), (jnp.ones_like(a),))
-        return update(a, val, der, *bounds), der
+        return jax.lax.fori_loop(0, DEADBEAT_ITERS, iterate,
+                                 (jnp.clip(a0, low, top), jnp.ones_like(a0)))
 
-    a0 = jnp.clip(jax.lax.stop_gradient(alpha0), bounds[0], bounds[1] - 1e-9)
-    a, der = jax.lax.fori_loop(0, DEADBEAT_ITERS, iterate, (a0, jnp.ones_like(a0)))
-    a, der = jax.lax.stop_gradient((a, der))
-    # the last update carries the implicit-function gradient, with the last iteration's
-    # derivative (taken one converged update earlier: no second differentiated step)
-    return update(a, g(a, p, s, target_m), der, low, top), lands
+    @jax.custom_jvp
+    def solve(q, s0, aim, a0):
+        return search(q, s0, aim, a0)[0]
+
+    @solve.defjvp
+    def solve_jvp(primals, tangents):
+        # the implicit-function derivative dα = −(∂g/∂θ) dθ / (∂g/∂α), ∂g/∂α from the last
+        # iteration (one converged update earlier); zero at a bound
+        a, der = search(*primals)
+        _, dg = jax.jvp(lambda q, s0, aim: g(a, q, s0, aim), primals[:3], tangents[:3])
+        low, top = box(*primals[:2])
+        return a, jnp.where((a > low) & (a < top), -dg / der, 0.0)
+
+    return solve(p, s, target_m, alpha0), steepest_landing_angle(p, s)[1]
+
 
 
 class HeldDeadbeat(NamedTuple):
@@ -352,6 +363,13 @@ def with_energy_control(p, u):
                       * jnp.sqrt(p.leg_stiffness_n_per_m * p.mass_kg))
 
 
+def _solve2(jac, val):
+    """J⁻¹ val for a 2 × 2 J (Cramer's rule; elementwise, no LAPACK call in the step)."""
+    det = jac[0, 0] * jac[1, 1] - jac[0, 1] * jac[1, 0]
+    return jnp.stack([jac[1, 1] * val[0] - jac[0, 1] * val[1],
+                      jac[0, 0] * val[1] - jac[1, 0] * val[0]]) / det
+
+
 def held_deadbeat(p, s: State, law: HeldDeadbeat, next_apex):
     """The angle of attack α and energy control u whose fixed-angle step from ``s`` ends at the
     targets, ``next_apex(p, s, α, u) == (y*, v*, True)`` (the next apex's height, horizontal
@@ -362,50 +380,66 @@ def held_deadbeat(p, s: State, law: HeldDeadbeat, next_apex):
     whose step fails (``ok`` False) or whose residual, |y − y*|/L0 + |v − v*|/√(g L0), is no
     smaller than the best one's is rejected: the next trial is halfway back to the best pair.
     Pairs stay within [``DEADBEAT_LOWEST_ANGLE_RAD``, the steepest landing leg] ×
-    ``ENERGY_CONTROL_BOUNDS``. The answer is one Newton update from the best pair with its
-    Jacobian, the only update that carries a gradient: the implicit-function derivative
-    d(α, u)/dθ = −J⁻¹ ∂g/∂θ. Where no pair reaches the targets the step runs with that
-    answer and its apex says by how much it missed."""
-    top, lands = steepest_landing_angle(p, s)
-    lo = jnp.stack([DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top),
-                    ENERGY_CONTROL_BOUNDS[0] + jnp.zeros_like(top)])
-    hi = jnp.stack([top - 1e-9, ENERGY_CONTROL_BOUNDS[1] + jnp.zeros_like(top)])
-    scale = jnp.stack([p.leg_length_m, jnp.sqrt(p.gravity_m_per_s2 * p.leg_length_m)])
+    ``ENERGY_CONTROL_BOUNDS``. The answer is one Newton update from the best pair with the
+    value and Jacobian found there; its gradient is the implicit-function derivative
+    d(α, u)/dθ = −J⁻¹ ∂g/∂θ (a ``jax.custom_jvp`` rule, zero for a component at its bound).
+    Where no pair reaches the targets the step runs with that answer and its apex says by how
+    much it missed."""
+    def box(q, s0):
+        top = steepest_landing_angle(q, s0)[0]
+        return (jnp.stack([DEADBEAT_LOWEST_ANGLE_RAD + jnp.zeros_like(top),
+                           ENERGY_CONTROL_BOUNDS[0] + jnp.zeros_like(top)]),
+                jnp.stack([top - 1e-9, ENERGY_CONTROL_BOUNDS[1] + jnp.zeros_like(top)]))
 
     def g(x, q, s0, aim):
         y, v, ok = next_apex(q, s0, x[0], x[1])
         val = jnp.stack([y - aim.apex_height_m, v - aim.speed_m_per_s])
         return val, (val, ok)
 
-    # the iterations see the runner, the targets and the bounds without their tangents
-    # (``deadbeat_angle``)
-    frozen = jax.lax.stop_gradient((p, s, law))
-    bounds = jax.lax.stop_gradient((lo, hi))
-
     def newton(x, val, jac, lo, hi):
-        det = jac[0, 0] * jac[1, 1] - jac[0, 1] * jac[1, 0]
-        dx = jnp.stack([jac[1, 1] * val[0] - jac[0, 1] * val[1],
-                        jac[0, 0] * val[1] - jac[1, 0] * val[0]]) / det
-        nxt = x - dx
-        return jnp.where(jnp.all(jnp.isfinite(nxt)), jnp.clip(nxt, lo, hi), x)
+        return jnp.where(jnp.all(jnp.isfinite(x - _solve2(jac, val))),
+                         jnp.clip(x - _solve2(jac, val), lo, hi), x)
 
-    def iterate(_, carry):
-        x, best, best_size, best_jac = carry
-        # the step's value and its two forward-mode columns in one pass
-        jac, (val, ok) = jax.jacfwd(lambda z: g(z, *frozen), has_aux=True)(x)
-        size = jnp.sum(jnp.abs(val) / scale)
-        better = ok & jnp.isfinite(size) & jnp.all(jnp.isfinite(jac)) & (size < best_size)
-        best = jnp.where(better, x, best)
-        best_jac = jnp.where(better, jac, best_jac)
-        nxt = jnp.where(better, newton(x, val, jac, *bounds), 0.5 * (x + best))
-        return nxt, best, jnp.where(better, size, best_size), best_jac
+    def search(q, s0, aim):
+        """The damped Newton iterations: (the answer, the best pair, its Jacobian)."""
+        q, s0, aim = jax.lax.stop_gradient((q, s0, aim))
+        lo, hi = box(q, s0)
+        scale = jnp.stack([q.leg_length_m, jnp.sqrt(q.gravity_m_per_s2 * q.leg_length_m)])
 
-    x0 = jnp.clip(jax.lax.stop_gradient(jnp.stack([law.angle_rad, law.control])), *bounds)
-    carry = (x0, x0, jnp.full_like(top, jnp.inf), jnp.zeros(x0.shape * 2, x0.dtype))
-    _, best, _, jac = jax.lax.stop_gradient(
-        jax.lax.fori_loop(0, HELD_DEADBEAT_ITERS, iterate, carry))
-    # the last update carries the implicit-function gradient (the best pair's Jacobian)
-    x = newton(best, g(best, p, s, law)[0], jac, lo, hi)
+        def iterate(_, carry):
+            x, best, best_size, best_val, best_jac = carry
+            # the step's value and its two forward-mode columns in one pass
+            jac, (val, ok) = jax.jacfwd(lambda z: g(z, q, s0, aim), has_aux=True)(x)
+            size = jnp.sum(jnp.abs(val) / scale)
+            better = ok & jnp.isfinite(size) & jnp.all(jnp.isfinite(jac)) & (size < best_size)
+            best = jnp.where(better, x, best)
+            best_val = jnp.where(better, val, best_val)
+            best_jac = jnp.where(better, jac, best_jac)
+            nxt = jnp.where(better, newton(x, val, jac, lo, hi), 0.5 * (x + best))
+            return nxt, best, jnp.where(better, size, best_size), best_val, best_jac
+
+        x0 = jnp.clip(jnp.stack([aim.angle_rad, aim.control]), lo, hi)
+        carry = (x0, x0, jnp.full_like(lo[0], jnp.inf), jnp.zeros_like(x0),
+                 jnp.zeros(x0.shape * 2, x0.dtype))
+        _, best, _, val, jac = jax.lax.fori_loop(0, HELD_DEADBEAT_ITERS, iterate, carry)
+        # one more update from the best pair, with the value and Jacobian found there
+        return newton(best, val, jac, lo, hi), best, jac
+
+    @jax.custom_jvp
+    def solve(q, s0, aim):
+        return search(q, s0, aim)[0]
+
+    @solve.defjvp
+    def solve_jvp(primals, tangents):
+        # the implicit-function derivative d(α, u) = −J⁻¹ (∂g/∂θ) dθ, at the best pair; zero
+        # for a component held at its bound
+        x, best, jac = search(*primals)
+        _, dg = jax.jvp(lambda q, s0, aim: g(best, q, s0, aim)[0], primals, tangents)
+        lo, hi = box(*primals[:2])
+        return x, jnp.where((x > lo) & (x < hi), -_solve2(jac, dg), 0.0)
+
+    x = solve(p, s, law)
+    lands = steepest_landing_angle(p, s)[1]
     return x[0], x[1], lands
 
 
