@@ -46,6 +46,9 @@ VARIANTS = {
     "damped_push": (dict(surface="sand", push_force_bw=0.5, leg_damping_ratio=0.1), dict()),
     "retraction": (dict(), dict(landing="retraction")),
     "pendulum": (dict(), dict(landing="pendulum")),
+    "pendulum_aimed": (dict(), dict(landing="pendulum", placement=(0.1, 5.0))),
+    "deadbeat": (dict(), dict(landing="deadbeat")),
+    "deadbeat_speed": (dict(), dict(landing="deadbeat", deadbeat_speed_m_per_s=5.0)),
     "jacfwd_rigid_push": (dict(push_force_bw=0.5), dict(jacfwd=True)),
     "jacfwd_plastic_push": (dict(surface="track", push_force_bw=0.5), dict(jacfwd=True)),
 }
@@ -87,8 +90,7 @@ def kernel(name: str):
         return fn, (pb, sb.y_m, sb.vx_m_per_s, pb.push_force_bw)
 
     def run(q, s):
-        out = simsrc.simulate(q, s, N_STEPS, options=opts, check=False,
-                              landing=skw.get("landing"))
+        out = simsrc.simulate(q, s, N_STEPS, options=opts, check=False, **skw)
         return out.records, out.final_state, out.final_swing
     return jax.jit(run), (pb, sb)
 

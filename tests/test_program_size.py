@@ -24,6 +24,12 @@ BOUNDS = {
     "elastic": (15767, 18100),               # firm ground: the algebraic contact
     "damped": (6610, 7600),                  # sand: ARK3 IMEX
     "jacfwd_rigid_push": (15150, 17400),     # the gait solvers' forward-mode Jacobian
+    # measured 2026-12-03 (commit after 435f70a), `... --ops-only --only pendulum
+    # pendulum_aimed deadbeat deadbeat_speed`: the feedback landing modes (MODEL.md §11)
+    "pendulum": (17757, 20400),              # two swinging legs
+    "pendulum_aimed": (17806, 20500),        # ... their hip aimed by Raibert's law
+    "deadbeat": (16769, 19300),              # the step differentiated inside the step
+    "deadbeat_speed": (28014, 32200),        # ... along the angle and the energy control
 }
 
 
