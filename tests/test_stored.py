@@ -238,8 +238,9 @@ def test_an_unknown_compile_option_falls_back_to_xla_defaults(store, monkeypatch
 
 def test_every_state_a_landing_mode_carries_can_be_stored():
     """A program whose input holds a landing mode's carried state (the pendulum's ``Swing``,
-    Raibert's ``Placement``, the deadbeat ``Deadbeat`` and ``HeldDeadbeat``, the aimed hip's ``AimedSwing``) exports, serialises and reads back:
-    without its registration the export failed and such runs were traced again in every
+    Raibert's ``Placement``, the deadbeat ``Deadbeat`` and ``HeldDeadbeat``, the aimed hip's
+    ``AimedSwing``) exports, serialises and reads back: without its registration the export
+    failed and such runs were traced again in every
     process, silently."""
     import jax.numpy as jnp
 

@@ -100,15 +100,21 @@ def run_config(source: Config | str | os.PathLike | None = None, n_steps: int | 
                 f"{inputs.config.source}: [control] `placement` = \"deadbeat\" chooses the "
                 f"landing angle itself: it needs [landing] `mode` = \"fixed\", got "
                 f"{inputs.options.landing!r}")
-        aim = inputs.config.values.get("aim_speed_m_per_s")
         return inputs, simulate(inputs.params, inputs.state, steps, options=inputs.options,
                                 trajectory=trajectory, landing="deadbeat",
                                 deadbeat_apex_m=inputs.state.y_m,
-                                deadbeat_speed_m_per_s=inputs.state.vx_m_per_s if aim is None
-                                else float(aim))
+                                deadbeat_speed_m_per_s=aim_speed(inputs.config.values,
+                                                                 inputs.state))
     run = simulate(inputs.params, inputs.state, steps, options=inputs.options,
                    trajectory=trajectory)
     return inputs, run
+
+
+def aim_speed(values, state: State):
+    """The speed a feedback placement aims at (m/s): ``aim_speed_m_per_s``, else the initial
+    one of ``state`` (per point in a sweep)."""
+    aim = values.get("aim_speed_m_per_s")
+    return state.vx_m_per_s if aim is None else float(aim)
 
 
 def placement_law(values, state: State):
@@ -119,9 +125,7 @@ def placement_law(values, state: State):
         return None
     from simsrc.gait.steady import RaibertPlacement
 
-    aim = values.get("aim_speed_m_per_s")
-    return RaibertPlacement(float(values["placement_gain_s"]),
-                            state.vx_m_per_s if aim is None else float(aim))
+    return RaibertPlacement(float(values["placement_gain_s"]), aim_speed(values, state))
 
 
 
@@ -186,8 +190,7 @@ def steady_config(source: Config | str | os.PathLike | None = None, *,
     p, guess = inputs.params, inputs.state
     if inputs.config.values.get("placement") == "deadbeat" and target_speed_m_per_s is None:
         # the deadbeat runner holds a speed: its steady answer is the held-speed gait
-        aim = inputs.config.values.get("aim_speed_m_per_s")
-        target_speed_m_per_s = float(guess.vx_m_per_s) if aim is None else float(aim)
+        target_speed_m_per_s = float(aim_speed(inputs.config.values, guess))
 
     law = placement_law(inputs.config.values, guess)
     if law is not None and target_speed_m_per_s is None:

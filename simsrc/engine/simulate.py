@@ -22,8 +22,8 @@ from simsrc.engine import stored
 from simsrc.engine.batch import bucket_size
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
-from simsrc.engine.swing import (LANDING_MODES, AimedSwing, Deadbeat, HeldDeadbeat, Placement, Swing,
-                                 default_swing)
+from simsrc.engine.swing import (LANDING_MODES, AimedSwing, Deadbeat, HeldDeadbeat, Placement,
+                                 Swing, default_swing)
 
 
 #: Units of the records' columns, by the end of their names (``Run.to_xarray``'s attrs).

@@ -31,9 +31,8 @@ Five landing modes (``Options.landing``):
   runner's energy control u together, P(α, u) = (y*, v*), u > 0 a push of u body weights and
   u < 0 braking by leg damping (``with_energy_control``, ``held_deadbeat``): the runner then
   holds its apex and its speed from the first step on, on any slope the bounds allow. Where
-  no angle reaches y* (too
-  little energy for that apex) the step lands at the nearest the iterations found and its apex
-  says by how much it missed.
+  no angle reaches y* (too little energy for that apex) the step lands at the nearest the
+  iterations found and its apex says by how much it missed.
 * ``"pendulum"``: the runner has two legs. The leg that is not in stance swings as a physical
   pendulum hinged at the hip (mass m_l, centre of mass at d from the hip, inertia I about the hip)
   driven by a hip torque τ_hip = −k_hip (φ − φ_0) − c_hip φ̇ toward the neutral angle φ_0. Its
@@ -83,9 +82,8 @@ LANDING_MODES = ("fixed", "retraction", "pendulum", "raibert", "deadbeat")
 #: The placed foot must land at least this far (in leg lengths) below the apex (``"raibert"``,
 #: ``"deadbeat"``).
 LANDING_MARGIN = 0.01
-__all__ = ["LANDING_MODES", "LANDING_MARGIN", "AimedSwing", "Deadbeat", "HeldDeadbeat", "Placement",
-           "deadbeat_angle", "held_deadbeat", "with_energy_control",
-           "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
+__all__ = ["LANDING_MODES", "LANDING_MARGIN", "AimedSwing", "Deadbeat", "HeldDeadbeat",
+           "Placement", "deadbeat_angle", "held_deadbeat", "with_energy_control", "raibert_angle", "LEG_MASS_FRACTION", "LEG_COM_FRACTION", "LEG_GYRATION_FRACTION",
            "Swing", "default_swing", "natural_frequency_hz", "swing_energy_j"]
 
 
