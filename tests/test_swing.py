@@ -369,6 +369,43 @@ def test_aimed_hip_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     assert rate == pytest.approx(float(g.max_abs_multiplier), rel=0.05)
 
 
+@pytest.mark.slow   # a 40-step run and the exact 7-D kernel with push and damping (~80 s); CI runs it
+def test_human_runner_with_the_aimed_hip_has_a_stable_steady_gait_that_pays_for_the_swing():
+    """Controlled, steady running that counts the cost of swinging the leg (MODEL.md §11): the
+    human runner (70 kg, 11 kN/m, push 0.85 BW, leg damping ratio 0.1; tests/test_controlled.py)
+    with the hip aimed by Raibert's law at 1000 N·m/rad settles in 40 steps, and
+    ``find_swing_gait`` finds its steady gait from there: a fixed point under the engine to
+    1e-9, stable, the hip's positive work a real share of the muscle work per step (the body's
+    ledger and the swing legs' balance both close)."""
+    import importlib
+
+    from simsrc.gait import find_swing_gait
+
+    tc = importlib.import_module("test_controlled")
+    p = tc.human(hip_stiffness_n_m_per_rad=1000.0)
+    opts = dataclass_replace(tc.options(tc.human()), landing="pendulum")
+    settle = simsrc.simulate(p, simsrc.apex(0.95, 3.5), 40, options=opts, placement=AIM)
+    assert np.all(np.asarray(settle.records.status) == 0)
+    tau0 = float(settle.records.swing.law.contact_time_s[-1])
+    g = find_swing_gait(p, settle.final_state, settle.final_swing, options=opts,
+                        placement=AIM, contact_time_s=tau0)
+    assert bool(g.converged) and bool(g.stable)
+    y, v, tau = float(g.apex_height_m), float(g.apex_speed_m_per_s), float(g.contact_time_s)
+    legs = [float(a) for a in g.swing]
+    start = jax.tree_util.tree_map(jnp.float64, sw.AimedSwing(sw.Swing(*legs),
+                                                              sw.Placement(tau, *AIM)))
+    rec = jax.jit(lambda q, s0, z: run_steps(q, s0, 1, opts, z))(
+        *_as(p, (0.0, y, v, 0.0))[:2], start)[0]
+    np.testing.assert_allclose([float(rec.end.y_m[0]), float(rec.end.vx_m_per_s[0]),
+                                *[float(a[0]) for a in rec.swing.legs],
+                                float(rec.swing.law.contact_time_s[0])],
+                               [y, v, *legs, tau], atol=1e-9)
+    led = rec.ledger
+    hip, push = float(led.hip_swing_positive_j[0]), float(led.push_positive_j[0])
+    assert hip > 0.5 * push > 10.0, (hip, push)
+    assert abs(float(led.residual_j[0])) < 1e-6 and abs(float(led.swing_residual_j[0])) < 1e-3
+
+
 @pytest.mark.slow   # 96 s from an empty compile cache (2 loaded cores); CI runs it
 def test_swing_gait_is_a_fixed_point_and_its_multipliers_match_the_decay():
     """``find_swing_gait`` (Newton on the 6-D apex map, exact Jacobian): the gait
