@@ -395,8 +395,8 @@ def held_deadbeat(p, s: State, law: HeldDeadbeat, next_apex):
         return val, (val, ok)
 
     def newton(x, val, jac, lo, hi):
-        return jnp.where(jnp.all(jnp.isfinite(x - _solve2(jac, val))),
-                         jnp.clip(x - _solve2(jac, val), lo, hi), x)
+        nxt = x - _solve2(jac, val)
+        return jnp.where(jnp.all(jnp.isfinite(nxt)), jnp.clip(nxt, lo, hi), x)
 
     def search(q, s0, aim):
         """The damped Newton iterations: (the answer, the best pair, its Jacobian)."""
