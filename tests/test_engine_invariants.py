@@ -203,3 +203,32 @@ def test_a_step_with_a_non_finite_result_is_flagged_non_finite():
     assert int(code(jnp.nan, found=False)) == st.NO_LIFTOFF
     rows = jax.vmap(code)(jnp.array([1.0, jnp.inf, 3.0, jnp.nan]))
     assert list(np.asarray(rows)) == [st.OK, st.NON_FINITE, st.OK, st.NON_FINITE]
+
+
+def test_float32_inputs_run_in_float32_on_the_damped_sand():
+    """simulate keeps float32 inputs in float32 (docs/numerics.md: "pass float32 arrays"),
+    the damped contact model's graded stance steps included (their step fractions were NumPy
+    float64 and lifted the stance to float64, which broke the scan). Mixed inputs run in
+    float64. Expected numbers: the same step in float64 (validated against the reference in
+    test_engine_reference.py); float32 carries about 7 significant digits, and the stance's
+    ~40 steps and Newton solves lose one or two of them, hence 1e-5."""
+    import jax.numpy as jnp
+
+    from simsrc.engine.params import as_arrays
+
+    p = simsrc.canonical_params(surface="sand", push_force_bw=0.5, leg_damping_ratio=0.1,
+                                slope_deg=3.0)
+    s = simsrc.apex(1.0, 5.0)
+    single = simsrc.simulate(as_arrays(p, jnp.float32), as_arrays(s, jnp.float32), 1)
+    mixed = simsrc.simulate(p, as_arrays(s, jnp.float32), 1)
+    assert single.options.surface_model == "damped"
+    for run, dtype in ((single, np.float32), (mixed, np.float64)):
+        floats = {np.dtype(v.dtype) for v in jax.tree_util.tree_leaves((run.records,
+                                                                        run.final_state))
+                  if np.issubdtype(v.dtype, np.floating)}
+        assert floats == {np.dtype(dtype)}
+    assert int(single.records.status[0]) == 0
+    for field in ("y_m", "vx_m_per_s"):
+        a = float(getattr(single.records.end, field)[0])
+        b = float(getattr(mixed.records.end, field)[0])
+        assert abs(a - b) <= 1e-5 * abs(b), (field, a, b)

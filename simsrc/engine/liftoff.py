@@ -168,9 +168,11 @@ def _segment(evaluate, step, cond, y0, aux0, t_end_est, n, iters, grade=0):
     end state, end aux); the samples include the start and exclude the end.
     """
     if grade:
+        # (the fractions in the stance's own precision: NumPy's float64 would lift float32)
+        dtype = jnp.result_type(t_end_est)
         w = step_fractions(n, grade)
-        hs, h_last = t_end_est * w[:-1], t_end_est * w[-1]
-        t = t_end_est * np.concatenate([[0.0], np.cumsum(w[:-1])])
+        hs, h_last = t_end_est * w[:-1].astype(dtype), t_end_est * w[-1].astype(dtype)
+        t = t_end_est * np.concatenate([[0.0], np.cumsum(w[:-1])]).astype(dtype)
         t_last = t[-1]
     else:
         hs = h_last = t_end_est / n

@@ -187,6 +187,10 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
             ``stance_samples + 1`` per stance; the stance is then integrated in that many steps).
         check: validate concrete parameters and state first (raises ``SimsrcInputError``).
 
+    Precision: float64 (simsrc switches it on), or float32 where every array among ``params``
+    and ``state`` is float32 and the landing is ``"fixed"`` or ``"retraction"`` (about 1e-6
+    relative: for coarse sweeps; docs/numerics.md).
+
     Returns:
         ``Run`` with ``records`` (``StepRecord``; every leaf has shape ``batch + (n_steps,)``),
         ``trajectory`` (or None), ``final_state`` and the ``options`` used. Failed runs carry
@@ -216,8 +220,10 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
                                       stance_steps=max(options.stance_steps, stance_samples))
     if not trajectory and options.flight_samples:
         options = dataclasses.replace(options, flight_samples=0)
-    p = as_arrays(params)
-    s = as_arrays(state) if isinstance(state, State) else State(*as_arrays(State(*state)))
+    dtype = _precision(params, state, options.landing)
+    p = as_arrays(params, dtype)
+    s = as_arrays(state, dtype) if isinstance(state, State) else State(*as_arrays(State(*state),
+                                                                                  dtype))
     p, s, shape = broadcast(p, s)
     legs = None
     if options.landing == "pendulum":
@@ -262,16 +268,26 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         recs, trajs, final = stored.call("run_batch", (n_steps, options),
                                          _bound(_run_batch, n_steps, options), *flat)
         if not (flat_input and bucket_size(n) == n):
-            # (a flat batch of a bucket's size comes back as it is: each of these slices is an
-            # eager device op, which cost a single-gait solve of 64 rows half its time)
-            recs, trajs, final = jax.tree_util.tree_map(
-                lambda v: v[:n].reshape(shape + v.shape[1:]), (recs, trajs, final))
+            # (a flat batch of a bucket's size comes back as it is, without this dispatch)
+            recs, trajs, final = _unpad(n, tuple(shape), (recs, trajs, final))
     final_swing = None
     if options.landing == "pendulum":
         final_swing = jax.tree_util.tree_map(lambda v: v[..., -1], recs.swing)
         if isinstance(final_swing, AimedSwing):
             final_swing = final_swing.legs
     return Run(recs, trajs, final, options, final_swing)
+
+
+def _precision(params, state, landing: str):
+    """The dtype a run computes in: float32 where every array among the parameters and the
+    state is float32 (Python numbers do not count) and the landing angle is fixed or retracted;
+    otherwise None, the process's default (float64 once simsrc has set it). The feedback
+    modes' solvers and the swinging legs compute in float64."""
+    leaves = jax.tree_util.tree_leaves((tuple(params), tuple(state)))
+    dtypes = {np.dtype(v.dtype) for v in leaves if hasattr(v, "dtype")}
+    if dtypes == {np.dtype(np.float32)} and landing in ("fixed", "retraction"):
+        return jnp.float32
+    return None
 
 
 def _held_checks(speed, landing):
@@ -333,8 +349,22 @@ def _pad(tree, n: int):
     extra = bucket_size(n) - n
     if extra == 0:
         return tree
+    return _pad_rows(extra, tree)
+
+
+# The padding and its removal are one small program each (per batch size), not one eager op per
+# leaf: the ~60 eager slices of a run's records took 11 of the 17 ms that ``simulate`` spent on
+# a batch of 1,000 canonical strides (benchmarks/README.md, "Engine").
+@functools.partial(jax.jit, static_argnums=0)
+def _pad_rows(extra: int, tree):
     return jax.tree_util.tree_map(
         lambda v: jnp.concatenate([v, jnp.repeat(v[-1:], extra, axis=0)]), tree)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _unpad(n: int, shape: tuple, tree):
+    """The first ``n`` rows of every leaf, the flat batch axis reshaped to ``shape``."""
+    return jax.tree_util.tree_map(lambda v: v[:n].reshape(shape + v.shape[1:]), tree)
 
 
 def _run(p, s, n_steps, options, swing=None):
