@@ -106,6 +106,21 @@ def one_gib_available(monkeypatch):
     monkeypatch.setattr(budget, "available_memory_bytes", lambda: GIB)
 
 
+def test_an_automatic_chunk_passes_its_own_memory_check(one_gib_available):
+    """The automatic chunk size leaves room for the two chunks in flight that plan_sweep's
+    check counts: e8's 100 x 100 grid of 20 damped steps (46 KiB per point and step) on a
+    machine with 1 GiB available was refused by the check of its own automatic size."""
+    from simsrc.sweep.run import MIN_CHUNK, plan_sweep
+
+    config = load_config(Path(__file__).parents[1] / "configs" / "e8_stability.toml")
+    plan = plan_sweep(config)              # raised SimsrcInputError before the fix
+    assert MIN_CHUNK < plan.chunk_size < config.n_points    # the memory, not the grid, set it
+    per_point = budget.bytes_per_point_step(
+        budget.stance_steps_or_most(config.values["stance_steps"]),
+        config.values["search_steps"]) * config.n_steps
+    assert 2 * plan.chunk_size * per_point <= budget.MEMORY_FRACTION * GIB
+
+
 def test_stance_steps_are_refused_by_memory_not_by_a_fixed_cap(one_gib_available, tmp_path):
     path = tmp_path / "steps.toml"
     path.write_text("[numerics]\nstance_steps = 100000\n")        # 9 GB for one point

@@ -450,3 +450,46 @@ def test_held_speed_sweep_covers_stiffness_lean_and_slope(tmp_path):
     neg = np.asarray(ds["mean_muscle_negative_work_j"])
     assert np.all((neg > pos)[ok & (slope <= -5)])
     assert np.all((pos > neg)[ok & (slope >= 5)])
+
+
+def test_default_devices_split_only_large_plain_sweeps_in_this_process():
+    """``simsrc sweep`` without --devices: one CPU device per core (at most 8) from 10^6 steps
+    in all, for a plain sweep in this process where XLA_FLAGS sets no count; one device for a
+    smaller sweep (e8's 10^4 points x 20 steps ran slower split: each process traces split
+    inputs anew), a steady one (its solvers run on one device), Dask workers and one core."""
+    from simsrc.cli.sweep import MOST_DEFAULT_DEVICES, default_devices
+
+    assert default_devices(10**5, 10, None, None, 2, "") == 2
+    assert default_devices(10**6, 10, "steps", None, 64, "") == MOST_DEFAULT_DEVICES
+    assert default_devices(10**4, 20, None, None, 2, "") is None
+    assert default_devices(10**5, 10, "steady", None, 2, "") is None
+    assert default_devices(10**5, 10, None, "local", 2, "") is None
+    assert default_devices(10**5, 10, None, None, 1, "") is None
+    assert default_devices(10**5, 10, None, None, 2,
+                           "--xla_force_host_platform_device_count=3") is None
+
+
+@pytest.mark.slow   # two processes, each compiling the tiny sweep's program; CI runs it
+def test_a_sweep_split_across_two_devices_gives_the_same_dataset(tiny, tmp_path):
+    """``simsrc sweep --devices 2`` (what the default picks for a large sweep on two cores)
+    places each chunk on two XLA CPU devices; its dataset equals the in-process sweep's on
+    one device, every number to 1e-12 relative (the same program, partitioned)."""
+    import subprocess
+    import sys
+
+    config, full, _ = tiny
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path / "split"
+    done = subprocess.run([sys.executable, "-m", "simsrc", "sweep", str(config.source), "--out",
+                           str(out), "--chunk-size", str(CHUNK), "--devices", "2",
+                           "--no-progress", "--no-figures"], cwd=root, capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, PYTHONPATH=root))
+    assert done.returncode == 0, done.stderr
+    ds = xr.open_dataset(out / "results.nc")
+    assert len(json.loads((out / "run.json").read_text())["devices"]) == 2
+    for name in full.data_vars:
+        a, b = np.asarray(ds[name].values), np.asarray(full[name].values)
+        if np.issubdtype(b.dtype, np.floating):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=0, equal_nan=True, err_msg=name)
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=name)

@@ -17,6 +17,14 @@ from simsrc.errors import SimsrcInputError
 
 
 MAX_DEVICES_PER_CORE = 4   # XLA host devices beyond the cores only share them
+#: Without ``--devices``, a plain sweep of at least ``SPLIT_FROM_STEPS`` steps in all (points x
+#: steps) splits each chunk across one CPU device per core, at most ``MOST_DEFAULT_DEVICES``:
+#: one device spreads a batch over the cores only in part (benchmarks/README.md, "Sweeps").
+#: Smaller sweeps keep one device: split inputs are traced anew in every process (a stored
+#: program is read back only for inputs on one device), which cost e8's 10^4 points x 20 steps
+#: more than splitting saved (10.3 s against 8.3 s warm).
+MOST_DEFAULT_DEVICES = 8
+SPLIT_FROM_STEPS = 10**6
 
 
 def add_parser(sub) -> None:
@@ -52,11 +60,33 @@ def add_parser(sub) -> None:
                    help="workers of --scheduler local, 1 to 4 per CPU core (default: one per "
                    "core)")
     p.add_argument("--devices", type=int, metavar="N",
-                   help="split each chunk across N CPU devices (sets XLA_FLAGS); on a GPU "
-                   "machine every visible device is used anyway")
+                   help="split each chunk across N CPU devices (sets XLA_FLAGS; default: one "
+                   "per core, at most 8, for a plain sweep of 10^6 steps or more run in this "
+                   "process, else 1); on a GPU machine every visible device is used anyway")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-figures", action="store_true", help="do not draw figures")
     p.set_defaults(func=run)
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_devices(n_points: int, n_steps: int, answer: str | None, scheduler, cores: int,
+                    xla_flags: str) -> int | None:
+    """CPU devices to split each chunk across when ``--devices`` is not given: one per core (at
+    most ``MOST_DEFAULT_DEVICES``) for a plain (not steady) sweep of at least
+    ``SPLIT_FROM_STEPS`` steps in all, run in this process, on a machine of several cores,
+    where ``XLA_FLAGS`` does not set a count already; None (leave JAX's one device) otherwise.
+    Dask workers (``--scheduler``) are processes of their own and keep one device each."""
+    if (scheduler is not None or answer == "steady" or n_points * n_steps < SPLIT_FROM_STEPS
+            or cores < 2 or "--xla_force_host_platform_device_count" in xla_flags):
+        return None
+    return min(cores, MOST_DEFAULT_DEVICES)
 
 
 def set_devices(n: int) -> None:
@@ -86,6 +116,14 @@ def run(args) -> int:
                                "for runs/CONFIG_NAME")
     check_scheduler(args.scheduler, args.workers)   # before the config: no JAX work wasted
     config = resolve_config(args.config, args.set)
+    if args.devices is None:        # (JAX has not started its backend yet: the flag still counts)
+        n = default_devices(config.n_points, config.n_steps, config.values.get("answer"),
+                            args.scheduler, usable_cores(), os.environ.get("XLA_FLAGS", ""))
+        if n is not None:
+            set_devices(n)
+            print(f"simsrc sweep: {config.n_points:,} points x {config.n_steps} steps: each "
+                  f"chunk is split across {n} CPU devices, one per core (--devices 1 keeps "
+                  "one)", file=sys.stderr)
     for note in config_warnings(config):
         print(f"simsrc sweep: warning: {note}", file=sys.stderr)
     out = args.out or os.path.join("runs", os.path.splitext(os.path.basename(args.config))[0])

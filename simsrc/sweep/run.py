@@ -80,11 +80,16 @@ class SweepPlan:
 
 def auto_chunk_size(n_points_: int, n_steps: int, n_devices: int = 1, min_chunks: int = 1,
                     point_step_bytes: float = budget.BYTES_PER_POINT_STEP) -> int:
-    """Points per chunk: as many as fit in a quarter of the free memory (``point_step_bytes``
-    per point and step, ``simsrc.config.budget``), at most ``MAX_CHUNK``, at least
-    ``min_chunks`` chunks (to keep every worker busy), a multiple of ``n_devices``."""
-    fit = int(budget.MEMORY_FRACTION * budget.available_memory_bytes()
-              / (point_step_bytes * n_steps))
+    """Points per chunk: as many as let two chunks in flight fit in a quarter of the free
+    memory (``point_step_bytes`` per point and step, ``simsrc.config.budget``), at most
+    ``MAX_CHUNK``, at least ``min_chunks`` chunks (to keep every worker busy), a multiple of
+    ``n_devices``."""
+    # two chunks are in flight (one computed while the other is written), and the free memory
+    # is read again by plan_sweep's check a moment later: 5 % of slack for its drift. (With one
+    # chunk here, a sweep whose chunk the memory set, 20 steps of the damped model, say, was
+    # refused by that check of its own automatic size.)
+    fit = int(0.95 * budget.MEMORY_FRACTION * budget.available_memory_bytes()
+              / (2 * point_step_bytes * n_steps))
     size = max(MIN_CHUNK, min(fit, MAX_CHUNK))
     size = min(size, -(-n_points_ // max(min_chunks, 1)))
     return max(n_devices, -(-size // n_devices) * n_devices)
