@@ -71,6 +71,24 @@ def test_the_key_names_what_shapes_the_program():
     assert stored.usable((p, np.zeros(3)))
 
 
+def test_the_key_names_how_the_inputs_are_split_across_devices():
+    """A chunk split across two CPU devices (``simsrc sweep --devices 2``) has a stored program
+    of its own: its key differs from the one-device key of the same shapes, and from a split
+    along another mesh. (A stand-in leaf: this process has one device.)"""
+    from types import SimpleNamespace
+
+    def split(n_devices, spec="PartitionSpec('points',)"):
+        sharding = SimpleNamespace(device_set=set(range(n_devices)), spec=spec,
+                                   mesh=SimpleNamespace(shape={"points": n_devices}))
+        return SimpleNamespace(shape=(8,), dtype=np.dtype(np.float64), sharding=sharding)
+
+    one = stored.key("run", (2, "opts"), (np.zeros(8),))
+    two = stored.key("run", (2, "opts"), (split(2),))
+    assert len({one, two, stored.key("run", (2, "opts"), (split(4),)),
+                stored.key("run", (2, "opts"), (split(2, "PartitionSpec()"),))}) == 4
+    assert one == stored.key("run", (2, "opts"), (split(1),))   # one device: the plain key
+
+
 def test_a_traced_call_is_not_served_from_the_store(store):
     # under jit, grad or eval_shape the caller's trace is used: the stored program is never
     # consulted (eval_shape traces without compiling, so this test costs a trace only)

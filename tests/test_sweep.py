@@ -455,8 +455,9 @@ def test_held_speed_sweep_covers_stiffness_lean_and_slope(tmp_path):
 def test_default_devices_split_only_large_plain_sweeps_in_this_process():
     """``simsrc sweep`` without --devices: one CPU device per core (at most 8) from 10^6 steps
     in all, for a plain sweep in this process where XLA_FLAGS sets no count; one device for a
-    smaller sweep (e8's 10^4 points x 20 steps ran slower split: each process traces split
-    inputs anew), a steady one (its solvers run on one device), Dask workers and one core."""
+    smaller sweep (a split program compiles longer the first time, and e8's 10^4 points x 20
+    steps saved nothing warm), a steady one (its solvers run on one device), Dask workers and
+    one core."""
     from simsrc.cli.sweep import MOST_DEFAULT_DEVICES, default_devices
 
     assert default_devices(10**5, 10, None, None, 2, "") == 2

@@ -20,9 +20,9 @@ MAX_DEVICES_PER_CORE = 4   # XLA host devices beyond the cores only share them
 #: Without ``--devices``, a plain sweep of at least ``SPLIT_FROM_STEPS`` steps in all (points x
 #: steps) splits each chunk across one CPU device per core, at most ``MOST_DEFAULT_DEVICES``:
 #: one device spreads a batch over the cores only in part (benchmarks/README.md, "Sweeps").
-#: Smaller sweeps keep one device: split inputs are traced anew in every process (a stored
-#: program is read back only for inputs on one device), which cost e8's 10^4 points x 20 steps
-#: more than splitting saved (10.3 s against 8.3 s warm).
+#: Smaller sweeps keep one device: a split program compiles longer the first time (the 10^5-point
+#: benchmark's first chunk 38 s against 22 s), and on e8's 10^4 points x 20 steps it saved
+#: nothing warm (8.1-8.8 s against 8.5-9.2 s).
 MOST_DEFAULT_DEVICES = 8
 SPLIT_FROM_STEPS = 10**6
 

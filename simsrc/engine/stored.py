@@ -14,8 +14,9 @@ backend, and a hash of every source file of the package (an edited law never run
 old program). A program that cannot be read, was written by another version, or does not
 accept the arguments is ignored and rebuilt: a stale or foreign cache never breaks a run.
 
-Used only where it is safe: concrete inputs on one device (under an outer ``jit``, ``vmap`` or
-``grad`` the caller's own trace is used, so gradients are unaffected). ``SIMSRC_NO_COMPILE_CACHE``
+Used only where it is safe: concrete inputs, on one device or split along a named mesh (a
+sweep's chunk on several CPU devices; the split is in the key). Under an outer ``jit``,
+``vmap`` or ``grad`` the caller's own trace is used, so gradients are unaffected. ``SIMSRC_NO_COMPILE_CACHE``
 turns it off with the compile cache, ``SIMSRC_NO_STORED_PROGRAMS=1`` on its own.
 
 A stored program is compiled with the XLA options of its ``Options.compile_profile``
@@ -85,14 +86,27 @@ def _register():
 
 
 def usable(args) -> bool:
-    """True where a stored program may stand in for tracing: concrete leaves on one device."""
+    """True where a stored program may stand in for tracing: concrete leaves, each on one device
+    or split along a named mesh (a sweep's chunk on several CPU devices, ``sweep.run._place``;
+    the split is part of the key)."""
     for leaf in jax.tree_util.tree_leaves(args):
         if isinstance(leaf, jax.core.Tracer):
             return False
         sharding = getattr(leaf, "sharding", None)
-        if sharding is not None and len(sharding.device_set) != 1:
+        if (sharding is not None and len(sharding.device_set) != 1
+                and not isinstance(sharding, jax.sharding.NamedSharding)):
             return False
     return True
+
+
+def _placement(leaf) -> tuple:
+    """How a leaf is laid out across devices, for the key: (device count, partition spec, mesh
+    axes) of a split leaf; () on one device (the key of every earlier stored program)."""
+    sharding = getattr(leaf, "sharding", None)
+    if sharding is None or len(sharding.device_set) == 1:
+        return ()
+    return (len(sharding.device_set), str(getattr(sharding, "spec", "")),
+            str(dict(getattr(getattr(sharding, "mesh", None), "shape", {}))))
 
 
 def _options_in(static):
@@ -114,7 +128,7 @@ def key(name: str, static, args) -> str:
     """The stored program's key: function, static arguments, input signature, versions."""
     leaves, tree = jax.tree_util.tree_flatten(args)
     sig = [(tuple(getattr(v, "shape", ())), str(getattr(v, "dtype", type(v).__name__)))
-           for v in leaves]
+           + _placement(v) for v in leaves]
     text = repr((name, static, str(tree), sig, jax.config.jax_enable_x64, jax.__version__,
                  jax.default_backend(), source_hash()))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
