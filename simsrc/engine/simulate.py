@@ -353,8 +353,8 @@ def _pad(tree, n: int):
 
 
 # The padding and its removal are one small program each (per batch size), not one eager op per
-# leaf: the ~60 eager slices of a run's records took 11 of the 17 ms that ``simulate`` spent on
-# a batch of 1,000 canonical strides (benchmarks/README.md, "Engine").
+# leaf (~60 for a run's records): ``simulate`` on a batch of 1,000 canonical strides took
+# 14.7-17 ms with the eager ops and takes 7.8-8.3 ms (benchmarks/README.md, "Engine").
 @functools.partial(jax.jit, static_argnums=0)
 def _pad_rows(extra: int, tree):
     return jax.tree_util.tree_map(
