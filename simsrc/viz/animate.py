@@ -283,13 +283,24 @@ def render(runs, path: str, fps: int = DEFAULT_FPS, titles=()) -> list[str]:
         return out
 
     n_frames = min(len(f.t_s) for _, f in runs)
-    anim = animation.FuncAnimation(fig, draw, frames=n_frames, blit=False)
+    # The layout is computed once, on the first frame, and then held: constrained layout redone
+    # on every draw, and FuncAnimation drawing each frame three times (its own draw, an idle
+    # redraw and the writer's), took 80 of the 97 s that `simsrc animate` spent on the README's
+    # two-config example (cProfile; benchmarks/README.md). Each frame is now drawn once, by the
+    # writer.
+    draw(0)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    anim.save(path, writer=animation.PillowWriter(fps=fps))
-    written = [path]
+    targets = [(path, animation.PillowWriter(fps=fps))]
     if shutil.which("ffmpeg") and animation.writers.is_available("ffmpeg"):
-        mp4 = os.path.splitext(path)[0] + ".mp4"
-        anim.save(mp4, writer=animation.FFMpegWriter(fps=fps))
-        written.append(mp4)
+        targets.append((os.path.splitext(path)[0] + ".mp4", animation.FFMpegWriter(fps=fps)))
+    dpi = plt.rcParams["savefig.dpi"]          # what Animation.save draws at (the style's)
+    dpi = fig.dpi if dpi == "figure" else dpi
+    for target, writer in targets:
+        with writer.saving(fig, target, dpi):
+            for k in range(n_frames):
+                draw(k)
+                writer.grab_frame()
     plt.close(fig)
-    return written
+    return [target for target, _ in targets]
