@@ -57,7 +57,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 import simsrc  # noqa: E402
-from simsrc.engine.batch import bucket_size  # noqa: E402
+from simsrc.engine.batch import bucket_size, pad  # noqa: E402
 from simsrc.engine.params import as_arrays  # noqa: E402
 from simsrc.engine.simulate import default_options  # noqa: E402
 from simsrc.engine.step import run  # noqa: E402
@@ -135,10 +135,7 @@ def main():
             row = {"first_call_s": first1, "one_device_strides_per_s": n / t1}
             if ndev > 1:
                 size = bucket_size(n, ndev)
-                placed = _place(jax.tree_util.tree_map(
-                    lambda v: np.concatenate([np.asarray(v), np.repeat(np.asarray(v)[-1:],
-                                                                        size - n)]), (pb, sb)),
-                    size)
+                placed = _place(pad((pb, sb), size), size)
                 _, t2 = timed(sim, *placed, reps=ARGS.reps)
                 row[f"{ndev}_devices_strides_per_s"] = n / t2
             res[f"batch_{n}"] = row
