@@ -36,6 +36,7 @@ import hashlib
 import logging
 import os
 import pathlib
+import sys
 import tempfile
 import time
 
@@ -43,7 +44,7 @@ import jax
 
 _PACKAGE = pathlib.Path(__file__).parents[1]     # simsrc/
 _LOADED: dict[str, object] = {}     # key -> jitted call of the stored program, this process
-_REGISTERED = False
+_SCANNED: set[str] = set()     # simsrc modules whose NamedTuples ``_register`` has registered
 #: where a first-time compile is announced (INFO); the command line prints it on stderr
 LOG = logging.getLogger("simsrc.compile")
 
@@ -68,21 +69,26 @@ def source_hash() -> str:
 
 
 def _register():
-    """Let ``jax.export`` serialise the engine's NamedTuples (inputs and records)."""
-    global _REGISTERED
-    if _REGISTERED:
-        return
-    from simsrc.engine import ledger, liftoff, params, step, swing
-    for cls in (params.Params, params.State, swing.Swing, swing.Leg, swing.Placement,
-                swing.Deadbeat, swing.HeldDeadbeat, swing.AimedSwing, step.StepRecord,
-                step.Trajectory, step.SurfaceTotals, step.Surface, ledger.Ledger,
-                liftoff.StancePath):
-        try:
-            jax.export.register_namedtuple_serialization(
-                cls, serialized_name=f"simsrc.{cls.__module__}.{cls.__name__}")
-        except ValueError:          # registered already (a module reloaded)
-            pass
-    _REGISTERED = True
+    """Let ``jax.export`` serialise simsrc's NamedTuples: every one defined in a simsrc module
+    imported so far (the engine's inputs and records, a fit's data and results, ...), each
+    under a name that is the same in every process. A module imported later is scanned on the
+    next call. A class left out made every export of a program that takes or returns it fail,
+    and the program was then traced twice on every run and never stored: the curve fits'
+    ``ForceCurve`` did until 2026-12-03 (``python experiments/fit_fukuchi.py`` took 88 s warm,
+    benchmarks/README.md, "Stored programs")."""
+    from simsrc.engine import ledger, liftoff, params, step, swing  # noqa: F401  (the engine's)
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("simsrc.") or name in _SCANNED or module is None:
+            continue
+        _SCANNED.add(name)
+        for cls in list(vars(module).values()):
+            if (isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
+                    and cls.__module__ == name):
+                try:
+                    jax.export.register_namedtuple_serialization(
+                        cls, serialized_name=f"simsrc.{name}.{cls.__qualname__}")
+                except ValueError:      # registered already (a module reloaded)
+                    pass
 
 
 def usable(args) -> bool:
@@ -242,7 +248,8 @@ def _store(where: str, k: str, fn, args, options: dict):
         _register()
         exported = jax.export.export(fn)(*args)
         data = exported.serialize()
-    except Exception:               # noqa: BLE001 - not exportable: the caller traces instead
+    except Exception as e:          # noqa: BLE001 - not exportable: the caller traces instead
+        LOG.debug("not stored (traced on every run): %s", e)
         return None
     tmp = None
     try:

@@ -45,7 +45,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from simsrc.engine import impact
+from simsrc.engine import batch, impact
 from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2
 from simsrc.errors import SimsrcInputError
 from simsrc.fit.force import ForceCurve
@@ -187,17 +187,24 @@ def _residual(u, fixed, data, runner, bounds, options):
     return jnp.where(s.found, r, jnp.nan)
 
 
+def _residual_and_jacobian(u, fixed, data, runner, *, bounds, options):
+    """One curve's residual r and its Jacobian ∂r/∂u (forward mode, the residual its aux)."""
+    def f(uu):
+        r = _residual(uu, fixed, data, runner, bounds, options)
+        return r, r
+    jac, r = jax.jacfwd(f, has_aux=True)(u)
+    return r, jac
+
+
 def _kernel(bounds, options):
-    """jit(vmap((u, fixed, data, runner) -> (r, ∂r/∂u))), cached per static setting."""
+    """jit(vmap((u, fixed, data, runner) -> (r, ∂r/∂u))), one per static setting, called
+    through a stored program (``batch.batched_kernel``): a warm run reads it back instead of
+    tracing it (``python experiments/fit_fukuchi_impact.py`` traced 51 kernels in 25 s on
+    every run before; benchmarks/README.md, "Stored programs")."""
     key = (bounds, options)
     if key not in _KERNELS:
-        def one(u, fixed, data, runner):
-            def f(uu):
-                r = _residual(uu, fixed, data, runner, bounds, options)
-                return r, r
-            jac, r = jax.jacfwd(f, has_aux=True)(u)
-            return r, jac
-        _KERNELS[key] = jax.jit(jax.vmap(one))
+        _KERNELS[key] = batch.batched_kernel(_residual_and_jacobian, bounds=bounds,
+                                             options=options)
     return _KERNELS[key]
 
 
