@@ -14,8 +14,9 @@ Command (from the repository root):
                                                #    figures/fit_fukuchi_stiffness.png,
                                                #    figures/fit_fukuchi_results.json
 
-Wall time on the 2-core CPU: about 2-3 min cold (compiling the curve model with its
-derivative, ~40 s per batch shape), ~15 s with simsrc's compile cache warm.
+Wall time on the 2-core CPU (idle, 2026-12-03): 90 s with empty compile caches (tracing and
+compiling the curve model with its derivative for each batch shape), 15 s warm (the programs
+read back from simsrc's stored programs).
 
 What the figures show: fit_fukuchi.png, one row per speed: measured mean vertical and
 horizontal force (dots, body weights, time from touchdown) with the fitted model with push

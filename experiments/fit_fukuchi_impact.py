@@ -23,9 +23,10 @@ Command (from the repository root):
     python experiments/fit_fukuchi_impact.py   # -> figures/fit_fukuchi_impact.png,
                                                #    figures/fit_fukuchi_impact_results.json
 
-Wall time on the 2-core CPU: about 4-5 min (six fits of sixteen starts each, ~15 s apiece; four
-per-step batches of 77-84 steps, ~25 s each; ten profile fits of eight starts, ~10 s each; the
-massless curves of figures/fit_fukuchi_results.json recomputed for the figure).
+Wall time on the 2-core CPU (idle, 2026-12-03): 157 s with empty compile caches, 91 s warm
+(its kernels read back from simsrc's stored programs; the rest is the fits themselves: six fits
+of sixteen starts each, four per-step batches of 77-84 steps, ten profile fits of eight starts;
+the massless curves of figures/fit_fukuchi_results.json recomputed for the figure).
 
 What the figure shows: one pair of rows per speed: measured mean vertical force (dots), with
 its first 60 ms enlarged, and horizontal force, in body weights against time from the detected
