@@ -352,6 +352,9 @@ def fixed_step_end(p, y, v, alpha, u):
     return np.array([float(end.y_m[0]), float(end.vx_m_per_s[0])])
 
 
+# compiles the held-speed deadbeat step, a program of its own (about 65 s from an empty cache;
+# the angle-only deadbeat test stays in the default run); CI runs it
+@pytest.mark.slow
 def test_held_deadbeat_holds_apex_and_speed_from_the_first_step():
     """Every apex at (0.95 m, 3.5 m/s) to 1e-9 on all three slopes; the first step's angle and
     control equal the root that scipy's fsolve finds on the plain fixed-angle step; on level
@@ -373,6 +376,7 @@ def test_held_deadbeat_holds_apex_and_speed_from_the_first_step():
     assert np.all(u[1, 1:] < -0.05) and np.all(u[2, 1:] > 0.05)
 
 
+@pytest.mark.slow   # shares held_run's program with the test above; CI runs it
 def test_held_deadbeat_net_muscle_work_is_the_climb():
     """At a held speed the net work of each steady step, the push's (its negative part booked
     as a negative number) minus the leg damping's loss and the leg spring's energy left at

@@ -236,6 +236,9 @@ def test_default_human_runner_finds_a_steady_pendulum_gait():
     assert out.final_swing is not None
 
 
+# compiles the pendulum step's forward-mode Jacobian, a program of its own (about 35 s from an
+# empty cache); CI runs it
+@pytest.mark.slow
 def test_exact_swing_step_jacobian_matches_central_differences_of_the_reference():
     """The 6×6 Jacobian of the pendulum step's apex map, ∂(y, v_x, legs)'/∂(y, v_x, legs), in
     forward mode through the moving-leg touchdown and the liftoff (``find_swing_gait``'s
