@@ -6,7 +6,7 @@ sand takes about 1.15 times the mechanical work and about 1.6 times the metaboli
 running on a hard surface at the same speed.
 
 Command:
-    python experiments/calibrate_sand.py            # full grid (about a minute)
+    python experiments/calibrate_sand.py            # full grid (about 40 s)
     python experiments/calibrate_sand.py --smoke    # 3 x 3 grid, for the tests
 
 Method: the human-like runner of ``configs/human.toml`` (leg damping ratio 0.1 and a push that
@@ -27,32 +27,51 @@ the runner replaces the sand's loss with push work, which raises the metabolic e
 r 0.05-0.95, c_s 0-12 kN s/m). Lejeune et al. saw 4 times as much (0.6 vs 0.15): on sand people
 also lose elastic recoil and work less efficiently, which a spring-mass with a push does not
 capture. The calibration therefore matches the metabolic ratio of 1.6 (the number runners ask
-about) and, along that contour, takes the surface whose mechanical-work ratio comes closest
-to 1.15 (the ratio is nearly flat along much of the contour: of the points within 0.005 of the
-closest, the stiffest surface, which sinks least); the script reports the ratio it reaches. Then the chosen surface is
-simulated again and the achieved ratios are reported.
+about).
 
-Result (full grid): k_s = 20.9 kN/m, c_s = 5.61 kN·s/m, r = 0.1 (the ``sand`` preset): metabolic
-cost 6.77 vs 4.23 J/kg/m (1.60x), mechanical work 2.32 vs 1.89 J/kg/m (1.23x; Lejeune 1.15x),
-footprint 2.9 cm, contact time 0.254 vs 0.237 s, push 1.36 vs 0.85 body weights.
+Granular sand, and the choice along the contour: sand's resistance is a pressure on the sole
+(growing with depth, as in resistive force theory, and with the foot's sinking speed), so the
+preset's stiffness and damping are those under the 70 kg runner's foot and scale with a
+runner's foot area, (m / 70 kg)^(2/3) (``simsrc.engine.surface.foot_area_scale``). The
+1.6 contour leaves one free direction; the script walks it (``CANDIDATES`` points, then finer
+around the best) and keeps the surface whose metabolic ratio varies least over the lightest and
+heaviest runners at the slowest and fastest speeds (``SELECT_MASSES`` x ``SELECT_SPEEDS``, each
+holding its speed, ``experiments/sand_across_runners.py``), then reports the chosen surface for
+every runner of that script's 3 x 5 grid, and simulates it again at the calibration point.
+
+Result (full grid, 2026-12-03): k_s = 31.8 kN/m, c_s = 1.53 kN·s/m, r = 0.1 (the ``sand``
+preset, under a 70 kg runner's foot): metabolic cost 6.78 vs 4.23 J/kg/m (1.60x), mechanical
+work 2.35 vs 1.89 J/kg/m (1.25x; Lejeune 1.15x), footprint 3.9 cm, contact time 0.264 vs
+0.237 s, push 1.41 vs 0.85 body weights. For 55-90 kg runners at 2.5-4.5 m/s: 1.43-1.63x
+metabolic, 1.15-1.19x mechanical work. (The linear preset it replaced, 20.9 kN/m and
+5.61 kN·s/m for every runner, chosen along the same contour as the surface closest to 1.15x
+mechanical work, gave 1.34-1.91x there.)
 
 Writes figures/sand_calibration.png (the two ratios over the (k_s, r) plane with the Lejeune
 contours and the chosen point; firm vs calibrated sand bars) and figures/sand_calibration.json
-(every number of the figure, and the preset values).
+(every number of the figure, and the preset values); a third panel shows the chosen surface's
+ratios for the other runners.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 MECH_TARGET = 1.15   # Lejeune et al. 1998: sand / hard surface, mechanical work
 META_TARGET = 1.6    # Lejeune et al. 1998: sand / hard surface, energy expenditure
 SAND_RESTITUTION = 0.1
+CALIBRATION_MASS_KG = 70.0        # configs/human.toml's runner, whose foot the preset is for
+CANDIDATES = 16                   # points of the metabolic contour tried on other runners
+SELECT_MASSES = (55.0, 90.0)      # the runners they are tried on (kg; m/s below)
+SELECT_SPEEDS = (2.5, 4.5)
 
 
 def gaits(params, height_m, speed_m_per_s, stiffness_n_per_m, damping_n_s_per_m,
@@ -130,29 +149,43 @@ def calibrate(smoke: bool = False) -> dict:
     fill = lambda a: np.where(np.isfinite(a), a, np.nanmax(a))  # noqa: E731
     s_mech = RectBivariateSpline(np.log(ks), cs, fill(mech), kx=order, ky=order)
     s_meta = RectBivariateSpline(np.log(ks), cs, fill(meta), kx=order, ky=order)
-    # along the metabolic contour: for each stiffness the damping giving 1.6, then the one
-    # whose mechanical ratio is closest to 1.15
+    # the metabolic contour: for each stiffness, every damping giving 1.6 (the contour can
+    # cross a stiffness twice), walked as one path: the lower crossings by rising stiffness,
+    # then the upper ones back
     fine_k = np.linspace(np.log(ks[0]), np.log(ks[-1]), 200)
     fine_c = np.linspace(cs[0], cs[-1], 400)
     m_fine = s_meta(fine_k, fine_c)
-    along = []                       # (mechanical-ratio error, log k_s, c_s) on the contour
+    lower, upper = [], []            # (log k_s, c_s) on the contour
     for i, lk in enumerate(fine_k):
         row = m_fine[i] - META_TARGET
         j = np.nonzero(np.diff(np.sign(row)))[0]
-        if j.size == 0:
-            continue
-        j = j[0]
-        c0 = fine_c[j] - row[j] * (fine_c[j + 1] - fine_c[j]) / (row[j + 1] - row[j])
-        along.append((abs(s_mech(lk, c0)[0, 0] - MECH_TARGET), lk, c0))
+        crossings = [fine_c[n] - row[n] * (fine_c[n + 1] - fine_c[n]) / (row[n + 1] - row[n])
+                     for n in j]
+        lower += [(lk, c) for c in crossings[:1]]
+        upper += [(lk, c) for c in crossings[1:2]]
+    along = lower + upper[::-1]
     if along:
-        # the mechanical ratio is nearly flat along much of the contour: of the points within
-        # 0.005 of the best, take the stiffest surface (the least sinking)
-        floor = min(a[0] for a in along)
-        best = max((a for a in along if a[0] <= floor + 0.005), key=lambda a: a[1])
+        # one free direction is left along the contour: take the surface whose ratio holds
+        # best for other runners (lightest and heaviest, slowest and fastest)
+        picks = np.unique(np.linspace(0, len(along) - 1, 3 if smoke else CANDIDATES).round()
+                          ).astype(int)
+        candidates = [(float(np.exp(along[i][0])), float(along[i][1])) for i in picks]
+        held = hold_across_runners(candidates)
+        best = int(np.nanargmin(held["metabolic_spread"]))
+        if not smoke:                # again, finer, between the best one's neighbours
+            lo, hi = picks[max(best - 1, 0)], picks[min(best + 1, len(picks) - 1)]
+            finer = np.unique(np.linspace(lo, hi, 9).round()).astype(int)
+            candidates += [(float(np.exp(along[i][0])), float(along[i][1])) for i in finer]
+            held = hold_across_runners(candidates)
+            best = int(np.nanargmin(held["metabolic_spread"]))
+        k_cal, c_cal = candidates[best]
+        result["across_runners"] = held
     else:                            # the contour misses the grid: the closest grid point
         i, j = np.unravel_index(np.nanargmin(np.abs(meta - META_TARGET)), meta.shape)
-        best = (np.nan, np.log(ks[i]), cs[j])
-    k_cal, c_cal = float(np.exp(best[1])), float(best[2])
+        k_cal, c_cal = float(ks[i]), float(cs[j])
+    if not smoke:                    # the chosen surface for every runner of the check grid
+        from sand_across_runners import MASSES, SPEEDS
+        result["chosen_across_runners"] = hold_across_runners([(k_cal, c_cal)], MASSES, SPEEDS)
     check = gaits(params, height, speed, np.array([k_cal]), np.array([c_cal]))
     sand = {k: _plain(v[1] if np.ndim(v) else v) for k, v in check.items()}
     result.update(
@@ -165,6 +198,40 @@ def calibrate(smoke: bool = False) -> dict:
             metabolic_ratio=sand["metabolic_cost_j_per_kg_per_m"]
             / firm["metabolic_cost_j_per_kg_per_m"]))
     return result
+
+
+def hold_across_runners(candidates, masses=SELECT_MASSES, speeds=SELECT_SPEEDS) -> dict:
+    """Sand/hard ratios of each candidate (k_s, c_s under the 70 kg foot) for other runners.
+
+    Each runner (``masses`` x ``speeds``) holds its speed at the same apex on rigid ground and
+    on the candidate, whose stiffness and damping scale with the runner's foot area
+    (``surface.foot_area_scale``, as the preset will). ``metabolic_spread`` is the largest
+    over the smallest metabolic ratio of a candidate (NaN where a gait is missing).
+    """
+    from sand_across_runners import held_speed_costs
+
+    from simsrc.engine.surface import FOOT_AREA_MASS_EXPONENT
+
+    runners = list(itertools.product(masses, speeds))
+    m = np.array([r[0] for r in runners] * len(candidates))
+    v = np.array([r[1] for r in runners] * len(candidates))
+    k_ref = np.repeat([c[0] for c in candidates], len(runners))
+    c_ref = np.repeat([c[1] for c in candidates], len(runners))
+    foot = (m / CALIBRATION_MASS_KG) ** FOOT_AREA_MASS_EXPONENT
+    ok_h, met_h, work_h = held_speed_costs(m[:len(runners)], v[:len(runners)])
+    ok_s, met_s, work_s = held_speed_costs(
+        m, v, "sand", surface_stiffness_n_per_m=k_ref * foot,
+        surface_damping_n_s_per_m=c_ref * foot,
+        surface_restitution=np.full(m.shape, SAND_RESTITUTION))
+    shape = (len(candidates), len(runners))
+    ok = ok_s.reshape(shape) & np.tile(ok_h, (len(candidates), 1))
+    meta = np.where(ok, met_s.reshape(shape) / np.tile(met_h, (len(candidates), 1)), np.nan)
+    work = np.where(ok, work_s.reshape(shape) / np.tile(work_h, (len(candidates), 1)), np.nan)
+    return dict(runners=[dict(mass_kg=a, speed_m_per_s=b) for a, b in runners],
+                stiffness_n_per_m=[c[0] for c in candidates],
+                damping_n_s_per_m=[c[1] for c in candidates],
+                metabolic_ratio=meta.tolist(), mechanical_work_ratio=work.tolist(),
+                metabolic_spread=(np.max(meta, axis=1) / np.min(meta, axis=1)).tolist())
 
 
 def _plain(v):
@@ -184,7 +251,8 @@ def plot(result: dict, path: Path) -> None:
     meta = np.asarray(grid["metabolic_ratio"], float)
     cal = result["calibrated"]
     plt.rcParams.update({"font.size": 12})
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw=dict(width_ratios=[1.3, 1]))
+    fig, (ax, bx, hx) = plt.subplots(1, 3, figsize=(19, 5.2),
+                                     gridspec_kw=dict(width_ratios=[1.3, 1, 1]))
     im = ax.pcolormesh(ks, rs, meta.T, shading="gouraud", cmap="viridis")
     fig.colorbar(im, ax=ax, label="metabolic cost, sand / firm")
     if len(ks) > 2:
@@ -193,6 +261,11 @@ def plot(result: dict, path: Path) -> None:
                         linestyles="--")
         ax.clabel(c1, fmt={META_TARGET: "metabolic 1.6x"}, fontsize=10)
         ax.clabel(c2, fmt={MECH_TARGET: "mech. work 1.15x"}, fontsize=10)
+    tried = result.get("across_runners")
+    if tried:
+        ax.plot(np.asarray(tried["stiffness_n_per_m"]) / 1e3,
+                np.asarray(tried["damping_n_s_per_m"]) / 1e3, "wo", ms=6, mec="k",
+                label="tried on other runners")
     ax.plot(cal["stiffness_n_per_m"] / 1e3, cal["damping_n_s_per_m"] / 1e3, "r*", ms=18,
             mec="k", label=f"calibrated: k_s = {cal['stiffness_n_per_m'] / 1e3:.0f} kN/m, "
                            f"c_s = {cal['damping_n_s_per_m'] / 1e3:.1f} kN·s/m")
@@ -200,7 +273,7 @@ def plot(result: dict, path: Path) -> None:
     ax.set_xlabel("surface stiffness k_s (kN/m)")
     ax.set_ylabel("surface damping c_s (kN·s/m)")
     ax.set_title(f"Sand candidates (r = {result['restitution']}): same runner, same apex")
-    ax.legend(loc="lower right", fontsize=10)
+    ax.legend(loc="upper right", fontsize=10)
 
     firm, sand = result["firm"], result["sand"]
     names = ["mechanical work\n(J/kg/m)", "metabolic cost\n(J/kg/m)"]
@@ -218,9 +291,36 @@ def plot(result: dict, path: Path) -> None:
     bx.set_ylim(0, max(sand[k] for k in keys) * 1.35)
     bx.set_title(f"{result['speed_m_per_s']:.1f} m/s; dashed: Lejeune et al. 1998 ratios")
     bx.legend(loc="upper left", fontsize=10)
+    _plot_across_runners(hx, result)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)
+
+
+def _plot_across_runners(ax, result: dict) -> None:
+    """The chosen surface's metabolic ratio against speed, one line per runner mass, over
+    Lejeune et al.'s 1.6 and its ±20 % band."""
+    chosen = result.get("chosen_across_runners") or result.get("across_runners")
+    ax.axhspan(META_TARGET * 0.8, META_TARGET * 1.2, color="0.9", label="Lejeune 1.6x ± 20 %")
+    ax.axhline(META_TARGET, color="k", ls="--", lw=1.2)
+    ax.axhline(MECH_TARGET, color="0.4", ls=":", lw=1.2, label="Lejeune 1.15x mech. work")
+    if chosen:
+        runners = chosen["runners"]
+        row = 0 if "chosen_across_runners" in result else int(np.nanargmin(
+            chosen["metabolic_spread"]))
+        meta = np.asarray(chosen["metabolic_ratio"][row], float)
+        work = np.asarray(chosen["mechanical_work_ratio"][row], float)
+        masses = sorted({r["mass_kg"] for r in runners})
+        for m, colour in zip(masses, ("#4c72b0", "#55a868", "#c44e52", "#8172b2")):
+            idx = [i for i, r in enumerate(runners) if r["mass_kg"] == m]
+            v = [runners[i]["speed_m_per_s"] for i in idx]
+            ax.plot(v, meta[idx], "o-", color=colour, label=f"{m:.0f} kg: metabolic")
+            ax.plot(v, work[idx], "s:", color=colour, ms=4, label=f"{m:.0f} kg: mech. work")
+    ax.set_xlabel("speed held (m/s)")
+    ax.set_ylabel("sand / hard ground")
+    ax.set_ylim(1.0, 2.0)
+    ax.set_title("Other runners: foot area ∝ mass^(2/3)")
+    ax.legend(fontsize=8, ncol=2, loc="upper right")
 
 
 def main(argv=None) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import simsrc
 from simsrc.config.load import (default_config, load_config, numerical_options, parse_config,
                            to_params)
 from simsrc.config.schema import KEYS, schema_markdown
@@ -124,6 +125,37 @@ leg_length_m = {start = 0.9, stop = 1.0, num = 3}
     np.testing.assert_allclose(v["leg_length_m"][:3], [0.9, 0.95, 1.0])
     p, _ = to_params(v, cfg.source)
     np.testing.assert_allclose(p.surface_restitution[:6], [0.1] * 3 + [1.0] * 3)
+
+
+def test_granular_sand_scales_with_the_foot_and_given_numbers_do_not(tmp_path):
+    """The sand preset's stiffness and damping are those under a 70 kg runner's foot; another
+    runner's foot area, by geometric similarity, is (m / 70)^(2/3) times as large, and so are
+    they. The config loader and ``make_params`` agree; firm ground and numbers given explicitly
+    are not scaled."""
+    sand = simsrc.SURFACE_PRESETS["sand"]
+    cfg = load_config(write(tmp_path, """
+[sweep]
+surface = ["sand", "firm"]
+mass_kg = [55, 70, 90]
+""", "ok.toml"))
+    v = point_values(cfg.values, cfg.axes, np.arange(cfg.n_points))
+    p, _ = to_params(v, cfg.source)
+    foot = (np.array([55.0, 70.0, 90.0]) / 70.0) ** (2.0 / 3.0)
+    np.testing.assert_allclose(1.0 / p.surface_compliance_m_per_n[:3],
+                               sand.stiffness_n_per_m * foot, rtol=1e-12)
+    np.testing.assert_allclose(p.surface_damping_n_s_per_m[:3], sand.damping_n_s_per_m * foot,
+                               rtol=1e-12)
+    np.testing.assert_allclose(p.surface_restitution[:3], sand.restitution)
+    firm = simsrc.SURFACE_PRESETS["firm"]
+    np.testing.assert_allclose(1.0 / p.surface_compliance_m_per_n[3:], firm.stiffness_n_per_m)
+    for m, f in zip((55.0, 70.0, 90.0), foot):
+        q = simsrc.make_params(surface="sand", mass_kg=m)
+        assert 1.0 / q.surface_compliance_m_per_n == pytest.approx(sand.stiffness_n_per_m * f)
+        assert q.surface_damping_n_s_per_m == pytest.approx(sand.damping_n_s_per_m * f)
+    given = simsrc.make_params(surface="sand", mass_kg=90.0, surface_stiffness_n_per_m=40e3,
+                               surface_damping_n_s_per_m=1000.0)
+    assert (1.0 / given.surface_compliance_m_per_n, given.surface_damping_n_s_per_m) == \
+        pytest.approx((40e3, 1000.0))
 
 
 def test_resolved_config_round_trips(tmp_path):

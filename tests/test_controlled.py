@@ -299,15 +299,16 @@ def test_nearest_solved_scales_each_varying_parameter_by_its_range():
 
 @pytest.mark.slow   # 88 s from an empty compile cache (its own program: the sand runner's); CI runs it
 def test_a_point_the_walk_cannot_reach_is_solved_from_its_neighbour():
-    """configs/stiffness_lean_push_sand.toml at 10 kN/m, upright, pushing 1.5 BW: walked alone
-    from the config's start, the bouncy closed loop swings between 3.2 and 1.3 m/s and is
-    called slowing to a stop; in a batch with the 1.25 BW runner, Newton from that runner's gait
+    """configs/stiffness_lean_push_sand.toml at 10 kN/m, leaning 5°, pushing 1.5 BW: walked alone
+    from the config's start, the bouncy closed loop swings between fast and slow steps and is
+    called slowing to a stop (on the linear sand preset before 2026-12-03 the point was 10 kN/m
+    upright; on the granular one that runner's walk finds its gait); in a batch with the 1.25 BW runner, Newton from that runner's gait
     finds its gait. Checked independently: the step from that apex, with the law's angle, under
     plain ``simulate``, returns to the same apex and contact time."""
     from simsrc.config.runner import placement_law, prepare_run, resolve_config
 
     cfg = resolve_config("configs/stiffness_lean_push_sand.toml",
-                         ["leg_stiffness_kn_per_m=10", "lean_deg=0"])
+                         ["leg_stiffness_kn_per_m=10", "lean_deg=5"])
     inputs = prepare_run(cfg)
     p, start = inputs.params, inputs.state
     law = placement_law(cfg.values, start)

@@ -77,11 +77,47 @@ def test_human_runner_on_firm_ground_is_in_published_ranges():
 def test_sand_preset_costs_what_lejeune_measured():
     """Same runner, same apex on the calibrated sand preset: 1.6x the metabolic estimate of firm
     ground (Lejeune, Willems & Heglund 1998; the preset was calibrated to this, so the test
-    checks that the shipped rounded preset still does it), and more mechanical work, between
-    Lejeune's 1.15x and the 1.25x this model reaches at most on that contour."""
+    checks that the shipped rounded preset still does it), and more mechanical work, within
+    20 % of Lejeune's 1.15x (no surface of the model gives both at once: docs/gaits.md)."""
     _, out, m = _gaits()
     meta = m["metabolic_cost_j_per_kg_per_m"]
     mech = m["mechanical_work_j_per_kg_per_m"]
     assert meta[1] / meta[0] == pytest.approx(1.6, abs=0.03)
-    assert 1.10 <= mech[1] / mech[0] <= 1.25
+    assert 1.10 <= mech[1] / mech[0] <= 1.15 * 1.2
     assert float(out.records.footprint_depth_m[1, 0]) > 0.01      # sand keeps a footprint
+
+
+@pytest.mark.slow
+def test_granular_sand_holds_for_other_runners_and_speeds():
+    """The issue's test of the granular law: 55 and 90 kg runners (leg stiffness in proportion
+    to mass) holding 2.5 and 4.5 m/s at a 0.92 m apex on rigid ground and on the ``sand`` preset
+    (its stiffness and damping scaled to each runner's foot) cost within 20 % of Lejeune et al.
+    1998's measured ratios, 1.6x metabolic and 1.15x mechanical work. Then, unscaled (the same
+    numbers under every foot), the heavy runner sinks deeper and its ratio drifts further: the
+    scaling is what holds it."""
+    from simsrc.engine.params import leg_damping_from_ratio
+    from simsrc.gait import steady
+
+    m = np.array([55.0, 55.0, 90.0, 90.0])
+    v = np.array([2.5, 4.5, 2.5, 4.5])
+    sand = simsrc.SURFACE_PRESETS["sand"]
+
+    def costs(surface, **numbers):
+        k = 11e3 * m / 70.0
+        p = simsrc.make_params(mass_kg=m, leg_length_m=0.95, leg_stiffness_n_per_m=k,
+                               surface=surface, angle_of_attack_deg=66.86, push_force_bw=0.852,
+                               leg_damping_n_s_per_m=np.asarray(leg_damping_from_ratio(0.1, k, m)),
+                               **numbers)
+        push, _, braking = steady.solve_held_speed(p, simsrc.apex(np.full(4, 0.92), v), v)
+        assert np.all(np.asarray(push.converged) & ~np.asarray(braking)), surface
+        return (np.asarray(push.metrics.metabolic_cost_j_per_kg_per_m),
+                np.asarray(push.metrics.mechanical_work_j_per_kg_per_m))
+
+    hard_meta, hard_work = costs("rigid")
+    sand_meta, sand_work = costs("sand")
+    assert np.all(np.abs(sand_meta / hard_meta / 1.6 - 1.0) <= 0.2), sand_meta / hard_meta
+    assert np.all(np.abs(sand_work / hard_work / 1.15 - 1.0) <= 0.2), sand_work / hard_work
+    same_meta, _ = costs("sand", surface_stiffness_n_per_m=np.full(4, sand.stiffness_n_per_m),
+                         surface_damping_n_s_per_m=np.full(4, sand.damping_n_s_per_m))
+    spread = lambda r: r.max() / r.min()  # noqa: E731
+    assert spread(sand_meta / hard_meta) < spread(same_meta / hard_meta)

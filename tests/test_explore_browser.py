@@ -299,8 +299,15 @@ def test_moving_the_surface_stiffness_changes_the_gait_and_a_new_preset_resets_i
     page.select_option("#in-surface", "sand")
     page.wait_for_function(f"!location.search.includes('{key}') && "
                            "location.search.includes('surface=sand')", timeout=TIMEOUT_MS)
-    assert page.input_value(f"#in-{key}") == "20.9"
-    assert page.input_value("#in-surface_damping_n_s_per_m") == "5610"
+    assert page.input_value(f"#in-{key}") == "31.8"                   # under a 70 kg foot
+    assert page.input_value("#in-surface_damping_n_s_per_m") == "1530"
+    assert page.input_value("#in-surface_restitution") == "0.1"
+    # sand is granular: a heavier runner's larger foot meets more of it, (90/70)^(2/3) = 1.182
+    page.fill("#in-mass_kg", "90")
+    page.press("#in-mass_kg", "Enter")
+    page.wait_for_function("location.search.includes('mass_kg=90')", timeout=TIMEOUT_MS)
+    assert page.input_value(f"#in-{key}") == "37.6"
+    assert page.input_value("#in-surface_damping_n_s_per_m") == "1810"
     assert page.input_value("#in-surface_restitution") == "0.1"
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import math
 import os
 import subprocess
 import sys
@@ -50,7 +51,23 @@ def _sand_claim(out_dir) -> str:
             f"{c['damping_n_s_per_m'] / 1e3:.2f} kN·s/m, r = {c['restitution']}) makes the "
             f"human-like runner spend {a['metabolic_ratio']:.2f}x the metabolic energy of hard "
             f"ground (Lejeune et al. 1998: 1.6x) at {a['mechanical_work_ratio']:.2f}x the "
-            "mechanical work (Lejeune: 1.15x; no surface of the model gives both).")
+            "mechanical work (Lejeune: 1.15x; no surface of the model gives both)."
+            + _sand_runners_claim(r))
+
+
+def _sand_runners_claim(r) -> str:
+    """The chosen granular sand's ratios for other runners, where the calibration has them."""
+    held = r.get("chosen_across_runners")
+    if not held:
+        return ""
+    meta = [v for v in held["metabolic_ratio"][0] if v is not None and math.isfinite(v)]
+    work = [v for v in held["mechanical_work_ratio"][0] if v is not None and math.isfinite(v)]
+    masses = sorted({x["mass_kg"] for x in held["runners"]})
+    speeds = sorted({x["speed_m_per_s"] for x in held["runners"]})
+    return (f" Granular, its resistance per unit foot area, it holds for {masses[0]:.0f}-"
+            f"{masses[-1]:.0f} kg runners at {speeds[0]:g}-{speeds[-1]:g} m/s: "
+            f"{min(meta):.2f}-{max(meta):.2f}x metabolic, {min(work):.2f}-{max(work):.2f}x "
+            f"mechanical work ({len(meta)} of {len(held['runners'])} runners steady).")
 
 
 def _fukuchi_claim(out_dir) -> str:

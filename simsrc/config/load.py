@@ -31,7 +31,7 @@ from simsrc.config.grid import Axis, n_points
 from simsrc.engine.params import Params, State, make_params
 from simsrc.engine.simulate import auto_stance_steps, default_options
 from simsrc.engine.step import Options
-from simsrc.engine.surface import SURFACE_PRESETS
+from simsrc.engine.surface import SURFACE_PRESETS, foot_area_scale
 
 BUILTIN_SOURCE = "the built-in default (configs/default.toml)"
 TOP_LEVEL_KEYS = ("description",)
@@ -477,10 +477,17 @@ def default_config(overrides=()) -> Config:
 
 # ----------------------------------------------------------------------------- to SI
 
-def _preset_field(names, field: str):
+def _preset_field(names, field: str, mass_kg=None):
+    """A preset's number (per point where ``names`` is an array); with ``mass_kg``, stiffness or
+    damping under the runner's foot (a granular preset scales with the foot's area)."""
+    def one(name, m):
+        preset = SURFACE_PRESETS[str(name)]
+        return getattr(preset, field) * (1.0 if m is None else foot_area_scale(preset, m))
     if isinstance(names, np.ndarray):
-        return np.array([getattr(SURFACE_PRESETS[str(n)], field) for n in names], float)
-    return getattr(SURFACE_PRESETS[names], field)
+        masses = np.broadcast_to(np.asarray(mass_kg, float), names.shape) if mass_kg is not None \
+            else [None] * len(names)
+        return np.array([one(n, m) for n, m in zip(names, masses)], float)
+    return one(names, mass_kg)
 
 
 def _kilo(v):
@@ -516,9 +523,9 @@ def to_params(values: Mapping[str, Any], where: str) -> tuple[Params, State]:
     v = values
     surface = v["surface"]
     k_s = v["surface_stiffness_kn_per_m"]
-    k_s = _preset_field(surface, "stiffness_n_per_m") if k_s is None else _kilo(k_s)
+    k_s = _preset_field(surface, "stiffness_n_per_m", v["mass_kg"]) if k_s is None else _kilo(k_s)
     c_s = v["surface_damping_n_s_per_m"]
-    c_s = _preset_field(surface, "damping_n_s_per_m") if c_s is None else c_s
+    c_s = _preset_field(surface, "damping_n_s_per_m", v["mass_kg"]) if c_s is None else c_s
     r_s = v["surface_restitution"]
     r_s = _preset_field(surface, "restitution") if r_s is None else r_s
     _check_rigid(v, k_s, c_s, r_s, where)

@@ -28,7 +28,7 @@ import numpy as np
 
 from simsrc.errors import SimsrcInputError
 from simsrc.engine.frame import landing_angle_rad
-from simsrc.engine.surface import SURFACE_PRESETS
+from simsrc.engine.surface import SURFACE_PRESETS, foot_area_scale
 
 STANDARD_GRAVITY_M_PER_S2 = 9.81
 
@@ -334,7 +334,10 @@ def make_params(*, surface: str | None = None, where: str = "", **values) -> Par
 
     Args:
         surface: a surface preset (``SURFACE_PRESETS``; default ``DEFAULT_SURFACE``, "firm");
-            the surface numbers given explicitly override single numbers of it.
+            the surface numbers given explicitly override single numbers of it. A granular
+            preset (sand) scales its stiffness and damping with the runner's foot area
+            (``surface.foot_area_scale``: (mass / 70 kg)^(2/3)); numbers given are used as
+            given.
         where: text naming the source of the values (a config file and table), put in errors.
         **values: any ``name`` of ``PARAMETERS`` (its unit, default and allowed range are
             there), or an angle's field name to give it in radians (``lean_rad`` instead of
@@ -360,9 +363,11 @@ def make_params(*, surface: str | None = None, where: str = "", **values) -> Par
     si["leg_damping_n_s_per_m"] = (
         leg_damping_from_ratio(ratio, v["leg_stiffness_n_per_m"], v["mass_kg"])
         if ratio is not None else _or(v["leg_damping_n_s_per_m"], 0.0))
-    k_s = _or(v["surface_stiffness_n_per_m"], preset.stiffness_n_per_m)
+    foot = foot_area_scale(preset, v["mass_kg"])     # 1 but on a granular surface (sand)
+    k_s = _or(v["surface_stiffness_n_per_m"], preset.stiffness_n_per_m * foot)
     si["surface_compliance_m_per_n"] = _compliance(k_s)
-    si["surface_damping_n_s_per_m"] = _or(v["surface_damping_n_s_per_m"], preset.damping_n_s_per_m)
+    si["surface_damping_n_s_per_m"] = _or(v["surface_damping_n_s_per_m"],
+                                          preset.damping_n_s_per_m * foot)
     si["surface_restitution"] = _or(v["surface_restitution"], preset.restitution)
     m_leg = _or(v["swing_leg_mass_kg"], LEG_MASS_FRACTION * v["mass_kg"])
     d_leg = _or(v["swing_leg_com_m"], LEG_COM_FRACTION * v["leg_length_m"])

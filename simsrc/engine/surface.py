@@ -33,6 +33,11 @@ class SurfacePreset(NamedTuple):
     restitution: float
     description: str
     source: str
+    #: None: the numbers are the surface's own. A mass: the surface is granular, its
+    #: resistance is per unit foot area, and stiffness and damping are those under the foot of
+    #: a runner of this mass; a runner of mass m gets them times (m / this)^(2/3)
+    #: (``foot_area_scale``).
+    foot_of_mass_kg: float | None = None
 
 
 # Published vertical stiffnesses: Ferris, Liang & Farley 1999 (J Biomech 32:787) ran subjects on
@@ -53,14 +58,32 @@ SURFACE_PRESETS: dict[str, SurfacePreset] = {
     "grass": SurfacePreset(50e3, 0.0, 0.7, "natural grass on soil",
                            "estimate between Ferris et al. 1999 (21.3 kN/m) and Kerdok et al. "
                            "2002 (75.4 kN/m); restitution 0.7 is an estimate"),
-    "sand": SurfacePreset(20.9e3, 5610.0, 0.1, "dry loose sand: soft, damped, keeps a footprint",
+    "sand": SurfacePreset(31.8e3, 1530.0, 0.1, "dry loose sand: granular, keeps a footprint",
                           "calibrated (experiments/calibrate_sand.py, figures/sand_calibration.png) "
                           "so that the human-like runner of configs/human.toml at 3.5 m/s spends "
-                          "1.6x the metabolic energy of firm ground (Lejeune, Willems & Heglund "
-                          "1998); its mechanical work is then 1.23x (Lejeune: 1.15x). "
-                          "Restitution 0.1 (nearly all deformation stays as a footprint) is an "
-                          "estimate"),
+                          "1.6x the metabolic energy of hard ground (Lejeune, Willems & Heglund "
+                          "1998); of the surfaces that do, the one whose ratio holds best for "
+                          "55-90 kg runners at 2.5-4.5 m/s (1.43-1.63x; mechanical work "
+                          "1.15-1.19x, Lejeune 1.15x). Granular: resistance per unit foot area, "
+                          "growing with depth (resistive force theory, Li, Zhang & Goldman 2013) "
+                          "and with the foot's sinking speed; the numbers are those under a "
+                          "70 kg runner's foot. Restitution 0.1 (nearly all deformation stays as "
+                          "a footprint) is an estimate",
+                          foot_of_mass_kg=70.0),
 }
+
+
+#: Exponent of body mass in the foot's area: geometric similarity, area ∝ length² ∝ mass^(2/3).
+FOOT_AREA_MASS_EXPONENT = 2.0 / 3.0
+
+
+def foot_area_scale(preset: SurfacePreset, mass_kg):
+    """Factor on a preset's stiffness and damping for a runner of ``mass_kg`` (scalar or array):
+    1 for a surface's own numbers; (m / m_ref)^(2/3) for a granular surface whose resistance is
+    per unit foot area (``SurfacePreset.foot_of_mass_kg`` = m_ref)."""
+    if preset.foot_of_mass_kg is None:
+        return 1.0
+    return (mass_kg / preset.foot_of_mass_kg) ** FOOT_AREA_MASS_EXPONENT
 
 
 def unloaded_force(force_n, peak_force_n, restitution):

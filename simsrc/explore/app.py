@@ -66,7 +66,8 @@ def controls(request: Request) -> JSONResponse:
                      for c in CONTROLS],
         "defaults": default_state(), "target_speed_key": TARGET_SPEED,
         "surfaces": [{"name": n, "description": SURFACE_PRESETS[n].description,
-                      "numbers": surface_numbers(n)} for n in SURFACES],
+                      "numbers": surface_numbers(n),
+                      "foot_of_mass_kg": SURFACE_PRESETS[n].foot_of_mass_kg} for n in SURFACES],
         "surface_number_keys": list(SURFACE_NUMBERS),
         "lessons": list(LESSONS)})
 

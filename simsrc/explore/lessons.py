@@ -40,10 +40,10 @@ LESSONS = (
                  "(plastic and damping losses in the sand on top of the leg's own), the energy "
                  "return falls, and the push must put the loss back: a higher metabolic "
                  "estimate.",
-     "number": "Explorer: on sand the step loses 180 J (firm: 101 J, the leg's damping) and "
-               "gives back 75.6 % of the elastic energy stored in leg and ground (firm: "
-               "96.8 %); the foot leaves a 3.2 cm footprint and the push rises from 1.00 to "
-               "1.55 BW; the metabolic estimate from 4.85 to 7.55 J/kg/m, 1.56x. Gallery: 6.77 "
+     "number": "Explorer: on sand the step loses 193 J (firm: 101 J, the leg's damping) and "
+               "gives back 66.3 % of the elastic energy stored in leg and ground (firm: "
+               "96.8 %); the foot leaves a 4.4 cm footprint and the push rises from 1.00 to "
+               "1.59 BW; the metabolic estimate from 4.85 to 7.46 J/kg/m, 1.54x. Gallery: 6.78 "
                "vs 4.23 J/kg/m, 1.60x (Lejeune et al. 1998 measured 1.6x)."},
     {"id": "push",
      "figure": None,
@@ -56,7 +56,7 @@ LESSONS = (
      "look_for": "The energy balance decides the speed: more push, more energy injected per "
                  "step, a faster steady gait. Set the push to 0: there is no steady gait, and "
                  "the page says why (the runner loses energy and nothing puts it back).",
-     "number": "Explorer: on sand a 0.5 BW push settles at 2.73 m/s, 0.7 BW at 2.90 m/s; "
+     "number": "Explorer: on sand a 0.5 BW push settles at 2.39 m/s, 0.7 BW at 2.65 m/s; "
                "with no push there is no steady gait."},
     {"id": "force_speed",
      "figure": "figures/e3_force_speed.png",

@@ -137,7 +137,11 @@ function showControls() {
     const fromPreset = page.meta.surface_number_keys.includes(c.key) && (v === "" || v === null);
     if (fromPreset) {
       const preset = page.meta.surfaces.find(s => s.name === st.surface);
-      const n = preset ? preset.numbers[c.key] : null;
+      let n = preset ? preset.numbers[c.key] : null;
+      // a granular preset (sand): its numbers are per foot area, the runner's foot scales them
+      if (n !== null && n !== undefined && preset.foot_of_mass_kg && c.key !== "surface_restitution"
+          && !isNaN(parseFloat(st.mass_kg)))
+        n = Number((n * Math.pow(parseFloat(st.mass_kg) / preset.foot_of_mass_kg, 2 / 3)).toPrecision(3));
       v = n === null || n === undefined ? "inf" : String(n);
       if (range) range.value = n === null ? c.high : n;
     }
