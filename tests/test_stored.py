@@ -342,3 +342,27 @@ def test_every_state_a_landing_mode_carries_can_be_stored():
         assert type(out) is type(state)
         np.testing.assert_array_equal(np.asarray(jax.tree_util.tree_leaves(out)),
                                       2 * np.asarray(jax.tree_util.tree_leaves(state)))
+
+
+def test_a_single_runner_pads_its_steps_to_a_shared_program(store):
+    """A single runner's 3 and 4 steps run on one program (5 steps, ``batch.step_bucket``) and
+    keep their own steps: records and final state as the batched run of exactly that many
+    steps (another program, unpadded) gives them, also where the run fails on its way (60°:
+    BACKWARDS at the third step, the final state the last good one)."""
+    from simsrc.engine.batch import step_bucket
+
+    assert [step_bucket(n) for n in (1, 2, 3, 4, 5, 6, 10, 11, 20, 21, 99, 100, 101)] == \
+        [1, 2, 5, 5, 5, 10, 10, 20, 20, 50, 100, 100, 200]
+    for n, angle, new_programs in ((3, 68.0, 1), (4, 60.0, 0)):
+        p = simsrc.canonical_params(angle_of_attack_deg=angle)
+        before = len(list(store.glob("*")))
+        one = simsrc.simulate(p, simsrc.apex(1.0, 5.0), n)
+        assert len(list(store.glob("*"))) == before + new_programs
+        batch = simsrc.simulate(jax.tree_util.tree_map(lambda v: np.full(1, v), p),
+                                simsrc.apex(np.ones(1), np.full(1, 5.0)), n)
+        a, b = jax.device_get((one.records, one.final_state)), jax.device_get(
+            (batch.records, batch.final_state))
+        for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)):
+            assert np.shape(x) == np.shape(y)[1:]
+            np.testing.assert_allclose(np.asarray(x), np.asarray(y)[0], rtol=1e-9, atol=1e-9)
+    assert np.asarray(one.records.status).tolist() == [0, 0, 3, 3]

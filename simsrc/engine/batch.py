@@ -64,6 +64,19 @@ def bucket_size(n: int, multiple: int = 1) -> int:
     return -(-size // multiple) * multiple
 
 
+def step_bucket(n_steps: int) -> int:
+    """The compiled step count for a single runner's ``n_steps`` (>= 1): the next of 1, 2, 5,
+    10, 20, 50, 100, ... (``simulate`` runs that many steps and keeps the first ``n_steps``, so
+    that ``simsrc run --steps N`` compiles one program per decade, not one per N; a single
+    runner's extra steps cost microseconds, a compile seconds)."""
+    decade = 1
+    while True:
+        for size in (decade, 2 * decade, 5 * decade):
+            if size >= n_steps:
+                return size
+        decade *= 10
+
+
 def broadcast_tree(tree, n: int):
     """Scalar leaves as float arrays (n,); other leaves must already have the leading axis n."""
     def one(v):

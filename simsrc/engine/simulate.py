@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from simsrc.engine import stored
-from simsrc.engine.batch import bucket_size
+from simsrc.engine.batch import bucket_size, step_bucket
 from simsrc.engine.params import Params, State, as_arrays, broadcast, check_params, check_state
 from simsrc.engine.step import Options, StepRecord, Trajectory, run
 from simsrc.engine.swing import (LANDING_MODES, AimedSwing, Deadbeat, HeldDeadbeat, Placement,
@@ -158,7 +158,10 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
     Args:
         params: model parameters (``make_params``), scalars or arrays of one batch shape.
         state: start state in flight (``apex(height, speed)``), scalars or batch arrays.
-        n_steps: number of steps (apex to apex); static.
+        n_steps: number of steps (apex to apex); static. A single runner (scalar parameters
+            and state) runs on the program of the next of 2, 5, 10, 20, 50, ... steps
+            (``batch.step_bucket``) and keeps the first ``n_steps``: ``--steps 7`` and
+            ``--steps 9`` share one program.
         options: numerical options; by default the cheapest surface model that covers the
             parameters is chosen (``choose_surface_model``).
         landing: the landing mode, ``"fixed"``, ``"retraction"``, ``"pendulum"``, ``"raibert"``
@@ -256,7 +259,15 @@ def simulate(params: Params, state: State, n_steps: int = 1, *, options: Options
         raise SimsrcInputError("`placement` is Raibert's foot placement: it needs "
                                "landing='raibert' (or 'pendulum': the hip aims the swinging "
                                "leg at the law's angle)")
-    if shape == ():
+    if shape == () and n_steps > 1:
+        # one program per step bucket (batch.step_bucket), its first n_steps kept
+        size = step_bucket(n_steps)
+        recs, trajs, final = stored.call("run_upto", (size, options),
+                                         _bound_upto(size, options), p, s, legs,
+                                         jnp.int32(n_steps))
+        if size != n_steps:
+            recs, trajs = jax.tree_util.tree_map(lambda v: v[:n_steps], (recs, trajs))
+    elif shape == ():
         recs, trajs, final = stored.call("run", (n_steps, options),
                                          _bound(_run_jit, n_steps, options), p, s, legs)
     else:
@@ -373,6 +384,13 @@ def _run(p, s, n_steps, options, swing=None):
 
 _run_jit = jax.jit(_run, static_argnums=(2, 3))
 _run_batch = jax.jit(jax.vmap(_run, in_axes=(0, 0, None, None, 0)), static_argnums=(2, 3))
+
+
+@functools.lru_cache(maxsize=64)
+def _bound_upto(n_steps, options):
+    """``run`` of ``n_steps`` steps of which the first ``n_active`` (an argument) count, jitted
+    (``_bound``'s counterpart for a single runner's padded step count)."""
+    return jax.jit(lambda p, s, legs, n_active: run(p, s, n_steps, options, legs, n_active))
 
 
 @functools.lru_cache(maxsize=64)

@@ -486,15 +486,19 @@ def _mask(tree, ok):
     return jax.tree_util.tree_map(m, tree)
 
 
-def run(p: Params, s: State, n_steps: int, options: Options, swing: sw.Swing | None = None):
+def run(p: Params, s: State, n_steps: int, options: Options, swing: sw.Swing | None = None,
+        n_active=None):
     """Scan ``step`` over n_steps; a failure sets the status of that and every later step.
 
     Returns (records with a leading axis of n_steps, trajectories or None, final state).
     The state carried past a failure is the last good one, so no NaN spreads into the scan.
-    ``swing``: the swinging legs at the start (pendulum landing mode).
+    ``swing``: the swinging legs at the start (pendulum landing mode). ``n_active`` (traced,
+    optional): only the first ``n_active`` steps move the state on, so the final state is the
+    one after them; the later records are to be dropped (``simulate`` pads a single runner's
+    step count to ``batch.step_bucket``'s and keeps the first ``n_steps``).
     """
 
-    def body(carry, _):
+    def body(carry, index):
         (state, legs), code, t0 = carry
         s_next, rec, traj = step(p, state, options, legs)
         ok_before = code == st.OK
@@ -502,16 +506,17 @@ def run(p: Params, s: State, n_steps: int, options: Options, swing: sw.Swing | N
         ok = new_code == st.OK
         legs_next = rec.swing
         rec = _mask(rec._replace(status=new_code), ok)
-        state_next = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b),
+        advance = ok if n_active is None else ok & (index < n_active)
+        state_next = jax.tree_util.tree_map(lambda a, b: jnp.where(advance, a, b),
                                             (s_next, legs_next), (state, legs))
         t_step = rec.touchdown_time_s + rec.contact_time_s + rec.flight_time_s
         if traj is not None:
             traj = _mask(traj._replace(t_s=traj.t_s + t0), ok)
-        return (state_next, new_code, jnp.where(ok, t0 + t_step, t0)), (rec, traj)
+        return (state_next, new_code, jnp.where(advance, t0 + t_step, t0)), (rec, traj)
 
     dtype = jnp.result_type(s.x_m)
     if options.landing not in ("pendulum", "raibert", "deadbeat"):
         swing = None
     init = ((s, swing), jnp.int32(st.OK), jnp.zeros((), dtype))
-    ((s_final, _), _, _), (recs, trajs) = jax.lax.scan(body, init, None, length=n_steps)
+    ((s_final, _), _, _), (recs, trajs) = jax.lax.scan(body, init, jnp.arange(n_steps))
     return recs, trajs, s_final
