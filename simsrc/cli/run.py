@@ -16,10 +16,12 @@ import sys
 
 from simsrc.cli.formatting import add_set_argument, jsonable, number
 
-#: The steady solve of one runner: rows per one-step call (a single gait needs about ten) and
-#: XLA's quick compile (``simsrc.engine.step.COMPILE_PROFILES``): a one-off answer whose compile,
-#: not its run, is what the user waits for (benchmarks/README.md, "``simsrc run`` start-up").
-STEADY_ROWS = 64
+#: The steady solve of one runner: rows per one-step call, 1: each row alone on the single
+#: runner's program (a single gait needs about ten rows; that program compiles in two thirds of
+#: the batch program's time, benchmarks/README.md, "``simsrc run`` on the single runner's
+#: program"), and XLA's quick compile (``simsrc.engine.step.COMPILE_PROFILES``): a one-off answer
+#: whose compile, not its run, is what the user waits for.
+STEADY_ROWS = 1
 
 RUN_COLUMNS = (  # (metric, header, unit, format)
     ("speed_m_per_s", "speed", "m/s", ".3f"),

@@ -321,7 +321,9 @@ def solve_gait(params: Params, guess: State, *, free=("apex_height_m", "apex_spe
             then repeats to that error (1e-11 with DOP853's 10 stance steps).
         fd_rows: rows per ``simulate`` call of the finite-difference solver (default
             ``FD_ROWS``): a solve of one point uses about ten rows, so 64 (``simsrc explore``)
-            answers a single gait 2-4x sooner, at the cost of a compiled program of its own.
+            answers a single gait 2-4x sooner, at the cost of a compiled program of its own;
+            1 (``simsrc run``) runs each row alone on the single runner's program, which
+            compiles sooner still (no batch to trace).
         placement: a foot-placement law (``RaibertPlacement``) that chooses the angle of attack:
             its equation joins the periodicity rows, so the angle must be free and
             ``len(free) == 3 + len(targets)`` (``jacobian="fd"`` only). ``controlled_multipliers``
@@ -372,7 +374,8 @@ FD_ROWS = 1024
 
 def _one_step(p: Params, x: np.ndarray, opts: Options, rows_per_call: int = FD_ROWS):
     """One step from each row of ``x`` (N, 6: the ``FREE_VARIABLES``' values) by ``simulate``
-    (in calls of ``rows_per_call``): (outputs (N, 10): P_y, P_vx and the ``TARGETS``; valid (N,);
+    (in calls of ``rows_per_call``; 1: each row alone, scalar parameters): (outputs (N, 10):
+    P_y, P_vx and the ``TARGETS``; valid (N,);
     status (N,); the parameters; the step's records, step axis dropped)."""
     n = x.shape[0]
     q = p._replace(angle_of_attack_rad=x[:, 2], push_force_bw=x[:, 3],
@@ -380,7 +383,16 @@ def _one_step(p: Params, x: np.ndarray, opts: Options, rows_per_call: int = FD_R
     zero = np.zeros(n)
     start = State(zero, x[:, 0], x[:, 1], zero)
     parts = []
-    for a in range(0, n, rows_per_call):
+    if rows_per_call == 1:
+        # one row at a time on the single runner's program, which compiles in about two
+        # thirds of the batch program's time (no vmap to trace): a single gait's cold start
+        for i in range(n):
+            qs, ss = jax.tree_util.tree_map(
+                lambda v: np.broadcast_to(np.asarray(v, float), (n,))[i], (q, start))
+            run = simulate(qs, ss, 1, options=opts, check=False)
+            parts.append(jax.tree_util.tree_map(lambda v: np.asarray(v)[:1],
+                                                jax.device_get(run.records)))
+    for a in range(0, n if rows_per_call > 1 else 0, rows_per_call):
         rows = np.minimum(np.arange(a, a + rows_per_call), n - 1)
         qs, ss = jax.tree_util.tree_map(lambda v: np.asarray(v, float)[rows], (q, start))
         run = simulate(qs, ss, 1, options=opts, check=False)
