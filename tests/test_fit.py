@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import jax
 import numpy as np
 import pytest
 
@@ -269,3 +270,32 @@ def test_a_fit_is_trusted_only_when_it_converged_and_its_parameters_are_determin
     single = {"status": "converged", "parameters": [
         {"value": np.float64(2.0), "stderr": np.float64(2.5), "at_bound": np.bool_(False)}]}
     assert not trusted(single)
+
+
+def test_fit_batches_are_padded_to_shared_sizes_and_cut_back():
+    """``batch.call_padded``: rows padded to ``fit_rows`` (powers of two from 8 to 32, then
+    multiples of 32 in calls of 32), each output cut back to the real rows, equal to the
+    unpadded kernel's; the per-step fits of 77 and 84 steps x 4 starts call one shape."""
+    from simsrc.engine import batch
+
+    assert [batch.fit_rows(n) for n in (1, 8, 9, 16, 17, 32, 33, 308, 336)] == \
+        [8, 8, 16, 16, 32, 32, 64, 320, 352]
+    shapes = []
+
+    def kernel(u, data):
+        shapes.append(u.shape)
+        return u * data["scale"][:, None], (u.sum(axis=1), -u)
+
+    padded = set()
+    for n in (3, 77, 84):
+        u = np.arange(n * 2, dtype=float).reshape(n, 2)
+        data = {"scale": np.linspace(1.0, 2.0, n)}
+        got = batch.call_padded(kernel, n, u, data)
+        padded.update(shapes)
+        shapes.clear()
+        want = kernel(u, data)                       # the unpadded reference
+        shapes.clear()
+        for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+            assert g.shape == w.shape
+            np.testing.assert_array_equal(g, w)
+    assert padded == {(8, 2), (32, 2)}

@@ -123,6 +123,34 @@ def batched_kernel(fn, **static):
     return functools.partial(stored.call, name, described, jitted)
 
 
+#: A fit kernel's rows per call above which it runs in calls of this many (``fit_rows``).
+FIT_CHUNK = 32
+
+
+def fit_rows(n: int) -> int:
+    """Rows a fit kernel is called with for ``n`` curves x starts: the next power of two from
+    ``PAD`` up to ``FIT_CHUNK``, above that a multiple of ``FIT_CHUNK`` (run in calls of
+    ``FIT_CHUNK``: ``call_padded``), so that fits of 77 and 84 steps (4 starts each) share one
+    program."""
+    size = PAD
+    while size < min(n, FIT_CHUNK):
+        size *= 2
+    return size if n <= FIT_CHUNK else -(-n // FIT_CHUNK) * FIT_CHUNK
+
+
+def call_padded(kernel, n: int, *args):
+    """``kernel(*args)`` for ``n`` rows (every leaf of ``args`` with the leading axis ``n``)
+    padded to ``fit_rows(n)`` and called in calls of at most ``FIT_CHUNK`` rows; every output
+    leaf fetched to the host (NumPy) and cut back to its ``n`` rows."""
+    size = fit_rows(n)
+    args = pad(args, size)
+    step = min(size, FIT_CHUNK)
+    parts = [jax.device_get(kernel(*jax.tree_util.tree_map(lambda v: v[a:a + step], args)))
+             for a in range(0, size, step)]
+    return jax.tree_util.tree_map(lambda *v: np.concatenate([np.asarray(x) for x in v])[:n],
+                                  *parts)
+
+
 def host(*xs) -> list[np.ndarray]:
     """Kernel outputs fetched to the host as NumPy arrays."""
     return [np.asarray(x) for x in jax.device_get(xs)]

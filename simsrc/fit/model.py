@@ -93,14 +93,11 @@ def evaluator(fn, static, base: Params, data, n_params: int):
     """
     kernel = batch.batched_kernel(fn, static=static)
     n_rows = jax.tree_util.tree_leaves(data)[0].shape[0]
-    n_to = batch.padded_size(n_rows)
-    base_p, data_p = batch.pad((base, data), n_to)
 
     def evaluate(u):
         u = np.asarray(u, dtype=float)
-        up = batch.pad(u, n_to)
-        r, jac = kernel(*[up[:, i] for i in range(n_params)], base_p, data_p)
-        r = batch.columns(r)
-        jac = np.stack([batch.columns(c) for c in jac], axis=-1)
-        return r[:n_rows], jac[:n_rows]
+        # padded to batch.fit_rows: fits of other batch sizes share the program
+        r, jac = batch.call_padded(kernel, n_rows, *[u[:, i] for i in range(n_params)],
+                                   base, data)
+        return batch.columns(r), np.stack([batch.columns(c) for c in jac], axis=-1)
     return evaluate
