@@ -99,12 +99,14 @@ def run(args) -> int:
         # the runner that holds a speed: foot placement and push (or braking) solved, as
         # `simsrc run --target-speed` (finite-difference Newton: seconds, where the exact
         # jacfwd of solve_push_for_speed compiled for minutes)
-        from simsrc.cli.run import steady_table
+        from simsrc.cli.run import STEADY_ROWS, steady_table
         from simsrc.config.runner import steady_config
 
         speed = check_value("speed_m_per_s", args.target_speed, "the command line",
                             "--target-speed")
-        inputs, steady = steady_config(config, target_speed_m_per_s=speed)
+        # the one runner's rows one at a time, compiled quick: `simsrc run`'s settings
+        inputs, steady = steady_config(config, target_speed_m_per_s=speed, fd_rows=STEADY_ROWS,
+                                       compile_profile="quick")
         print(f"simsrc gait: {config.source}")
         print(steady_table(steady, inputs.params))
         return 0 if bool(steady.converged) else 1
