@@ -392,12 +392,14 @@ def _one_step(p: Params, x: np.ndarray, opts: Options, rows_per_call: int = FD_R
             run = simulate(qs, ss, 1, options=opts, check=False)
             parts.append(jax.tree_util.tree_map(lambda v: np.asarray(v)[:1],
                                                 jax.device_get(run.records)))
-    for a in range(0, n if rows_per_call > 1 else 0, rows_per_call):
-        rows = np.minimum(np.arange(a, a + rows_per_call), n - 1)
-        qs, ss = jax.tree_util.tree_map(lambda v: np.asarray(v, float)[rows], (q, start))
-        run = simulate(qs, ss, 1, options=opts, check=False)
-        parts.append(jax.tree_util.tree_map(lambda v: np.asarray(v)[: min(rows_per_call, n - a), 0],
-                                            jax.device_get(run.records)))
+    else:
+        for a in range(0, n, rows_per_call):
+            rows = np.minimum(np.arange(a, a + rows_per_call), n - 1)
+            qs, ss = jax.tree_util.tree_map(lambda v: np.asarray(v, float)[rows], (q, start))
+            run = simulate(qs, ss, 1, options=opts, check=False)
+            parts.append(jax.tree_util.tree_map(
+                lambda v: np.asarray(v)[: min(rows_per_call, n - a), 0],
+                jax.device_get(run.records)))
     rec = jax.tree_util.tree_map(lambda *v: np.concatenate(v), *parts)
     tg = step_targets(rec)
     out = np.stack([rec.end.y_m, rec.end.vx_m_per_s] + [tg[t] for t in TARGETS], axis=1)
