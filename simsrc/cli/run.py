@@ -351,7 +351,8 @@ def run(args) -> int:
     transient = args.steps is not None or not steady
     result = metrics = summary = None
     if transient or (args.plot and not steady):
-        inputs, result = run_config(config, trajectory=bool(args.plot))
+        # a single runner's few steps: compiled quick, as the steady solve (the run is short)
+        inputs, result = run_config(config, trajectory=bool(args.plot), compile_profile="quick")
         params = inputs.params
         metrics, conv = run_metrics(result.records, params)  # one program, not ~60 eager ops
         summary = {**summarize(metrics), **conv}

@@ -73,18 +73,26 @@ def prepare_run(source: Config | str | os.PathLike | None = None) -> RunInputs:
 
 
 def run_config(source: Config | str | os.PathLike | None = None, n_steps: int | None = None, *,
-               trajectory: bool = False) -> tuple[RunInputs, Run]:
+               trajectory: bool = False, compile_profile: str | None = None
+               ) -> tuple[RunInputs, Run]:
     """Simulate a config's base point: ``prepare_run`` then ``simulate``.
 
     Args:
         source: a ``Config``, a config path, or None (the built-in runner).
         n_steps: steps to simulate (default: the config's ``n_steps``).
         trajectory: also return the dense trajectory samples (``Run.trajectory``).
+        compile_profile: XLA's compile profile of the run's program (``Options``; default the
+            config's): ``simsrc run`` asks for "quick", as for its steady solve.
 
     Returns:
         (the ``RunInputs`` simulated, the ``Run``: per-step records, final state, options).
     """
     inputs = prepare_run(source)
+    if compile_profile is not None:
+        import dataclasses
+
+        inputs = inputs._replace(options=dataclasses.replace(inputs.options,
+                                                             compile_profile=compile_profile))
     steps = inputs.config.n_steps if n_steps is None else n_steps
     law = placement_law(inputs.config.values, inputs.state)
     if law is not None:
