@@ -210,14 +210,15 @@ def hold_across_runners(candidates, masses=SELECT_MASSES, speeds=SELECT_SPEEDS) 
     """
     from sand_across_runners import held_speed_costs
 
-    from simsrc.engine.surface import FOOT_AREA_MASS_EXPONENT
+    from simsrc.engine.surface import SURFACE_PRESETS, foot_area_scale
 
     runners = list(itertools.product(masses, speeds))
     m = np.array([r[0] for r in runners] * len(candidates))
     v = np.array([r[1] for r in runners] * len(candidates))
     k_ref = np.repeat([c[0] for c in candidates], len(runners))
     c_ref = np.repeat([c[1] for c in candidates], len(runners))
-    foot = (m / CALIBRATION_MASS_KG) ** FOOT_AREA_MASS_EXPONENT
+    granular = SURFACE_PRESETS["sand"]._replace(foot_of_mass_kg=CALIBRATION_MASS_KG)
+    foot = foot_area_scale(granular, m)      # the preset's own law, under the 70 kg foot
     ok_h, met_h, work_h = held_speed_costs(m[:len(runners)], v[:len(runners)])
     ok_s, met_s, work_s = held_speed_costs(
         m, v, "sand", surface_stiffness_n_per_m=k_ref * foot,

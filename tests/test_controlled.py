@@ -302,8 +302,8 @@ def test_a_point_the_walk_cannot_reach_is_solved_from_its_neighbour():
     """configs/stiffness_lean_push_sand.toml at 10 kN/m, leaning 5°, pushing 1.5 BW: walked alone
     from the config's start, the bouncy closed loop swings between fast and slow steps and is
     called slowing to a stop (on the linear sand preset before 2026-12-03 the point was 10 kN/m
-    upright; on the granular one that runner's walk finds its gait); in a batch with the 1.25 BW runner, Newton from that runner's gait
-    finds its gait. Checked independently: the step from that apex, with the law's angle, under
+    upright; on the granular one that runner's walk finds its gait); in a batch with the
+    1.25 BW runner, Newton from that runner's gait finds its gait. Checked independently: the step from that apex, with the law's angle, under
     plain ``simulate``, returns to the same apex and contact time."""
     from simsrc.config.runner import placement_law, prepare_run, resolve_config
 

@@ -56,7 +56,7 @@ def _bad(e: SimsrcInputError) -> JSONResponse:
 
 
 def controls(request: Request) -> JSONResponse:
-    from simsrc.engine.surface import SURFACE_PRESETS
+    from simsrc.engine.surface import FOOT_AREA_MASS_EXPONENT, SURFACE_PRESETS
 
     return JSONResponse({
         "controls": [{"key": c.key, "label": c.label, "unit": c.unit, "low": c.low,
@@ -69,6 +69,7 @@ def controls(request: Request) -> JSONResponse:
                       "numbers": surface_numbers(n),
                       "foot_of_mass_kg": SURFACE_PRESETS[n].foot_of_mass_kg} for n in SURFACES],
         "surface_number_keys": list(SURFACE_NUMBERS),
+        "foot_area_mass_exponent": FOOT_AREA_MASS_EXPONENT,
         "lessons": list(LESSONS)})
 
 

@@ -141,7 +141,8 @@ function showControls() {
       // a granular preset (sand): its numbers are per foot area, the runner's foot scales them
       if (n !== null && n !== undefined && preset.foot_of_mass_kg && c.key !== "surface_restitution"
           && !isNaN(parseFloat(st.mass_kg)))
-        n = Number((n * Math.pow(parseFloat(st.mass_kg) / preset.foot_of_mass_kg, 2 / 3)).toPrecision(3));
+        n = Number((n * Math.pow(parseFloat(st.mass_kg) / preset.foot_of_mass_kg,
+                                 page.meta.foot_area_mass_exponent)).toPrecision(3));
       v = n === null || n === undefined ? "inf" : String(n);
       if (range) range.value = n === null ? c.high : n;
     }
