@@ -12,20 +12,23 @@ from the detected touchdown, impact region included, no push) with ``fit.impact_
   damping, touchdown offset 0-6 ms; leg damping held at 0);
 * ``stiffening``: the same with the contact exponent n free (1-3);
 * ``heel_pad``: the contact held to k_p ≥ 40 kN/m (a heel pad with a shoe, docs/physics.md §6
-  presets: heel 60 kN/m in series with a cushioned midsole 150 kN/m is 43 kN/m).
+  presets: heel 60 kN/m in series with a cushioned midsole 150 kN/m is 43 kN/m);
+* ``heel_pad_push``: the heel pad with the active push of the massless engine (MODEL.md §4),
+  its force ≤ 0.5 BW (the issue's physiological limit) and its ramp angle (2-40°) fitted.
 
-Then every step's own curve (``force.force_curves_per_step``) with ``two_mass`` and
-``heel_pad``, each started from its mean-curve fit (one batched fit per speed and variant); and
-a profile: the mean curve fitted with the contact held to k_p ≥ 10, 20, 40, 75, 150 kN/m.
+Then every step's own curve (``force.force_curves_per_step``) with ``two_mass``, ``heel_pad``
+and ``heel_pad_push``, each started from its mean-curve fit (one batched fit per speed and
+variant); and a profile: the mean curve fitted with the contact held to k_p ≥ 10, 20, 40, 75,
+150 kN/m.
 
 Command (from the repository root):
 
     python experiments/fit_fukuchi_impact.py   # -> figures/fit_fukuchi_impact.png,
                                                #    figures/fit_fukuchi_impact_results.json
 
-Wall time on the 2-core CPU (idle, 2026-12-03): 157 s with empty compile caches, 91 s warm
-(its kernels read back from simsrc's stored programs; the rest is the fits themselves: six fits
-of sixteen starts each, four per-step batches of 77-84 steps, ten profile fits of eight starts;
+Wall time on the 2-core CPU (idle, 2026-12-03): 180 s with empty compile caches, 115 s warm
+(its kernels read back from simsrc's stored programs; the rest is the fits themselves: eight fits
+of sixteen starts each, six per-step batches of 77-84 steps, ten profile fits of eight starts;
 the massless curves of figures/fit_fukuchi_results.json recomputed for the figure).
 
 What the figure shows: one pair of rows per speed: measured mean vertical force (dots), with
@@ -78,9 +81,11 @@ VARIANTS = {
     "two_mass": {},
     "stiffening": {"free": fi.DEFAULT_IMPACT_FREE + ("contact_exponent",)},
     "heel_pad": {"ranges": {"contact_stiffness": (40e3, 2e6)}},
+    "heel_pad_push": {"free": fi.DEFAULT_IMPACT_FREE + ("push_force_bw", "push_ramp_rad"),
+                      "ranges": {"contact_stiffness": (40e3, 2e6)}},
 }
 STARTS = 16
-PER_STEP = ("two_mass", "heel_pad")
+PER_STEP = ("two_mass", "heel_pad", "heel_pad_push")
 PROFILE_KP_MIN = (10e3, 20e3, 40e3, 75e3, 150e3)   # N/m, lower bounds of the contact stiffness
 PROFILE_STARTS = 8
 MASSLESS = os.path.join(ROOT, "figures", "fit_fukuchi_results.json")
@@ -213,7 +218,8 @@ def draw(trials, path):
         n = w.size
         tm = np.asarray(curve.time_s)[w] * 1e3
         lines = {}
-        for label, style, color in (("two_mass", "-", "C3"), ("stiffening", ":", "C2")):
+        for label, style, color in (("two_mass", "-", "C3"), ("stiffening", ":", "C2"),
+                                    ("heel_pad_push", "-.", "C4")):
             t, fv, fh, _ = fi.fitted_curves(fits[label], curve, mass_kg=MASS_KG, leg_length_m=LEG_M)
             keep = t <= 1.15 * float(np.asarray(curve.contact_time_s))
             lines[label] = (t[keep] * 1e3, fv[keep], fh[keep], style, color)
@@ -262,7 +268,8 @@ def draw(trials, path):
             if xlim:
                 ax.set_xlim(*xlim)
     fig.suptitle("Fukuchi et al. 2017, subject 1 (62 kg): two-mass (lower leg) fits to the mean "
-                 "stance force, impact region included, no push", fontsize=11)
+                 "stance force, impact region included\nno push; heel-pad-push: contact "
+                 "≥ 40 kN/m with a push ≤ 0.5 BW", fontsize=11)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -300,7 +307,7 @@ def main():
             text = ", ".join(f"{short_name(n)} {p['display'][0]:.4g} ± {p['display'][1]:.2g}"
                              f"{' (bound)' if p['at_bound'] else ''}"
                              for n, p in o["parameters"].items())
-            print(f"  {label:10s} RMS {o['rms_vertical_bw']:.4f} / {o['rms_horizontal_bw']:.4f}"
+            print(f"  {label:13s} RMS {o['rms_vertical_bw']:.4f} / {o['rms_horizontal_bw']:.4f}"
                   f" BW; k/Morin {o['leg_stiffness_over_morin']:.2f}, series/Morin "
                   f"{o['series_stiffness_over_morin']:.2f}; contact "
                   f"{o['max_contact_compression_m'] * 1e3:.0f} mm; impact model "

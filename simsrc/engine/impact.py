@@ -20,10 +20,14 @@ Model (surface frame of ``frame.py``: x forward, y up; g = (g_x, g_y) tilted by 
   k_p (N/m^n), exponent n, damping c_p (s/m). The force starts from zero at first contact (no
   force jump, unlike a linear spring-damper), and the damping scales with the deformation.
   Elastic energy k_p d^(n+1)/(n+1); the contact's loss rate is (N − k_p d^n) ḋ.
-* Leg (``leg.leg_force_n``): F = k (L0 − L) − c_leg L̇ along r = (x − x_f, y − y_f), L = |r|,
-  L̇ = (r_x v_x + r_y (v_y − ẏ_f))/L, positive pushing the masses apart. The leg is a plain
-  spring between the two masses: it may carry a small tension in the first milliseconds, when
-  the foot still moves down faster than the hip (the muscles hold the shank to the thigh).
+* Leg (``leg.leg_force_n``): F = k (L0 − L) − c_leg L̇ + F_act along r = (x − x_f, y − y_f),
+  L = |r|, L̇ = (r_x v_x + r_y (v_y − ẏ_f))/L, positive pushing the masses apart. F_act is the
+  massless engine's active push (``leg.push_force_n``, MODEL.md §4) at sin φ = r_x/L: zero
+  while the foot is ahead of the COM, rising as the leg passes behind the vertical; its work
+  ∫ F_act L̇ dt is booked in the ledger (``ImpactOptions(push=True)``; off by default). The
+  leg is a plain spring between the two masses: it may carry a small tension in the first
+  milliseconds, when the foot still moves down faster than the hip (the muscles hold the
+  shank to the thigh).
 * Equations of motion:
 
       M_b ẍ = F r_x/L + M_b g_x,   M_b ÿ = F r_y/L + M_b g_y
@@ -52,14 +56,16 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from simsrc.engine.frame import gravity_m_per_s2, potential_energy_j
 from simsrc.engine.integrators import rk4_step
 from simsrc.engine.interp import local_crossing, local_maxima
-from simsrc.engine.leg import leg_elastic_energy_j, leg_force_n
+from simsrc.engine.leg import leg_elastic_energy_j, leg_force_n, push_force_n
 from simsrc.engine.params import STANDARD_GRAVITY_M_PER_S2
 
 IMPACT_WINDOW_S = 0.06   # the impact peak is the first local maximum of N within this time
+PUSH_RAMP_RAD = math.radians(20.0)   # the engine's default push ramp (params.py, push_ramp_deg)
 
 
 class ImpactParams(NamedTuple):
@@ -74,6 +80,8 @@ class ImpactParams(NamedTuple):
         contact_exponent: n (1: linear spring; heel pads stiffen, n > 1).
         contact_damping_s_per_m: Hunt-Crossley c_p (s/m).
         gravity_m_per_s2: g. slope_rad: surface slope θ (uphill positive; ``frame.py``).
+        push_force_bw, push_ramp_rad: the active push along the leg (``leg.push_force_n``,
+            MODEL.md §4), in the program only with ``ImpactOptions(push=True)``.
     """
 
     mass_kg: jax.Array | float
@@ -86,6 +94,8 @@ class ImpactParams(NamedTuple):
     contact_damping_s_per_m: jax.Array | float
     gravity_m_per_s2: jax.Array | float = STANDARD_GRAVITY_M_PER_S2
     slope_rad: jax.Array | float = 0.0
+    push_force_bw: jax.Array | float = 0.0
+    push_ramp_rad: jax.Array | float = PUSH_RAMP_RAD
 
 
 class ImpactTouchdown(NamedTuple):
@@ -106,7 +116,8 @@ class ImpactTouchdown(NamedTuple):
 
 class ImpactY(NamedTuple):
     """Stance state: body (m, m/s), foot height y_f (<= 0 is compression) and its rate, and the
-    running integrals: contact and leg damping losses (J) and the vertical impulse (N·s)."""
+    running integrals: contact and leg damping losses (J), the vertical impulse (N·s) and the
+    work of the push (J)."""
 
     x: jax.Array
     y: jax.Array
@@ -117,16 +128,20 @@ class ImpactY(NamedTuple):
     w_contact_loss: jax.Array
     w_leg_loss: jax.Array
     impulse_y: jax.Array
+    w_push: jax.Array
 
 
 class ImpactOptions(NamedTuple):
     """Numerical options (static). steps: RK4 steps over the time budget; horizon_factor: the
     budget in periods 2π √(M/k) of the leg spring; event_iters: Newton iterations for liftoff
-    before the final, differentiated update."""
+    before the final, differentiated update; push: put the active push (``push_force_bw``) in
+    the program (False leaves it out: a passive stance costs no push terms, and ``stance``
+    refuses a concrete nonzero push then)."""
 
     steps: int = 1600
     horizon_factor: float = 1.2
     event_iters: int = 4
+    push: bool = False
 
 
 class ImpactLedger(NamedTuple):
@@ -135,8 +150,9 @@ class ImpactLedger(NamedTuple):
     body_* = ½ M_b v² and M_b g·r of the body; foot_* of the foot (its kinetic energy at the
     start includes the horizontal part lost in the collision); leg_elastic = ½ k (L0 − L)²;
     contact_elastic = k_p d^(n+1)/(n+1); contact_damping_loss = ∫ (N − k_p d^n) ḋ dt;
-    leg_damping_loss = ∫ c_leg L̇² dt; collision = ½ m_f u_f².
-    residual = E_end − E_start + losses: zero in exact arithmetic.
+    leg_damping_loss = ∫ c_leg L̇² dt; collision = ½ m_f u_f²; push_work = ∫ F_act L̇ dt, the
+    work of the active push (it pushes the two masses apart; zero without a push).
+    residual = E_end − E_start + losses − push_work: zero in exact arithmetic.
     """
 
     body_kinetic_start_j: jax.Array
@@ -152,6 +168,7 @@ class ImpactLedger(NamedTuple):
     contact_damping_loss_j: jax.Array
     leg_damping_loss_j: jax.Array
     collision_j: jax.Array
+    push_work_j: jax.Array
     residual_j: jax.Array
 
 
@@ -228,15 +245,17 @@ class _Forces(NamedTuple):
     dy: ImpactY
 
 
-def _forces(p: ImpactParams, x_f, Y: ImpactY) -> _Forces:
-    """The forces and the time derivative of the stance state."""
+def _forces(p: ImpactParams, x_f, Y: ImpactY, push: bool = False) -> _Forces:
+    """The forces and the time derivative of the stance state (``push``: with the active
+    push F_act at sin φ = (x − x_f)/L, as in the massless engine)."""
     gx, gy = gravity_m_per_s2(p)
     body = p.mass_kg - p.foot_mass_kg
     rx = Y.x - x_f
     ry = Y.y - Y.yf
     length = jnp.sqrt(rx * rx + ry * ry)
     ldot = (rx * Y.vx + ry * (Y.vy - Y.vyf)) / length
-    leg = leg_force_n(p, length, ldot)
+    act = push_force_n(p, rx / length) if push else None
+    leg = leg_force_n(p, length, ldot, act)
     d, ddot = -Y.yf, -Y.vyf
     spring = _contact_spring_n(p, d)
     normal = contact_force_n(p, d, ddot)
@@ -245,7 +264,7 @@ def _forces(p: ImpactParams, x_f, Y: ImpactY) -> _Forces:
                  yf=Y.vyf, vyf=(normal - fy) / p.foot_mass_kg + gy,
                  w_contact_loss=(normal - spring) * ddot,
                  w_leg_loss=p.leg_damping_n_s_per_m * ldot * ldot,
-                 impulse_y=normal)
+                 impulse_y=normal, w_push=act * ldot if push else jnp.zeros_like(ldot))
     return _Forces(leg, normal, fx - p.foot_mass_kg * gx, dy)
 
 
@@ -319,10 +338,15 @@ def stance(p: ImpactParams, td: ImpactTouchdown,
     Scalar parameters and touchdown; ``jax.vmap`` it for a batch. Differentiable in every
     parameter and touchdown value (``jax.grad``).
     """
+    push = options.push
+    if not push and not isinstance(p.push_force_bw, jax.core.Tracer) \
+            and np.any(np.asarray(p.push_force_bw) != 0.0):
+        raise ValueError("impact.stance: push_force_bw is nonzero but ImpactOptions.push is "
+                         "False; pass ImpactOptions(push=True)")
     x_f = td.foot_x_m
     zero = jnp.zeros_like(td.x_m)
     y0 = ImpactY(td.x_m, td.y_m, td.vx_m_per_s, td.vy_m_per_s, zero, td.foot_vy_m_per_s,
-                 zero, zero, zero)
+                 zero, zero, zero, zero)
     n = options.steps
     horizon = jax.lax.stop_gradient(
         options.horizon_factor * 2 * math.pi
@@ -330,14 +354,14 @@ def stance(p: ImpactParams, td: ImpactTouchdown,
     h = horizon / n
 
     def deriv(Y):
-        return _forces(p, x_f, Y).dy
+        return _forces(p, x_f, Y, push).dy
 
     def body(Y, _):
-        fo = _forces(p, x_f, Y)
+        fo = _forces(p, x_f, Y, push)
         return rk4_step(deriv, Y, h, fo.dy), (Y, fo)
 
     y_end, (ys, fos) = jax.lax.scan(body, y0, None, length=n)
-    fo_end = _forces(p, x_f, y_end)
+    fo_end = _forces(p, x_f, y_end, push)
     ys = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a, b[None]]), ys, y_end)
     fos = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a, b[None]]), fos, fo_end)
     t = jnp.arange(n + 1) * h
@@ -353,7 +377,7 @@ def stance(p: ImpactParams, td: ImpactTouchdown,
     fa, fb = _take(fos.dy, j - 1), _take(fos.dy, j)
 
     def leg_at(s, ya, yb, fa, fb):
-        return _forces(p, x_f, _hermite(ya, yb, fa, fb, h, s)).leg_n
+        return _forces(p, x_f, _hermite(ya, yb, fa, fb, h, s), push).leg_n
 
     def newton(_, s):
         val, der = jax.jvp(lambda ss: leg_at(ss, *jax.lax.stop_gradient((ya, yb, fa, fb))),
@@ -395,9 +419,10 @@ def impact_ledger(p: ImpactParams, td: ImpactTouchdown, y_lo: ImpactY) -> Impact
     collision = 0.5 * p.foot_mass_kg * td.foot_vx_m_per_s ** 2
     start = ke_b0 + pe_b0 + ke_f0 + pe_f0
     end = ke_b1 + pe_b1 + ke_f1 + pe_f1 + leg_el + contact_el
-    residual = end - start + y_lo.w_contact_loss + y_lo.w_leg_loss + collision
+    residual = end - start + y_lo.w_contact_loss + y_lo.w_leg_loss + collision - y_lo.w_push
     return ImpactLedger(ke_b0, pe_b0, ke_f0, pe_f0, ke_b1, pe_b1, ke_f1, pe_f1, leg_el,
-                        contact_el, y_lo.w_contact_loss, y_lo.w_leg_loss, collision, residual)
+                        contact_el, y_lo.w_contact_loss, y_lo.w_leg_loss, collision,
+                        y_lo.w_push, residual)
 
 
 # ------------------------------------------------------------------------------- metrics

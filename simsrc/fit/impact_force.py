@@ -22,7 +22,14 @@ parameters of ``IMPACT_PARAMETERS`` (natural SI values, bounded by the transform
   compared at t_model = t_data + τ. (Bounded at 6 ms: before the detected touchdown there are
   no data, and a longer offset let the fit hide a horizontal spike there.)
 
-No push: the stance is a passive two-mass spring system (with damping). The horizontal force
+* push force A (body weights, 0-0.5; held at 0 by default) and its ramp angle φ_r (2-40°;
+  20° unless fitted): the massless engine's active push along the leg (``leg.push_force_n``,
+  full from φ_r behind the vertical), in the program only when it is fitted or held at a
+  nonzero value (``with_push``, ``ImpactOptions.push``).
+
+By default no push: the stance is a passive two-mass spring system (with damping). The upper
+bound of 0.5 BW is the issue's limit for a physiological push: the massless fits reach
+their shape with ~1 BW, which no measured push-off supports. The horizontal force
 is zero after the leg's liftoff (first downward zero of the leg force); the vertical one after
 the foot leaves its contact (``model_curves``).
 
@@ -65,6 +72,8 @@ IMPACT_PARAMETERS: dict[str, Bound] = {b.name: b for b in (
     Bound("contact_exponent", 1.0, 3.0),
     Bound("contact_damping_s_per_m", 0.0, 10.0),
     Bound("touchdown_offset_s", 0.0, 0.006),
+    Bound("push_force_bw", 0.0, 0.5),
+    Bound("push_ramp_rad", math.radians(2.0), math.radians(40.0)),
 )}
 
 #: The default fit: leg damping is held at 0 (as in the massless fit): a leg damper's force
@@ -79,7 +88,11 @@ DEFAULT_IMPACT_FREE = ("leg_stiffness_n_per_m", "angle_of_attack_rad", "touchdow
 #: apart from k, α and the touchdown velocity, which come from the measured times).
 DEFAULTS = {"leg_damping_n_s_per_m": 0.0, "foot_mass_fraction": 0.08, "foot_vy_m_per_s": -1.0,
             "contact_stiffness": 40e3, "contact_exponent": 1.0, "contact_damping_s_per_m": 0.5,
-            "touchdown_offset_s": 0.003}
+            "touchdown_offset_s": 0.003, "push_force_bw": 0.0,
+            "push_ramp_rad": impact.PUSH_RAMP_RAD}
+
+#: A fitted push starts here (a start on its bound of 0 would stay there), body weights.
+FREE_PUSH_START = 0.2
 
 #: A fitted exponent starts here (a start on its bound of 1 would stay there); the start
 #: contact stiffnesses are linear ones (N/m), converted to k_p = k D_REF^(1−n) for n ≠ 1 (the
@@ -110,6 +123,14 @@ class Runner(NamedTuple):
     leg_length_m: float
     speed_m_per_s: float
     gravity_m_per_s2: float = STANDARD_GRAVITY_M_PER_S2
+
+
+def with_push(options: ImpactFitOptions, names, fixed: dict | None) -> ImpactFitOptions:
+    """``options`` with the push in the stance's program when it is fitted (``names``) or
+    held at a nonzero value (``fixed``), as ``force.py`` does for the massless fit."""
+    push = "push_force_bw" in names or bool(np.any(np.asarray((fixed or {}).get(
+        "push_force_bw", 0.0)) != 0.0))
+    return options._replace(stance=options.stance._replace(push=push or options.stance.push))
 
 
 def resolve_impact_free(names, ranges: dict | None = None) -> tuple[Bound, ...]:
@@ -148,7 +169,9 @@ def impact_model(values: dict, runner: Runner):
         leg_damping_n_s_per_m=v["leg_damping_n_s_per_m"],
         contact_stiffness=v["contact_stiffness"], contact_exponent=v["contact_exponent"],
         contact_damping_s_per_m=v["contact_damping_s_per_m"],
-        gravity_m_per_s2=runner.gravity_m_per_s2)
+        gravity_m_per_s2=runner.gravity_m_per_s2,
+        push_force_bw=v.get("push_force_bw", 0.0),
+        push_ramp_rad=v.get("push_ramp_rad", impact.PUSH_RAMP_RAD))
     beta = 0.5 * math.pi - v["angle_of_attack_rad"]
     td = impact.touchdown_state(p, beta, runner.speed_m_per_s, v["touchdown_vy_m_per_s"],
                                 0.0, v["foot_vy_m_per_s"])
@@ -268,6 +291,8 @@ def fit_impact_curve(curve: ForceCurve, *, mass_kg: float, leg_length_m: float,
         start.update(fixed or {})
         if "contact_exponent" in names:
             start["contact_exponent"] = FREE_EXPONENT_START
+        if "push_force_bw" in names:
+            start["push_force_bw"] = FREE_PUSH_START
         for j in range(starts):
             row = dict(start)
             kf, frac, kp, wf = STARTS[j]
@@ -284,7 +309,7 @@ def fit_impact_curve(curve: ForceCurve, *, mass_kg: float, leg_length_m: float,
     n = u0.shape[0]
     runner_b = Runner(np.full(n, float(mass_kg)), np.full(n, float(leg_length_m)),
                       data_b.speed_m_per_s, np.full(n, STANDARD_GRAVITY_M_PER_S2))
-    kernel = _kernel(bounds, options)
+    kernel = _kernel(bounds, with_push(options, names, fixed))
 
     def evaluate(u):
         r, jac = kernel(jnp.asarray(u), fixed_b, data_b, runner_b)
@@ -313,7 +338,7 @@ def fitted_curves(result: FitResult, curve: ForceCurve, *, mass_kg: float, leg_l
     runner = Runner(float(mass_kg), float(leg_length_m), float(np.asarray(curve.speed_m_per_s)))
     values = fitted_values(result, curve, mass_kg=mass_kg, leg_length_m=leg_length_m,
                            fixed=fixed)
-    t, fv, fh, s = _curves_jit(values, runner, options)
+    t, fv, fh, s = _curves_jit(values, runner, with_push(options, result.names, fixed))
     return np.asarray(t), np.asarray(fv), np.asarray(fh), s
 
 
@@ -386,7 +411,8 @@ def impact_summary(result: FitResult, curve: ForceCurve, *, mass_kg: float,
       contact acts vertically, the leg along its axis: exact for a vertical leg, within
       cos²ψ ≥ 0.88 of it here, ψ ≤ 20°);
     * ``max_contact_compression_m``; the model's contact time (s, from its first contact)
-      and liftoff velocity; the ledger's losses (J) and the body's mechanical energy change;
+      and liftoff velocity; the ledger's losses and the push's work (J) and the body's
+      mechanical energy change;
     * ``model_impact``/``measured_impact``: ``curve_impact`` of the model's dense curve and of
       the measured samples, on the detected-touchdown time axis.
     """
@@ -414,6 +440,7 @@ def impact_summary(result: FitResult, curve: ForceCurve, *, mass_kg: float,
         "liftoff_vx_m_per_s": float(s.liftoff.vx), "liftoff_vy_m_per_s": float(s.liftoff.vy),
         "contact_damping_loss_j": float(lg.contact_damping_loss_j),
         "leg_damping_loss_j": float(lg.leg_damping_loss_j),
+        "push_work_j": float(lg.push_work_j),
         "body_energy_change_j": body_change,
         "ledger_residual_j": float(lg.residual_j),
         "model_impact": curve_impact(t, fv, tc)._asdict(),

@@ -56,7 +56,8 @@ def impact_params(params, n: int, strike: str = "heel", shoe: str = "cushioned")
     return im.ImpactParams(m, im.FOOT_STRIKES[strike].foot_mass_fraction * m,
                            flat(params.leg_length_m), 1.0 / (1.0 / k - 1.0 / k_p),
                            flat(params.leg_damping_n_s_per_m), flat(k_p), flat(exponent),
-                           flat(c_p), flat(params.gravity_m_per_s2), flat(params.slope_rad))
+                           flat(c_p), flat(params.gravity_m_per_s2), flat(params.slope_rad),
+                           flat(0.0), flat(im.PUSH_RAMP_RAD))
 
 
 def impact_at_touchdown(params, records, ok, strike: str = "heel", shoe: str = "cushioned") -> dict:
