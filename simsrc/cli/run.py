@@ -231,6 +231,23 @@ def impact_lines(impact: dict) -> str:
             f"{impact['impact_instantaneous_loading_rate_bw_per_s']:>10.0f} BW/s")
 
 
+def step_impact_table(metrics, n_steps) -> str:
+    """The impact of each step's foot strike (``step_impacts``): peak (BW) and its time,
+    loading rates and the body's vertical speed at touchdown, in a coach's units."""
+    cols = (("impact_peak_bw", "impact", "BW", 1.0, ".2f"),
+            ("impact_peak_time_s", "at", "ms", 1e3, ".0f"),
+            ("impact_loading_rate_bw_per_s", "load rate", "BW/s", 1.0, ".0f"),
+            ("impact_instantaneous_loading_rate_bw_per_s", "inst. rate", "BW/s", 1.0, ".0f"),
+            ("touchdown_vy_m_per_s", "landing vy", "m/s", 1.0, ".2f"))
+    rows = ["impact of each step (two-mass stance from the step's touchdown):",
+            f"{'step':>4}" + "".join(f"{h:>12}" for _, h, _, _, _ in cols),
+            " " * 4 + "".join(f"{u:>12}" for _, _, u, _, _ in cols)]
+    for i in range(n_steps):
+        rows.append(f"{i + 1:>4}" + "".join(f"{number(scale * float(metrics[k][i]), f):>12}"
+                                            for k, _, _, scale, f in cols))
+    return "\n".join(rows)
+
+
 def run_csv(gait, impact, metrics=None) -> str:
     """CSV for a spreadsheet: with ``metrics`` (the per-step table of ``--steps``) one row per
     step (``step``, ``status`` and every per-step metric); otherwise one row of the steady gait:
@@ -313,7 +330,7 @@ def run(args) -> int:
     from simsrc import __version__
     from simsrc.config.load import check_value, config_warnings
     from simsrc.config.runner import (resolve_config, run_config, steady_config,
-                                      steady_impact)
+                                      steady_impact, step_impacts)
     from simsrc.errors import SimsrcInputError
     from simsrc.metrics.summary import run_metrics, status_name, summarize
 
@@ -356,6 +373,8 @@ def run(args) -> int:
         params = inputs.params
         metrics, conv = run_metrics(result.records, params)  # one program, not ~60 eager ops
         summary = {**summarize(metrics), **conv}
+        per_step = step_impacts(inputs, result.records)   # after summarize: no means of these
+        metrics.update(per_step or {})
     impact = steady_impact(inputs, gait)
     if args.json is not None:
         body = _json_body(config, inputs.options, result, metrics, summary)
@@ -382,6 +401,9 @@ def run(args) -> int:
             print(f"\nthe {config.n_steps} steps from the config's start:" if steady else
                   f"\nwhat happens instead, {config.n_steps} steps from the config's start:")
             print(run_table(metrics, summary, config.n_steps))
+            if "impact_peak_bw" in metrics:
+                print()
+                print(step_impact_table(metrics, config.n_steps))
             print()
             print(ledger_table(metrics, summary, config.n_steps))
             n_conv = int(summary["steps_to_converge"])

@@ -235,6 +235,34 @@ def steady_point(inputs: RunInputs, gait):
     return p, State(0.0, float(gait.apex_height_m), float(gait.apex_speed_m_per_s), 0.0)
 
 
+#: The per-step impact numbers ``step_impacts`` adds to a transient run's per-step metrics.
+STEP_IMPACT_KEYS = ("impact_peak_bw", "impact_peak_time_s", "impact_loading_rate_bw_per_s",
+                    "impact_instantaneous_loading_rate_bw_per_s", "touchdown_vy_m_per_s")
+
+
+def step_impacts(inputs: RunInputs, records) -> dict | None:
+    """The impact of every step of a transient run (``[impact] foot_strike`` and ``shoe``;
+    ``simsrc run --steps``): the two-mass stance from each step's own touchdown, as
+    ``steady_impact`` does from the steady gait's. None when ``foot_strike = "none"``.
+
+    Returns:
+        ``STEP_IMPACT_KEYS`` as arrays over the steps (NaN for a step that never landed).
+    """
+    import numpy as np
+
+    from simsrc.metrics.impact import impact_at_touchdown
+
+    values = inputs.config.values
+    strike = values.get("foot_strike", "none")
+    if strike == "none":
+        return None
+    landed = np.isfinite(np.asarray(records.touchdown.vx_m_per_s, float)) \
+        & np.isfinite(np.asarray(records.landing_angle_rad, float))
+    out = impact_at_touchdown(inputs.params, records, landed, strike, values["shoe"],
+                              every_step=True)
+    return {k: np.asarray(out[k], float) for k in STEP_IMPACT_KEYS}
+
+
 def steady_impact(inputs: RunInputs, gait) -> dict | None:
     """The impact of a converged steady gait's foot strike (``[impact] foot_strike`` and
     ``shoe``; ``simsrc.metrics.impact``): one step of the gait gives its touchdown, from which

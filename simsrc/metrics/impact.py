@@ -60,10 +60,15 @@ def impact_params(params, n: int, strike: str = "heel", shoe: str = "cushioned")
                            flat(0.0), flat(im.PUSH_RAMP_RAD))
 
 
-def impact_at_touchdown(params, records, ok, strike: str = "heel", shoe: str = "cushioned") -> dict:
+def impact_at_touchdown(params, records, ok, strike: str = "heel", shoe: str = "cushioned",
+                        every_step: bool = False) -> dict:
     """The two-mass stance from each steady gait's touchdown: impact peak (BW), average and
     instantaneous loading rates (BW/s), the peak's time, the stance's losses and ledger
     residual (J), and the touchdown it starts from. NaN where the slope has no steady gait.
+
+    ``every_step``: from every step's touchdown in ``records`` (``ok`` then has the steps'
+    shape: False for a step that did not land), not only the first one's: the impact of each
+    step of a transient run (``simsrc run --steps`` with a foot strike).
 
     The body lands as the steady gait lands: its velocity (along and normal to the slope) and
     landing angle from the surface normal at touchdown of the one steady step in ``records``,
@@ -75,21 +80,28 @@ def impact_at_touchdown(params, records, ok, strike: str = "heel", shoe: str = "
     (MODEL.md §4), after the impact (~15 ms), so the impact measures are unaffected, but the
     later stance (contact time, active peak) is not the steady gait's and is not reported.
     """
+    from simsrc.engine import batch
     from simsrc.engine import impact as im
 
     ok = np.asarray(ok, bool)
     shape = ok.shape
     td_rec = records.touchdown
-    # the one step's touchdown; where no gait, the preset's (any finite start; masked below)
-    vx, vy, beta = (np.where(ok, np.asarray(v, float)[..., 0], fill).reshape(-1) for v, fill in
+
+    def pick(v):
+        return np.asarray(v, float) if every_step else np.asarray(v, float)[..., 0]
+
+    # the step's touchdown; where no gait (no landing), the preset's (a finite start; masked)
+    vx, vy, beta = (np.where(ok, pick(v), fill).reshape(-1) for v, fill in
                     ((td_rec.vx_m_per_s, PRESET_BODY_V[0]), (td_rec.vy_m_per_s, PRESET_BODY_V[1]),
                      (records.landing_angle_rad, 0.35)))
     preset = im.FOOT_STRIKES[strike]
     foot_vx = vx + preset.foot_vx_m_per_s - PRESET_BODY_V[0]
     foot_vy = vy + preset.foot_vy_m_per_s - PRESET_BODY_V[1]
     p = impact_params(params, vx.size, strike, shoe)
-    stance = _stance()(p, im.touchdown_state(p, beta, vx, vy, foot_vx,
-                                                                  foot_vy))
+    # padded (``batch.call_padded``): the steady gait's one stance and a run's few steps share
+    # one program of 8 rows (simsrc run --steps 6 with a heel strike: 19.1 → 15.9 s cold)
+    stance = batch.call_padded(_stance(), vx.size, p,
+                               im.touchdown_state(p, beta, vx, vy, foot_vx, foot_vy))
     m, led = stance.metrics, stance.ledger
 
     def good(v):
