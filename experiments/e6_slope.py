@@ -32,8 +32,8 @@ foot lands further ahead to brake; the presets' foot mass and contact), the foot
 to the body as in the heel preset, and a leg stiffness that makes leg and contact in series the
 11 kN/m leg (``impact_params``). Its impact peak (BW) and average loading rate (20-80 %, BW/s)
 are the figure's third panel; the stance's ledger residual is in the data. The two-mass stance
-has no push, which acts only after the impact (the push is zero while the foot is ahead of the
-COM), so its contact time and active peak are not the steady gait's and are not reported.
+has the gait's push, which acts only after the impact (the push is zero while the foot is ahead
+of the COM): the impact does not depend on it.
 Why downhill pounds: to brake, the foot placement lands the leg further ahead of the COM
 (larger landing angle), so from the same apex height the COM falls further before touchdown
 and meets the ground faster; the braking leg's damping adds to the peak.

@@ -222,13 +222,16 @@ def impact_lines(impact: dict) -> str:
     shoe = "barefoot" if impact["shoe"] == "barefoot" else f"{impact['shoe']} shoe"
     head = (f"impact ({impact['foot_strike']} strike, {shoe}; a lower leg with mass landing as "
             "the steady gait lands, MODEL.md §12):")
+    stance = (f"\n  {'stance with the lower leg':<30}{impact['impact_contact_time_s']:>10.3f} s "
+              f"contact, active peak {impact['impact_active_peak_bw']:.2f} BW")
     if not impact["impact_peak_found"]:
-        return head + " no distinct impact peak (the force rises without a first maximum)"
+        return (head + " no distinct impact peak (the force rises without a first maximum)"
+                + stance)
     return (f"{head}\n  {'impact peak':<30}{impact['impact_peak_bw']:>10.2f} BW at "
             f"{1e3 * impact['impact_peak_time_s']:.0f} ms\n"
             f"  {'loading rate (20-80 %)':<30}{impact['impact_loading_rate_bw_per_s']:>10.0f} BW/s"
             f"\n  {'loading rate (peak)':<30}"
-            f"{impact['impact_instantaneous_loading_rate_bw_per_s']:>10.0f} BW/s")
+            f"{impact['impact_instantaneous_loading_rate_bw_per_s']:>10.0f} BW/s" + stance)
 
 
 def step_impact_table(metrics, n_steps) -> str:
