@@ -517,6 +517,11 @@ def run(p: Params, s: State, n_steps: int, options: Options, swing: sw.Swing | N
     dtype = jnp.result_type(s.x_m)
     if options.landing not in ("pendulum", "raibert", "deadbeat"):
         swing = None
-    init = ((s, swing), jnp.int32(st.OK), jnp.zeros((), dtype))
+    # the status and clock start from the state (a select on it, the same values), so that
+    # under vmap the whole carry is batched from the start: constants there made the scan's
+    # batching rule batch the traced step a second time, once it found them batched in the body
+    known = s.x_m == s.x_m
+    init = ((s, swing), jnp.where(known, jnp.int32(st.OK), jnp.int32(st.OK)),
+            jnp.where(known, jnp.zeros((), dtype), jnp.zeros((), dtype)))
     ((s_final, _), _, _), (recs, trajs) = jax.lax.scan(body, init, jnp.arange(n_steps))
     return recs, trajs, s_final
