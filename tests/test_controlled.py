@@ -330,6 +330,33 @@ def test_a_point_the_walk_cannot_reach_is_solved_from_its_neighbour():
                                 float(r.contact_time_s[0])], [y, v, tau], atol=1e-9)
 
 
+@pytest.mark.slow   # the sand runner's program, shared with the test above; CI runs it
+def test_a_single_runner_the_walk_cannot_reach_is_solved_from_other_heights(monkeypatch):
+    """configs/stiffness_lean_push_sand.toml started from a 0.95 m apex (its own start is
+    0.92 m): walked from there, the closed loop slows to a stop, and a single runner has no
+    neighbour to continue from; solved again from apex heights 3 % below and above its start
+    (``SEED_HEIGHT_FACTORS``), it finds the gait that the config's own start finds (0.897 m,
+    3.30 m/s), to 1e-9. Without the retry (switched off here) the answer was "slows to a
+    stop", which `simsrc run` printed as "no steady gait"."""
+    from simsrc.config.runner import placement_law, prepare_run, resolve_config
+
+    cfg = resolve_config("configs/stiffness_lean_push_sand.toml")
+    inputs = prepare_run(cfg)
+    p, start = inputs.params, inputs.state
+    law = placement_law(cfg.values, start)
+    opts = steady.held_speed_options(p, steady.CONTROLLED, inputs.options)
+    high = start._replace(y_m=0.95)
+    found = solve_controlled(p, high, law, options=opts)
+    own = solve_controlled(p, start, law, options=opts)
+    assert bool(found.converged) and bool(own.converged), found.message
+    np.testing.assert_allclose(
+        [float(found.apex_height_m), float(found.apex_speed_m_per_s)],
+        [float(own.apex_height_m), float(own.apex_speed_m_per_s)], atol=1e-9)
+    monkeypatch.setattr(steady, "_from_other_heights", lambda p, gait, *a: gait)
+    alone = solve_controlled(p, high, law, options=opts)
+    assert not bool(alone.converged) and int(alone.reason) == steady.SLOWS, str(alone.message)
+
+
 #: The held-speed deadbeat runs: level, 10° downhill and 10° uphill, one batch (one program).
 HELD_SLOPES_DEG = (0.0, -10.0, 10.0)
 

@@ -934,6 +934,9 @@ SLOWS_BELOW = 0.6
 #: Rounds of solving a batch's unsolved points again from their nearest solved neighbour
 #: (``_from_neighbours``).
 NEIGHBOUR_ROUNDS = 2
+#: A single runner with no gait from its start is solved again from these multiples of its
+#: start's apex height (``_from_other_heights``), side by side.
+SEED_HEIGHT_FACTORS = (0.97, 1.03)
 #: The placed foot must land at least this far (in leg lengths) below the apex (the engine's
 #: ``raibert`` landing mode uses the same margin).
 LANDING_MARGIN = sw.LANDING_MARGIN
@@ -1083,6 +1086,9 @@ def solve_controlled(params: Params, guess: State, placement: RaibertPlacement, 
         better = np.asarray(again.converged)
         gait = _assign(gait, retry[better], again, better)
     gait = _from_neighbours(p, gait, RaibertPlacement(gain, aim), n_all, opts, iters, rows, hold)
+    if n_all == 1 and not bool(np.asarray(gait.converged)[0]):
+        gait = _from_other_heights(p, gait, y0, v0, law0, RaibertPlacement(gain, aim), opts,
+                                   iters, rows, hold)
     reason = np.asarray(gait.reason).copy()
     named = (~np.asarray(gait.converged)) & np.isin(walked, (SLOWS, NO_FLIGHT))
     reason[named] = walked[named]
@@ -1136,6 +1142,26 @@ def _from_neighbours(p, gait: SteadyGait, law: RaibertPlacement, n_all, opts, it
             break
         gait = _assign(gait, unsolved[better], again, np.flatnonzero(better))
     return gait
+
+
+def _from_other_heights(p, gait: SteadyGait, y0, v0, law0, law: RaibertPlacement, opts, iters,
+                        rows, hold) -> SteadyGait:
+    """A single runner with no gait yet (it has no neighbours to continue from), solved again
+    from apex heights ``SEED_HEIGHT_FACTORS`` × its start's, side by side in one
+    ``solve_gait``; the first that converges is kept. The closed-loop walk from a start can
+    slow to a stop although a gait exists (the sand config from 0.94 or 0.95 m: a gait at
+    0.897 m, 3.30 m/s, found from 0.92 or 0.98 m)."""
+    k = len(SEED_HEIGHT_FACTORS)
+    sub = jax.tree_util.tree_map(lambda a: np.repeat(np.asarray(a)[:1], k), p)
+    y = np.asarray(y0)[0] * np.asarray(SEED_HEIGHT_FACTORS)
+    v = np.full(k, np.asarray(v0)[0])
+    again = solve_gait(sub._replace(angle_of_attack_rad=np.full(k, np.asarray(law0)[0])),
+                       State(0.0 * y, y, v, 0.0 * y), free=CONTROLLED, options=opts,
+                       iters=iters, fd_rows=rows, hold_energy=hold,
+                       placement=RaibertPlacement(np.full(k, np.asarray(law.gain_s)[0]),
+                                                  np.full(k, np.asarray(law.speed_m_per_s)[0])))
+    ok = np.flatnonzero(np.asarray(again.converged)[:k])
+    return _assign(gait, np.array([0]), again, ok[:1]) if ok.size else gait
 
 
 def controlled_run(params: Params, state: State, placement: RaibertPlacement, n_steps: int, *,
